@@ -1,1 +1,66 @@
-# placeholder: filled in by its owner
+# libcsa: build/lib/libcsa.so.1 (+ libcsa.so symlink), build/lib/libcsa.a,
+# build/lib/csa.pc; `make install-lib` (part of `make install`).
+# The version is defined once, in lib/include/csa/csa.h.
+
+LIB_BUILD := $(BUILD)/lib
+LIBCSA_HEADER := lib/include/csa/csa.h
+csa_version_part = $(shell sed -n 's/^\#define CSA_VERSION_$(1)[[:space:]]*\([0-9]*\)/\1/p' $(LIBCSA_HEADER))
+LIBCSA_VERSION := $(call csa_version_part,MAJOR).$(call csa_version_part,MINOR).$(call csa_version_part,PATCH)
+LIBCSA_SONAME := libcsa.so.$(call csa_version_part,MAJOR)
+
+LIBDRM_CFLAGS := $(shell pkg-config --cflags libdrm)
+LIBDRM_LIBS := $(shell pkg-config --libs libdrm)
+
+LIBCSA_SRCS := lib/error.c lib/pci.c lib/sysfs.c lib/device.c lib/query.c
+LIBCSA_OBJS := $(patsubst lib/%.c,$(LIB_BUILD)/obj/%.o,$(LIBCSA_SRCS))
+# PIC objects serve both libraries; hidden visibility keeps internals
+# (lib/internal.h) out of the shared library's ABI.
+LIBCSA_CFLAGS := $(CFLAGS_USER) $(LIBDRM_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP
+
+LIBCSA_SO := $(LIB_BUILD)/$(LIBCSA_SONAME)
+LIBCSA_SO_LINK := $(LIB_BUILD)/libcsa.so
+LIBCSA_A := $(LIB_BUILD)/libcsa.a
+LIBCSA_PC := $(LIB_BUILD)/csa.pc
+
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+
+.PHONY: lib install-lib
+all: lib
+lib: $(LIBCSA_SO) $(LIBCSA_SO_LINK) $(LIBCSA_A) $(LIBCSA_PC)
+
+$(LIB_BUILD)/obj/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBCSA_CFLAGS) -c $< -o $@
+
+$(LIBCSA_SO): $(LIBCSA_OBJS)
+	$(CC) -shared -Wl,-soname,$(LIBCSA_SONAME) -Wl,--no-undefined \
+		-o $@ $^ $(LIBDRM_LIBS)
+
+$(LIBCSA_SO_LINK): $(LIBCSA_SO)
+	ln -sf $(LIBCSA_SONAME) $@
+
+$(LIBCSA_A): $(LIBCSA_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# Generated from the make variables so the installed file names the real
+# install location.  Rebuilt always: PREFIX may change between runs.
+.PHONY: FORCE-csa-pc
+$(LIBCSA_PC): lib/csa.pc.in FORCE-csa-pc
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(LIBCSA_VERSION)|' \
+	    $< > $@
+
+install-lib: lib
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/csa
+	install -m 0755 $(LIBCSA_SO) $(DESTDIR)$(LIBDIR)/$(LIBCSA_SONAME)
+	ln -sf $(LIBCSA_SONAME) $(DESTDIR)$(LIBDIR)/libcsa.so
+	install -m 0644 $(LIBCSA_A) $(DESTDIR)$(LIBDIR)/libcsa.a
+	install -m 0644 $(LIBCSA_HEADER) uapi/csa_drm.h $(DESTDIR)$(INCLUDEDIR)/csa/
+	install -m 0644 $(LIBCSA_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/csa.pc
+
+install: install-lib
+
+-include $(LIBCSA_OBJS:.o=.d)

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+/* The per-thread message behind csa_last_error(). */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+/* Thread-local so that concurrent users of different devices never mix up
+ * each other's messages.
+ */
+static _Thread_local char last_error[256] = "no error";
+
+int csa_error(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return -err;
+}
+
+CSA_EXPORT const char *csa_last_error(void)
+{
+	return last_error;
+}
+
+CSA_EXPORT unsigned int csa_library_version(void)
+{
+	return CSA_VERSION;
+}
