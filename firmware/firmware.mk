@@ -1,1 +1,46 @@
-# placeholder: filled in by its owner
+# Firmware image, its builder and the host unit test of the container code.
+#   make firmware       build/firmware/{csa-mkfw,csa-fw.bin,csa-fw-badcrc.bin,csa-fw-badabi.bin}
+#   make host-test-fw   build/tests/host/test_fw_image (also in HOST_TESTS)
+FW_DIR := $(BUILD)/firmware
+FW_MKFW := $(FW_DIR)/csa-mkfw
+FW_IMAGE := $(FW_DIR)/csa-fw.bin
+FW_BAD_IMAGES := $(FW_DIR)/csa-fw-badcrc.bin $(FW_DIR)/csa-fw-badabi.bin
+FW_VERSION ?= 1.0.0
+# Portable container code shared with QEMU, libcsa and the tests.
+FW_LIB_SRCS := firmware/csa_crc32.c firmware/csa_fw_image.c
+FW_LIB_HDRS := firmware/csa_hw.h firmware/csa_fw_image.h
+# Every source the virtual card runs: its hash is the image's build id.
+FW_ID_SRCS = $(sort $(wildcard firmware/*.c firmware/*.h tools/qemu/csa_card.c))
+FW_BUILD_ID = $(shell cat $(FW_ID_SRCS) | sha256sum | cut -c1-16)
+# An ABI the default card (fw-abi = CSA_FW_ABI_VERSION = 1) rejects.
+FW_BAD_ABI := 999
+
+.PHONY: firmware host-test-fw
+all: firmware
+firmware: $(FW_MKFW) $(FW_IMAGE) $(FW_BAD_IMAGES)
+
+$(FW_MKFW): firmware/mkfw.c $(FW_LIB_SRCS) $(FW_LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_USER) -o $@ firmware/mkfw.c $(FW_LIB_SRCS)
+
+$(FW_IMAGE): $(FW_MKFW) $(FW_ID_SRCS)
+	$(FW_MKFW) -o $@ --fw-version $(FW_VERSION) --build-id $(FW_BUILD_ID)
+	$(FW_MKFW) --check $@
+
+$(FW_DIR)/csa-fw-badcrc.bin: $(FW_MKFW) $(FW_ID_SRCS)
+	$(FW_MKFW) -o $@ --fw-version $(FW_VERSION) --build-id $(FW_BUILD_ID) \
+		--corrupt-payload
+
+$(FW_DIR)/csa-fw-badabi.bin: $(FW_MKFW) $(FW_ID_SRCS)
+	$(FW_MKFW) -o $@ --fw-version $(FW_VERSION) --build-id $(FW_BUILD_ID) \
+		--abi $(FW_BAD_ABI)
+
+HOST_TEST_FW := $(BUILD)/tests/host/test_fw_image
+HOST_TESTS += $(HOST_TEST_FW)
+host-test-fw: $(HOST_TEST_FW)
+
+$(HOST_TEST_FW): tests/host/test_fw_image.c $(FW_LIB_SRCS) $(FW_LIB_HDRS) \
+		$(KSFT_HEADERS) $(FW_MKFW)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_USER) -I$(KSFT_DIR) -DCSA_MKFW_PATH='"$(FW_MKFW)"' \
+		-o $@ tests/host/test_fw_image.c $(FW_LIB_SRCS) -lz
