@@ -1,0 +1,448 @@
+/*
+ * Virtual CSA card: QEMU PCI device model of the CSA complementary-sparse
+ * accelerator (-device csa-card).
+ *
+ * Implements the hardware contract of firmware/csa_hw.h exactly: PCI
+ * identity, the BAR0 register file, MSI-X on BAR2 and the firmware-load
+ * handshake.  The card verifies a firmware image with the same firmware/
+ * code the real card runs.  docs/hardware.md describes the behaviour.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/module.h"
+#include "qemu/timer.h"
+#include "qapi/error.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/msix.h"
+#include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
+#include "qom/object.h"
+
+#include "csa_hw.h"
+#include "csa_fw_image.h"
+
+#define TYPE_CSA_CARD "csa-card"
+OBJECT_DECLARE_SIMPLE_TYPE(CsaCardState, CSA_CARD)
+
+/*
+ * Virtual time between FW_CTRL=LOAD and the completion interrupt: the
+ * verification runs later, like on hardware, so a driver has to wait for
+ * CSA_IRQ_FW instead of reading FW_STATUS right after the write.
+ */
+#define CSA_FW_LOAD_DELAY_NS	(1 * SCALE_MS)
+
+struct CsaCardState {
+	PCIDevice parent_obj;
+
+	MemoryRegion regs;
+	QEMUTimer *fw_timer;
+
+	/* properties (the knobs tests turn) */
+	uint32_t queues;
+	uint32_t lanes;
+	uint32_t max_k;
+	uint32_t max_dim;
+	uint32_t max_tensor;
+	uint32_t clock_khz;
+	uint64_t serial;
+	uint32_t fw_abi;
+
+	/* register state */
+	uint32_t status;
+	uint32_t irq_status;
+	uint32_t irq_mask;
+	uint32_t scratch;
+	uint32_t fw_addr_lo;
+	uint32_t fw_addr_hi;
+	uint32_t fw_size;
+	uint32_t fw_status;
+	uint32_t fw_error;
+	uint32_t fw_version;
+	uint32_t fw_running_abi;
+};
+
+/* Interrupt status bits this card instance can raise. */
+static uint32_t csa_irq_valid(CsaCardState *s)
+{
+	uint32_t queue_bits = ((1u << s->queues) - 1) << 16;
+
+	return CSA_IRQ_FW | CSA_IRQ_ERROR | queue_bits;
+}
+
+static unsigned int csa_irq_vector(uint32_t bit)
+{
+	if (bit & (CSA_IRQ_FW | CSA_IRQ_ERROR))
+		return CSA_MSIX_VEC_MISC;
+	return CSA_MSIX_VEC_QUEUE(ctz32(bit) - 16);
+}
+
+/* Send one MSI-X message for each bit in bits (pending and enabled). */
+static void csa_irq_notify(CsaCardState *s, uint32_t bits)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+
+	while (bits) {
+		uint32_t bit = bits & -bits;
+
+		msix_notify(pdev, csa_irq_vector(bit));
+		bits &= ~bit;
+	}
+}
+
+static void csa_irq_raise(CsaCardState *s, uint32_t bits)
+{
+	s->irq_status |= bits;
+	csa_irq_notify(s, bits & s->irq_mask);
+}
+
+/* Firmware state back to NONE; also what a soft reset does to the rest. */
+static void csa_soft_reset(CsaCardState *s)
+{
+	timer_del(s->fw_timer);
+	s->status = 0;
+	s->irq_status = 0;
+	s->irq_mask = 0;
+	s->scratch = 0;
+	s->fw_addr_lo = 0;
+	s->fw_addr_hi = 0;
+	s->fw_size = 0;
+	s->fw_status = CSA_FW_STATUS_NONE;
+	s->fw_error = CSA_FW_ERR_NONE;
+	s->fw_version = 0;
+	s->fw_running_abi = 0;
+}
+
+static void csa_fw_finish(CsaCardState *s, int err,
+			  const struct csa_fw_image_info *info)
+{
+	if (err == CSA_FW_ERR_NONE) {
+		s->fw_status = CSA_FW_STATUS_READY;
+		s->fw_error = CSA_FW_ERR_NONE;
+		s->fw_version = info->fw_version;
+		s->fw_running_abi = info->abi_version;
+		s->status |= CSA_STATUS_FW_READY;
+	} else {
+		s->fw_status = CSA_FW_STATUS_FAILED;
+		s->fw_error = err;
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "csa-card: firmware rejected: %s (image ABI %u, card ABI %u)\n",
+			      csa_fw_err_name(err), info->abi_version,
+			      s->fw_abi);
+	}
+	csa_irq_raise(s, CSA_IRQ_FW);
+}
+
+/* Timer callback: DMA the image in and verify it with the firmware code. */
+static void csa_fw_load(void *opaque)
+{
+	CsaCardState *s = opaque;
+	struct csa_fw_image_info info = { 0 };
+	dma_addr_t addr = (uint64_t)s->fw_addr_hi << 32 | s->fw_addr_lo;
+	uint32_t size = s->fw_size;
+	void *img;
+	int err;
+
+	if (size == 0 || size > CSA_FW_MAX_SIZE) {
+		csa_fw_finish(s, CSA_FW_ERR_SIZE, &info);
+		return;
+	}
+	img = g_malloc(size);
+	if (pci_dma_read(PCI_DEVICE(s), addr, img, size) != MEMTX_OK) {
+		g_free(img);
+		csa_fw_finish(s, CSA_FW_ERR_DMA, &info);
+		return;
+	}
+	err = csa_fw_image_check(img, size, s->fw_abi, &info);
+	/* info->payload points into img: not used past this point */
+	g_free(img);
+	csa_fw_finish(s, err, &info);
+}
+
+static void csa_fw_ctrl_write(CsaCardState *s, uint32_t val)
+{
+	if (val != CSA_FW_CTRL_LOAD) {
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "csa-card: FW_CTRL: unknown command 0x%x\n", val);
+		return;
+	}
+	if (s->fw_status == CSA_FW_STATUS_LOADING) {
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "csa-card: FW_CTRL: LOAD while a load is running\n");
+		return;
+	}
+	/* a new load replaces the running firmware */
+	s->status &= ~CSA_STATUS_FW_READY;
+	s->fw_status = CSA_FW_STATUS_LOADING;
+	s->fw_error = CSA_FW_ERR_NONE;
+	s->fw_version = 0;
+	s->fw_running_abi = 0;
+	timer_mod(s->fw_timer,
+		  qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + CSA_FW_LOAD_DELAY_NS);
+}
+
+/* Stable and distinct per slot unless the user set the serial property. */
+static uint64_t csa_serial(CsaCardState *s)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+
+	if (s->serial)
+		return s->serial;
+	return (uint64_t)CSA_PCI_VENDOR_ID << 48 |
+	       (uint64_t)CSA_PCI_DEVICE_ID << 32 |
+	       (uint32_t)pci_dev_bus_num(pdev) << 8 | pdev->devfn;
+}
+
+static bool csa_is_queue_window(CsaCardState *s, hwaddr addr)
+{
+	return addr >= CSA_REG_QUEUE_BASE &&
+	       addr < CSA_REG_QUEUE_BASE +
+		      (hwaddr)s->queues * CSA_REG_QUEUE_STRIDE;
+}
+
+static bool csa_is_read_only(hwaddr addr)
+{
+	switch (addr) {
+	case CSA_REG_STATUS:
+	case CSA_REG_FW_STATUS:
+	case CSA_REG_FW_ERROR:
+	case CSA_REG_FW_VERSION:
+	case CSA_REG_FW_ABI:
+		return true;
+	}
+	/* identification and capabilities */
+	return addr <= CSA_REG_FW_ABI_SUPPORTED;
+}
+
+static bool csa_access_ok(hwaddr addr, unsigned int size, const char *what)
+{
+	if (size == 4 && !(addr & 3))
+		return true;
+	qemu_log_mask(LOG_GUEST_ERROR,
+		      "csa-card: %u-byte %s at 0x%" HWADDR_PRIx
+		      " ignored: registers are 32 bit\n", size, what, addr);
+	return false;
+}
+
+static uint64_t csa_read(void *opaque, hwaddr addr, unsigned int size)
+{
+	CsaCardState *s = opaque;
+
+	if (!csa_access_ok(addr, size, "read"))
+		return 0;
+
+	switch (addr) {
+	case CSA_REG_ID:		return CSA_ID_MAGIC;
+	case CSA_REG_HW_VERSION:
+		return CSA_HW_VERSION_MAJOR << 16 | CSA_HW_VERSION_MINOR;
+	case CSA_REG_CAPS:		return 0;	/* no optional features yet */
+	case CSA_REG_NUM_QUEUES:	return s->queues;
+	case CSA_REG_DP_LANES:		return s->lanes;
+	case CSA_REG_MAX_K:		return s->max_k;
+	case CSA_REG_MAX_DIM:		return s->max_dim;
+	case CSA_REG_MAX_TENSOR:	return s->max_tensor;
+	case CSA_REG_CLOCK_KHZ:		return s->clock_khz;
+	case CSA_REG_SERIAL_LO:		return (uint32_t)csa_serial(s);
+	case CSA_REG_SERIAL_HI:		return csa_serial(s) >> 32;
+	case CSA_REG_FW_ABI_SUPPORTED:	return s->fw_abi;
+	case CSA_REG_STATUS:		return s->status;
+	case CSA_REG_RESET:		return 0;
+	case CSA_REG_IRQ_STATUS:	return s->irq_status;
+	case CSA_REG_IRQ_MASK:		return s->irq_mask;
+	case CSA_REG_SCRATCH:		return s->scratch;
+	case CSA_REG_FW_ADDR_LO:	return s->fw_addr_lo;
+	case CSA_REG_FW_ADDR_HI:	return s->fw_addr_hi;
+	case CSA_REG_FW_SIZE:		return s->fw_size;
+	case CSA_REG_FW_CTRL:		return 0;
+	case CSA_REG_FW_STATUS:		return s->fw_status;
+	case CSA_REG_FW_ERROR:		return s->fw_error;
+	case CSA_REG_FW_VERSION:	return s->fw_version;
+	case CSA_REG_FW_ABI:		return s->fw_running_abi;
+	}
+	if (csa_is_queue_window(s, addr))
+		return 0;	/* reserved for the queue registers */
+	qemu_log_mask(LOG_GUEST_ERROR,
+		      "csa-card: read of unknown register 0x%" HWADDR_PRIx "\n",
+		      addr);
+	return 0;
+}
+
+static void csa_write(void *opaque, hwaddr addr, uint64_t val64,
+		      unsigned int size)
+{
+	CsaCardState *s = opaque;
+	uint32_t val = val64;
+	uint32_t valid, enabled;
+
+	if (!csa_access_ok(addr, size, "write"))
+		return;
+
+	switch (addr) {
+	case CSA_REG_RESET:
+		if (val == CSA_RESET_MAGIC)
+			csa_soft_reset(s);
+		else
+			qemu_log_mask(LOG_GUEST_ERROR,
+				      "csa-card: RESET: wrong magic 0x%x ignored\n",
+				      val);
+		return;
+	case CSA_REG_IRQ_STATUS:
+		s->irq_status &= ~val;
+		return;
+	case CSA_REG_IRQ_MASK:
+		valid = csa_irq_valid(s);
+		if (val & ~valid)
+			qemu_log_mask(LOG_GUEST_ERROR,
+				      "csa-card: IRQ_MASK: undefined bits 0x%x ignored\n",
+				      val & ~valid);
+		enabled = val & valid & ~s->irq_mask;
+		s->irq_mask = val & valid;
+		/* enabling a pending source delivers it now */
+		csa_irq_notify(s, enabled & s->irq_status);
+		return;
+	case CSA_REG_SCRATCH:
+		s->scratch = val;
+		return;
+	case CSA_REG_FW_ADDR_LO:
+		s->fw_addr_lo = val;
+		return;
+	case CSA_REG_FW_ADDR_HI:
+		s->fw_addr_hi = val;
+		return;
+	case CSA_REG_FW_SIZE:
+		s->fw_size = val;
+		return;
+	case CSA_REG_FW_CTRL:
+		csa_fw_ctrl_write(s, val);
+		return;
+	}
+	if (csa_is_queue_window(s, addr))
+		return;		/* reserved for the queue registers */
+	if (csa_is_read_only(addr))
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "csa-card: write to read-only register 0x%"
+			      HWADDR_PRIx " ignored\n", addr);
+	else
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "csa-card: write to unknown register 0x%"
+			      HWADDR_PRIx " ignored\n", addr);
+}
+
+static const MemoryRegionOps csa_regs_ops = {
+	.read = csa_read,
+	.write = csa_write,
+	.endianness = DEVICE_LITTLE_ENDIAN,
+	/* accept every size so that wrong ones are logged, not split */
+	.valid = { .min_access_size = 1, .max_access_size = 8 },
+	.impl = { .min_access_size = 1, .max_access_size = 8 },
+};
+
+static bool csa_check_props(CsaCardState *s, Error **errp)
+{
+	if (s->queues < 1 || s->queues > CSA_MAX_QUEUES) {
+		error_setg(errp, "csa-card: queues=%u out of range 1..%u",
+			   s->queues, CSA_MAX_QUEUES);
+		return false;
+	}
+	if (!s->lanes || !s->max_k || !s->max_dim || !s->max_tensor ||
+	    !s->clock_khz || !s->fw_abi) {
+		error_setg(errp,
+			   "csa-card: lanes, max-k, max-dim, max-tensor, clock-khz and fw-abi must be at least 1");
+		return false;
+	}
+	return true;
+}
+
+static void csa_realize(PCIDevice *pdev, Error **errp)
+{
+	CsaCardState *s = CSA_CARD(pdev);
+	unsigned int nvec, i;
+
+	if (!csa_check_props(s, errp))
+		return;
+
+	memory_region_init_io(&s->regs, OBJECT(s), &csa_regs_ops, s,
+			      "csa-regs", CSA_BAR_REGS_SIZE);
+	pci_register_bar(pdev, CSA_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY,
+			 &s->regs);
+
+	nvec = CSA_MSIX_VECTORS(s->queues);
+	if (msix_init_exclusive_bar(pdev, nvec, CSA_BAR_MSIX, errp))
+		return;
+	/* vectors map statically to interrupt sources */
+	for (i = 0; i < nvec; i++)
+		msix_vector_use(pdev, i);
+
+	s->fw_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, csa_fw_load, s);
+	csa_soft_reset(s);
+}
+
+static void csa_exit(PCIDevice *pdev)
+{
+	CsaCardState *s = CSA_CARD(pdev);
+
+	timer_free(s->fw_timer);
+	s->fw_timer = NULL;
+	msix_unuse_all_vectors(pdev);
+	msix_uninit_exclusive_bar(pdev);
+}
+
+static void csa_device_reset(DeviceState *dev)
+{
+	csa_soft_reset(CSA_CARD(dev));
+}
+
+static Property csa_props[] = {
+	DEFINE_PROP_UINT32("queues", CsaCardState, queues, 2),
+	DEFINE_PROP_UINT32("lanes", CsaCardState, lanes, 64),
+	DEFINE_PROP_UINT32("max-k", CsaCardState, max_k, 20),
+	DEFINE_PROP_UINT32("max-dim", CsaCardState, max_dim, 65535),
+	DEFINE_PROP_UINT32("max-tensor", CsaCardState, max_tensor, 16777216),
+	DEFINE_PROP_UINT32("clock-khz", CsaCardState, clock_khz, 250000),
+	DEFINE_PROP_UINT64("serial", CsaCardState, serial, 0),
+	DEFINE_PROP_UINT32("fw-abi", CsaCardState, fw_abi, CSA_FW_ABI_VERSION),
+	DEFINE_PROP_END_OF_LIST(),
+};
+
+static const VMStateDescription csa_vmstate = {
+	.name = TYPE_CSA_CARD,
+	.unmigratable = 1,
+};
+
+static void csa_class_init(ObjectClass *klass, void *data)
+{
+	DeviceClass *dc = DEVICE_CLASS(klass);
+	PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
+	k->realize = csa_realize;
+	k->exit = csa_exit;
+	k->vendor_id = CSA_PCI_VENDOR_ID;
+	k->device_id = CSA_PCI_DEVICE_ID;
+	k->revision = CSA_PCI_REVISION;
+	k->class_id = CSA_PCI_CLASS;
+	dc->desc = "CSA complementary-sparse accelerator (virtual card)";
+	dc->reset = csa_device_reset;
+	dc->vmsd = &csa_vmstate;
+	device_class_set_props(dc, csa_props);
+	set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+}
+
+static const TypeInfo csa_card_info = {
+	.name = TYPE_CSA_CARD,
+	.parent = TYPE_PCI_DEVICE,
+	.instance_size = sizeof(CsaCardState),
+	.class_init = csa_class_init,
+	.interfaces = (InterfaceInfo[]) {
+		{ INTERFACE_CONVENTIONAL_PCI_DEVICE },
+		{ },
+	},
+};
+
+static void csa_card_register_types(void)
+{
+	type_register_static(&csa_card_info);
+}
+
+type_init(csa_card_register_types)
