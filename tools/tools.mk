@@ -1,1 +1,30 @@
-# placeholder: filled in by its owner
+# Tools: build/tools/csa-info (target `tools`, part of `all`).
+# libcsa is linked statically, so the VM needs only libdrm and libc.
+
+TOOLS_BUILD := $(BUILD)/tools
+CSA_INFO := $(TOOLS_BUILD)/csa-info
+CSA_INFO_SRCS := tools/csa-info/main.c tools/csa-info/print_text.c \
+	tools/csa-info/print_json.c tools/csa-info/format.c tools/csa-info/json.c
+CSA_INFO_OBJS := $(patsubst tools/%.c,$(TOOLS_BUILD)/obj/%.o,$(CSA_INFO_SRCS))
+TOOLS_CFLAGS := $(CFLAGS_USER) $(LIBDRM_CFLAGS) -MMD -MP
+
+BINDIR ?= $(PREFIX)/bin
+
+.PHONY: tools install-tools
+all: tools
+tools: $(CSA_INFO)
+
+$(TOOLS_BUILD)/obj/%.o: tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLS_CFLAGS) -c $< -o $@
+
+$(CSA_INFO): $(CSA_INFO_OBJS) $(LIBCSA_A)
+	$(CC) -o $@ $(CSA_INFO_OBJS) $(LIBCSA_A) $(LIBDRM_LIBS)
+
+install-tools: tools
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(CSA_INFO) $(DESTDIR)$(BINDIR)/csa-info
+
+install: install-tools
+
+-include $(CSA_INFO_OBJS:.o=.d)

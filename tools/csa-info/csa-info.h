@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared declarations of the csa-info tool's files. */
+#ifndef CSA_INFO_H
+#define CSA_INFO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <csa/csa.h>
+
+#include "json.h"
+
+/* Room for the longest formatted version / hex value. */
+#define CSA_INFO_TEXT_LEN 32
+
+/* format.c: versions as the uapi encodes them, IDs as lspci shows them. */
+void format_fw_version(char *buf, size_t len, unsigned int version);
+void format_major_minor(char *buf, size_t len, unsigned int version);
+void format_numa_node(char *buf, size_t len, int node);
+
+/* print_text.c: human-readable report of one card; @index < 0: unknown. */
+void print_card_text(FILE *out, int index, const struct csa_info *info);
+void print_card_error_text(FILE *out, int index, const char *node,
+			   const char *message);
+
+/* print_json.c: the document is { "library_version": ..., "cards": [...] } */
+void print_json_begin(struct json *j, FILE *out);
+void print_card_json(struct json *j, int index, const struct csa_info *info);
+void print_card_error_json(struct json *j, int index, const char *node,
+			   const char *message);
+void print_json_end(struct json *j);
+
+#endif /* CSA_INFO_H */
