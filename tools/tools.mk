@@ -28,3 +28,21 @@ install-tools: tools
 install: install-tools
 
 -include $(CSA_INFO_OBJS:.o=.d)
+
+# Host unit tests of csa-info (TAP; run by tests/tests.mk).
+CSA_INFO_TEST_BUILD := $(BUILD)/tests/host
+HOST_TESTS += $(CSA_INFO_TEST_BUILD)/test_libcsa_json \
+	$(CSA_INFO_TEST_BUILD)/test_libcsa_csa_info
+
+$(CSA_INFO_TEST_BUILD)/test_libcsa_json: tests/host/test_libcsa_json.c \
+		tools/csa-info/json.c tools/csa-info/json.h $$(KSFT_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBCSA_TEST_CFLAGS) -Itools/csa-info -o $@ \
+		$< tools/csa-info/json.c
+
+# Runs the real binary, so it depends on it.
+$(CSA_INFO_TEST_BUILD)/test_libcsa_csa_info: tests/host/test_libcsa_csa_info.c \
+		$(CSA_INFO) $(LIBCSA_A) $$(KSFT_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) \
+		-DCSA_INFO='"$(CSA_INFO)"' -o $@ $< $(LIBCSA_A) $(LIBDRM_LIBS)

@@ -159,13 +159,13 @@ int main(int argc, char **argv)
 	if (n < 0) {
 		fprintf(stderr, "%s: %s\n", prog, csa_last_error());
 		r.failures++;
-	} else if (n == 0) {
-		fprintf(stderr, "%s: no CSA card found (is csa.ko loaded and the "
-			"card's render node under /dev/dri?)\n", prog);
-		r.failures++;
 	} else if (device && index >= n) {
 		fprintf(stderr, "%s: no CSA card with index %d (%d found)\n",
 			prog, index, n);
+		r.failures++;
+	} else if (n == 0) {
+		fprintf(stderr, "%s: no CSA card found (is csa.ko loaded and the "
+			"card's render node under /dev/dri?)\n", prog);
 		r.failures++;
 	} else if (device) {
 		report_card(&r, index, cards[index].render_node);
