@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Boot the CSA test VM under TCG and collect what /init reports.
+#
+#   run-vm.sh --kernel VMLINUZ --initrd INITRAMFS.cpio.gz --out DIR
+#             [--card PROPS]... [--mode tests|info|shell] [--step NAME]...
+#             [--info-args ARGS] [--timeout SECONDS] [--defaults FILE]
+#
+#   QEMU            qemu-system-x86_64 to run (environment; default: on PATH)
+#   QEMU_DATA_ARGS  extra QEMU arguments, e.g. -L dirs for its ROMs
+#
+# Each --card adds one "-device csa-card,PROPS" at a fixed PCI address
+# (0000:00:08.0, 0000:00:09.0, ...).  The card list with every property's
+# expected value (PROPS over the model defaults in --defaults) goes into the
+# guest as /etc/csa-vm/cards, in an extra cpio appended to the initrd, so
+# tests compare what the driver reports with what QEMU was told.
+#
+# DIR/console.log   serial console (kernel messages)
+# DIR/results.log   second serial port: framed output of /init (see tools/vm/init)
+# DIR/<step>.tap    output of each step
+# DIR/summary       one line per step: "<name> rc=<n>" (rc=-1: never finished)
+#
+# Exit status: 0 if every step ran and exited 0, 1 otherwise, 2 on usage.
+set -euo pipefail
+
+die() { echo "run-vm: $*" >&2; exit 2; }
+here=$(cd "$(dirname "$0")" && pwd)
+
+kernel= initrd= out= mode=tests info_args= timeout=120
+defaults=$here/card-defaults.conf
+cards=() steps=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--shell) mode=shell; shift; continue ;;
+	esac
+	[ $# -ge 2 ] || die "option $1 needs a value"
+	case "$1" in
+	--kernel) kernel=$2 ;;
+	--initrd) initrd=$2 ;;
+	--out) out=$2 ;;
+	--card) cards+=("$2") ;;
+	--mode) mode=$2 ;;
+	--step) steps+=("$2") ;;
+	--info-args) info_args=$2 ;;
+	--timeout) timeout=$2 ;;
+	--defaults) defaults=$2 ;;
+	*) die "unknown option $1" ;;
+	esac
+	shift 2
+done
+[ -f "$kernel" ] || die "--kernel '$kernel' not found"
+[ -f "$initrd" ] || die "--initrd '$initrd' not found"
+[ -n "$out" ] || die "--out is required"
+[ -f "$defaults" ] || die "card defaults file '$defaults' not found"
+case "$mode" in tests|info|shell) ;; *) die "--mode must be tests, info or shell" ;; esac
+qemu=${QEMU:-qemu-system-x86_64}
+command -v "$qemu" >/dev/null || die "QEMU '$qemu' not found (make qemu)"
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out"/*.tap "$out"/console.log "$out"/results.log "$out"/summary
+
+# --- per-run configuration, appended to the initrd as a second cpio -------
+conf=$out/conf
+rm -rf "$conf"
+mkdir -p "$conf/etc/csa-vm"
+# Expected values: model defaults, overridden by this card's properties.
+declare -A dflt=()
+while IFS='=' read -r k v; do
+	[[ -z "$k" || "$k" == \#* ]] && continue
+	dflt[$k]=$v
+done < "$defaults"
+devices=()
+: > "$conf/etc/csa-vm/cards"
+for i in "${!cards[@]}"; do
+	slot=$((8 + i))
+	addr=$(printf '0000:00:%02x.0' "$slot")
+	declare -A val=()
+	for k in "${!dflt[@]}"; do val[$k]=${dflt[$k]}; done
+	if [ -n "${cards[$i]}" ]; then
+		IFS=, read -r -a props <<< "${cards[$i]}"
+		for p in "${props[@]}"; do
+			[[ "$p" == *=* ]] || die "card property '$p' is not key=value"
+			k=${p%%=*}
+			[ -n "${dflt[$k]+x}" ] || die "card property '$k' has no default in $defaults"
+			val[$k]=${p#*=}
+		done
+	fi
+	line=$addr
+	for k in $(printf '%s\n' "${!val[@]}" | sort); do line+=" $k=${val[$k]}"; done
+	echo "$line" >> "$conf/etc/csa-vm/cards"
+	devices+=(-device "csa-card,addr=$(printf '0x%x' "$slot")${cards[$i]:+,${cards[$i]}}")
+	unset val
+done
+{
+	echo "CSA_MODE=$mode"
+	echo "CSA_STEPS='${steps[*]}'"
+	echo "CSA_INFO_ARGS='$info_args'"
+} > "$conf/etc/csa-vm/run.conf"
+run_initrd=$out/initrd.cpio.gz
+# The kernel unpacks concatenated archives in order; later files win.
+{
+	cat "$initrd"
+	(cd "$conf" && find . | LC_ALL=C sort | cpio -o -H newc --owner 0:0 --quiet | gzip -1)
+} > "$run_initrd"
+
+# --- boot ----------------------------------------------------------------
+# shellcheck disable=SC2086
+cmd=("$qemu" ${QEMU_DATA_ARGS:-} -machine q35 -accel tcg -m 1G -smp 2
+	-nographic -vga none -monitor none -no-reboot -nic none
+	-serial "file:$out/console.log" -serial "file:$out/results.log"
+	-kernel "$kernel" -initrd "$run_initrd"
+	-append "console=ttyS0 quiet panic=-1 oops=panic rdinit=/init"
+	"${devices[@]}")
+echo "run-vm: ${#cards[@]} card(s), mode $mode, timeout ${timeout}s"
+start=$(date +%s.%N)
+if [ "$mode" = shell ]; then
+	cmd=("${cmd[@]/file:$out\/console.log/mon:stdio}")
+	exec "${cmd[@]}"
+fi
+qrc=0
+timeout --kill-after=5 "$timeout" "${cmd[@]}" < /dev/null > "$out/qemu.log" 2>&1 || qrc=$?
+end=$(date +%s.%N)
+secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+echo "$secs" > "$out/seconds"
+
+# --- results -------------------------------------------------------------
+results=$out/results.log
+touch "$results"
+tr -d '\r' < "$results" > "$results.clean"
+fail=0
+vm_broken=0
+# split framed steps into DIR/<step>.tap and DIR/summary
+awk -v dir="$out" '
+	/^@@CSA-BEGIN .*@@$/ { name = $2; sub(/@@$/, "", name); file = dir "/" name ".tap"
+		printf "" > file; cur = name; next }
+	/^@@CSA-END .* rc=-?[0-9]+@@$/ { rc = $3; sub(/^rc=/, "", rc); sub(/@@$/, "", rc)
+		print cur " rc=" rc >> (dir "/summary"); close(file); cur = ""; next }
+	/^@@CSA-DONE rc=-?[0-9]+@@$/ { done = 1; next }
+	cur != "" { print >> file; next }
+	{ print "run-vm: (init) " $0 > "/dev/stderr" }
+	END { if (cur != "") print cur " rc=-1" >> (dir "/summary")
+	      if (!done) exit 1 }
+' "$results.clean" || fail=1
+touch "$out/summary"
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	echo "run-vm: TIMEOUT: VM did not finish within ${timeout}s (killed)" >&2
+	fail=1 vm_broken=1
+elif [ "$qrc" != 0 ]; then
+	echo "run-vm: QEMU exited with status $qrc:" >&2
+	sed 's/^/run-vm:   /' "$out/qemu.log" >&2
+	fail=1 vm_broken=1
+fi
+if ! grep -q '^@@CSA-DONE rc=' "$results.clean"; then
+	echo "run-vm: the VM never reported completion" >&2
+	fail=1 vm_broken=1
+elif ! grep -q '^@@CSA-DONE rc=0@@' "$results.clean"; then
+	fail=1
+fi
+# steps asked for but never started count as failures
+for s in "${steps[@]}"; do
+	grep -q "^$s rc=" "$out/summary" || { echo "$s rc=-1" >> "$out/summary"; fail=1; }
+done
+grep -qv ' rc=0$' "$out/summary" && fail=1
+if [ "$vm_broken" != 0 ]; then
+	echo "run-vm: last console lines ($out/console.log):" >&2
+	tail -n 40 "$out/console.log" 2>/dev/null | tr -d '\r' | sed 's/^/run-vm:   /' >&2 || true
+fi
+if [ "$fail" != 0 ]; then
+	echo "run-vm: FAILED after ${secs}s (see $out)" >&2
+	exit 1
+fi
+echo "run-vm: finished in ${secs}s"
