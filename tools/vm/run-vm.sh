@@ -57,7 +57,7 @@ command -v "$qemu" >/dev/null || die "QEMU '$qemu' not found (make qemu)"
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rm -f "$out"/*.tap "$out"/console.log "$out"/results.log "$out"/summary
+rm -f "$out"/*.tap "$out"/*.rc "$out"/console.log "$out"/results.log "$out"/summary
 
 # --- per-run configuration, appended to the initrd as a second cpio -------
 conf=$out/conf
@@ -134,11 +134,12 @@ awk -v dir="$out" '
 	/^@@CSA-BEGIN .*@@$/ { name = $2; sub(/@@$/, "", name); file = dir "/" name ".tap"
 		printf "" > file; cur = name; next }
 	/^@@CSA-END .* rc=-?[0-9]+@@$/ { rc = $3; sub(/^rc=/, "", rc); sub(/@@$/, "", rc)
-		print cur " rc=" rc >> (dir "/summary"); close(file); cur = ""; next }
+		print cur " rc=" rc >> (dir "/summary"); print rc > (dir "/" cur ".rc")
+		close(file); close(dir "/" cur ".rc"); cur = ""; next }
 	/^@@CSA-DONE rc=-?[0-9]+@@$/ { done = 1; next }
 	cur != "" { print >> file; next }
 	{ print "run-vm: (init) " $0 > "/dev/stderr" }
-	END { if (cur != "") print cur " rc=-1" >> (dir "/summary")
+	END { if (cur != "") { print cur " rc=-1" >> (dir "/summary"); print -1 > (dir "/" cur ".rc") }
 	      if (!done) exit 1 }
 ' "$results.clean" || fail=1
 touch "$out/summary"
