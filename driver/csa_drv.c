@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CSA complementary-sparse accelerator: PCI driver and DRM render node.
+ *
+ * Probe: map BAR0, check the card, set up DMA and MSI-X, load firmware,
+ * register the DRM device.  Everything is devres/drmm managed, so every
+ * failure path and remove release in reverse order automatically.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_ioctl.h>
+
+#include "csa_drm.h"
+#include "csa_drv.h"
+
+static const struct drm_ioctl_desc csa_drm_ioctls[] = {
+	DRM_IOCTL_DEF_DRV(CSA_GET_PARAM, csa_ioctl_get_param, DRM_RENDER_ALLOW),
+};
+
+DEFINE_DRM_GEM_FOPS(csa_drm_fops);
+
+static const struct drm_driver csa_drm_driver = {
+	.driver_features	= DRIVER_GEM | DRIVER_RENDER,
+	.ioctls			= csa_drm_ioctls,
+	.num_ioctls		= ARRAY_SIZE(csa_drm_ioctls),
+	.fops			= &csa_drm_fops,
+	.name			= CSA_DRIVER_NAME,
+	.desc			= "CSA complementary-sparse accelerator",
+#ifdef HAVE_DRM_DRIVER_DATE
+	.date			= "20251128",
+#endif
+	/* The DRM version mirrors the uapi version userspace codes against. */
+	.major			= CSA_UAPI_VERSION_MAJOR,
+	.minor			= CSA_UAPI_VERSION_MINOR,
+};
+
+static int csa_map_regs(struct csa_device *csa)
+{
+	struct pci_dev *pdev = csa->pdev;
+	int ret;
+
+	if (!(pci_resource_flags(pdev, CSA_BAR_REGS) & IORESOURCE_MEM) ||
+	    pci_resource_len(pdev, CSA_BAR_REGS) < CSA_BAR_REGS_SIZE) {
+		dev_err(&pdev->dev, "BAR%d is not a %u byte memory BAR\n",
+			CSA_BAR_REGS, CSA_BAR_REGS_SIZE);
+		return -ENODEV;
+	}
+
+#ifdef HAVE_PCIM_IOMAP_REGION
+	csa->regs = pcim_iomap_region(pdev, CSA_BAR_REGS, CSA_DRIVER_NAME);
+	ret = PTR_ERR_OR_ZERO(csa->regs);
+#else
+	ret = pcim_iomap_regions(pdev, BIT(CSA_BAR_REGS), CSA_DRIVER_NAME);
+	if (!ret)
+		csa->regs = pcim_iomap_table(pdev)[CSA_BAR_REGS];
+#endif
+	if (ret)
+		dev_err(&pdev->dev, "cannot map BAR%d (%d)\n", CSA_BAR_REGS, ret);
+	return ret;
+}
+
+static int csa_setup_dma(struct csa_device *csa)
+{
+	struct device *dev = &csa->pdev->dev;
+	int ret;
+
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret)
+		ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
+	if (ret)
+		dev_err(dev, "no usable DMA addressing, neither 64 nor 32 bit (%d)\n", ret);
+	return ret;
+}
+
+/* One vector for firmware/errors plus one per hardware queue, exactly. */
+static int csa_setup_irqs(struct csa_device *csa)
+{
+	struct pci_dev *pdev = csa->pdev;
+	struct device *dev = &pdev->dev;
+	unsigned int nvec = CSA_MSIX_VECTORS(csa->caps.num_queues);
+	const char *name;
+	int ret;
+
+	ret = pci_alloc_irq_vectors(pdev, nvec, nvec, PCI_IRQ_MSIX);
+	if (ret < 0) {
+		dev_err(dev, "cannot allocate %u MSI-X vectors (%d)\n", nvec, ret);
+		return ret;
+	}
+
+	/* No stale interrupt from a previous owner may reach the handler. */
+	csa_hw_quiesce(csa);
+
+	name = devm_kasprintf(dev, GFP_KERNEL, "csa-misc@%s", pci_name(pdev));
+	if (!name)
+		return -ENOMEM;
+	ret = devm_request_irq(dev, pci_irq_vector(pdev, CSA_MSIX_VEC_MISC),
+			       csa_hw_irq_misc, 0, name, csa);
+	if (ret)
+		dev_err(dev, "cannot request the misc interrupt (%d)\n", ret);
+	return ret;
+}
+
+static int csa_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct csa_device *csa;
+	int ret;
+
+	csa = devm_drm_dev_alloc(&pdev->dev, &csa_drm_driver,
+				 struct csa_device, drm);
+	if (IS_ERR(csa))
+		return PTR_ERR(csa);
+	csa->pdev = pdev;
+	init_completion(&csa->fw_done);
+	pci_set_drvdata(pdev, csa);
+
+	ret = pcim_enable_device(pdev);
+	if (ret) {
+		dev_err(&pdev->dev, "cannot enable PCI device (%d)\n", ret);
+		return ret;
+	}
+
+	ret = csa_map_regs(csa);
+	if (ret)
+		return ret;
+	ret = csa_hw_identify(csa);
+	if (ret)
+		return ret;
+
+	pci_set_master(pdev);
+	ret = csa_setup_dma(csa);
+	if (ret)
+		return ret;
+	ret = csa_setup_irqs(csa);
+	if (ret)
+		return ret;
+
+	ret = csa_fw_load(csa);
+	if (ret)
+		return ret;	/* csa_fw_load() quiesced the card */
+
+	ret = drm_dev_register(&csa->drm, 0);
+	if (ret) {
+		dev_err(&pdev->dev, "cannot register DRM device (%d)\n", ret);
+		csa_hw_quiesce(csa);
+		return ret;
+	}
+
+	dev_info(&pdev->dev, "hw %u.%u, firmware %u.%u.%u (ABI %u), %u queues, serial 0x%016llx\n",
+		 csa->caps.hw_version >> 16, csa->caps.hw_version & 0xffff,
+		 csa->caps.fw_version >> 16, (csa->caps.fw_version >> 8) & 0xff,
+		 csa->caps.fw_version & 0xff, csa->caps.fw_abi,
+		 csa->caps.num_queues, csa->caps.serial);
+	return 0;
+}
+
+static void csa_pci_remove(struct pci_dev *pdev)
+{
+	struct csa_device *csa = pci_get_drvdata(pdev);
+
+	/* Open files stay valid but every ioctl now fails with -ENODEV. */
+	drm_dev_unplug(&csa->drm);
+	csa_hw_quiesce(csa);
+}
+
+/* Stop DMA before reboot or kexec hands memory to someone else. */
+static void csa_pci_shutdown(struct pci_dev *pdev)
+{
+	csa_hw_quiesce(pci_get_drvdata(pdev));
+}
+
+static const struct pci_device_id csa_pci_ids[] = {
+	{ PCI_DEVICE(CSA_PCI_VENDOR_ID, CSA_PCI_DEVICE_ID) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, csa_pci_ids);
+
+static struct pci_driver csa_pci_driver = {
+	.name		= CSA_DRIVER_NAME,
+	.id_table	= csa_pci_ids,
+	.probe		= csa_pci_probe,
+	.remove		= csa_pci_remove,
+	.shutdown	= csa_pci_shutdown,
+	.dev_groups	= csa_sysfs_groups,
+};
+module_pci_driver(csa_pci_driver);
+
+MODULE_DESCRIPTION("CSA complementary-sparse accelerator");
+MODULE_LICENSE("GPL");

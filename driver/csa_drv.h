@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * CSA accelerator driver: shared device state.  See docs/driver.md.
+ */
+#ifndef CSA_DRV_H
+#define CSA_DRV_H
+
+#include <linux/completion.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/pci.h>
+#include <drm/drm_device.h>
+
+#include "csa_compat.h"
+#include "csa_hw.h"
+
+struct drm_file;
+
+/* Card identity and capabilities, read once at probe time. */
+struct csa_caps {
+	u32 hw_version;		/* major << 16 | minor */
+	u32 num_queues;
+	u32 dp_lanes;
+	u32 max_k;
+	u32 max_dim;
+	u32 max_tensor;
+	u32 clock_khz;
+	u64 serial;
+	u32 fw_version;		/* of the running firmware */
+	u32 fw_abi;		/* of the running firmware */
+};
+
+struct csa_device {
+	struct drm_device drm;
+	struct pci_dev *pdev;
+	void __iomem *regs;		/* BAR0 */
+	struct csa_caps caps;
+	u32 irq_mask;			/* CSA_IRQ_* currently enabled */
+	struct completion fw_done;	/* signalled by the CSA_IRQ_FW interrupt */
+};
+
+static inline struct csa_device *to_csa(struct drm_device *drm)
+{
+	return container_of(drm, struct csa_device, drm);
+}
+
+static inline u32 csa_read(struct csa_device *csa, u32 reg)
+{
+	return readl(csa->regs + reg);
+}
+
+static inline void csa_write(struct csa_device *csa, u32 reg, u32 val)
+{
+	writel(val, csa->regs + reg);
+}
+
+/* csa_hw.c */
+int csa_hw_identify(struct csa_device *csa);
+void csa_hw_reset(struct csa_device *csa);
+void csa_hw_irq_enable(struct csa_device *csa, u32 mask);
+void csa_hw_quiesce(struct csa_device *csa);
+irqreturn_t csa_hw_irq_misc(int irq, void *arg);
+
+/* csa_fw.c */
+int csa_fw_load(struct csa_device *csa);
+
+/* csa_ioctl.c */
+int csa_ioctl_get_param(struct drm_device *drm, void *data,
+			struct drm_file *file);
+
+/* csa_sysfs.c */
+extern const struct attribute_group *csa_sysfs_groups[];
+
+#endif /* CSA_DRV_H */
