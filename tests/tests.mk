@@ -1,1 +1,78 @@
-# placeholder: filled in by its owner
+# Tests: host unit tests (HOST_TESTS, appended by each part's fragment) and
+# the kselftest suites that run inside the VM (tests/vm/).
+#   make check       deps, build everything, host tests, VM suites in one
+#                    boot; TAP per suite and "N passed, N failed, N skipped"
+#   make check-host  host tests only
+#   make check-vm    VM suites only
+#   make vm-tests    build the VM suites
+# Results: $(TEST_RESULTS)/{host,vm}/<suite>.tap and .rc
+
+VM_TEST_BUILD := $(BUILD)/tests/vm
+TEST_RESULTS := $(BUILD)/tests/results
+# Run order matters: reload and firmware swap the driver under the others.
+VM_TEST_NAMES := csa_bind_test csa_query_test csa_abi_test \
+	csa_firmware_test csa_reload_test
+VM_TESTS := $(addprefix $(VM_TEST_BUILD)/,$(VM_TEST_NAMES))
+VM_TEST_HELPER := tests/vm/csa_vm.c
+# the 6.1 harness has unused signal-handler parameters
+VM_TEST_CFLAGS = $(CFLAGS_USER) -Wno-unused-parameter -I$(KSFT_DIR) -Itests/vm \
+	$(shell pkg-config --cflags libdrm)
+VM_TEST_LIBS = $(LIBCSA_A) $(shell pkg-config --libs libdrm)
+# The two cards of the test VM: different non-default properties on the
+# first, model defaults on the second (tools/vm/card-defaults.conf).
+VM_TEST_CARDS := queues=3,lanes=128,max-k=10,max-dim=2048,max-tensor=65536,clock-khz=125000,serial=0x1234
+VM_TEST_CARD2 :=
+VM_TEST_TIMEOUT ?= 300
+HOST_TEST_TIMEOUT ?= 120
+
+.PHONY: check check-run check-host check-vm vm-tests host-tests \
+	run-host-tests run-vm-tests
+
+vm-tests: $(VM_TESTS)
+
+$(VM_TEST_BUILD)/%: tests/vm/%.c $(VM_TEST_HELPER) tests/vm/csa_vm.h \
+		$(KSFT_HEADERS) $(LIBCSA_A) lib/include/csa/csa.h uapi/csa_drm.h \
+		firmware/csa_hw.h
+	@mkdir -p $(@D)
+	$(CC) $(VM_TEST_CFLAGS) -o $@ $< $(VM_TEST_HELPER) $(VM_TEST_LIBS)
+
+host-tests: $(HOST_TESTS)
+
+# Each host test prints TAP; keep it and its exit status for the summary.
+run-host-tests: host-tests
+	@rm -rf $(TEST_RESULTS)/host && mkdir -p $(TEST_RESULTS)/host
+	@for t in $(HOST_TESTS); do \
+		n=$$(basename $$t); \
+		rc=0; timeout $(HOST_TEST_TIMEOUT) $$t > $(TEST_RESULTS)/host/$$n.tap 2>&1 || rc=$$?; \
+		echo $$rc > $(TEST_RESULTS)/host/$$n.rc; \
+	done
+
+# One boot runs every VM suite; run-vm.sh records each suite's TAP and the
+# VM's own health as vm.tap, so a VM that fails counts as a failure.
+run-vm-tests: vm-image $(QEMU)
+	@rm -rf $(TEST_RESULTS)/vm
+	@QEMU=$(QEMU) QEMU_DATA_ARGS="$(QEMU_DATA_ARGS)" bash tools/vm/run-vm.sh \
+		--kernel $(VM_KERNEL) --initrd $(VM_INITRAMFS) \
+		--out $(TEST_RESULTS)/vm --timeout $(VM_TEST_TIMEOUT) --mode tests \
+		--card "$(VM_TEST_CARDS)" --card "$(VM_TEST_CARD2)" \
+		$(addprefix --step ,$(VM_TEST_NAMES)) || true
+
+HOST_TAPS = $(foreach t,$(HOST_TESTS),$(TEST_RESULTS)/host/$(notdir $(t)).tap)
+VM_TAPS = $(TEST_RESULTS)/vm/vm.tap \
+	$(foreach t,$(VM_TEST_NAMES),$(TEST_RESULTS)/vm/$(t).tap)
+
+check-host: run-host-tests
+	@bash tools/tap-summary.sh $(HOST_TAPS)
+
+check-vm: run-vm-tests
+	@bash tools/tap-summary.sh $(VM_TAPS)
+
+check-run: all vm-tests
+	@$(MAKE) --no-print-directory run-host-tests
+	@$(MAKE) --no-print-directory run-vm-tests
+	@bash tools/tap-summary.sh $(HOST_TAPS) $(VM_TAPS)
+
+# deps first, then a fresh make: the other fragments query pkg-config
+# and friends while they are parsed.
+check: deps
+	@$(MAKE) --no-print-directory check-run

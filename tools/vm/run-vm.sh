@@ -57,7 +57,7 @@ command -v "$qemu" >/dev/null || die "QEMU '$qemu' not found (make qemu)"
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rm -f "$out"/*.tap "$out"/*.rc "$out"/console.log "$out"/results.log "$out"/summary
+rm -f "$out"/*.tap "$out"/init.log "$out"/*.rc "$out"/console.log "$out"/results.log "$out"/summary
 
 # --- per-run configuration, appended to the initrd as a second cpio -------
 conf=$out/conf
@@ -138,7 +138,7 @@ awk -v dir="$out" '
 		close(file); close(dir "/" cur ".rc"); cur = ""; next }
 	/^@@CSA-DONE rc=-?[0-9]+@@$/ { done = 1; next }
 	cur != "" { print >> file; next }
-	{ print "run-vm: (init) " $0 > "/dev/stderr" }
+	{ print "run-vm: (init) " $0 > "/dev/stderr"; print > (dir "/init.log") }
 	END { if (cur != "") { print cur " rc=-1" >> (dir "/summary"); print -1 > (dir "/" cur ".rc") }
 	      if (!done) exit 1 }
 ' "$results.clean" || fail=1
@@ -158,9 +158,25 @@ elif ! grep -q '^@@CSA-DONE rc=0@@' "$results.clean"; then
 	fail=1
 fi
 # steps asked for but never started count as failures
+missing=()
 for s in "${steps[@]}"; do
-	grep -q "^$s rc=" "$out/summary" || { echo "$s rc=-1" >> "$out/summary"; fail=1; }
+	grep -q "^$s rc=" "$out/summary" ||
+		{ echo "$s rc=-1" >> "$out/summary"; missing+=("$s"); fail=1; }
 done
+# The VM's own health as one TAP test, so a broken VM is counted as a failure.
+{
+	echo "TAP version 13"
+	echo "1..1"
+	if [ "$vm_broken" = 0 ] && [ ${#missing[@]} = 0 ]; then
+		echo "ok 1 vm: booted, ran ${#steps[@]} step(s), powered off in ${secs}s"
+	else
+		reason="qemu status $qrc"
+		[ "$qrc" = 124 ] || [ "$qrc" = 137 ] && reason="timeout after ${timeout}s"
+		[ ${#missing[@]} = 0 ] || reason+=", never started: ${missing[*]}"
+		echo "not ok 1 vm: $reason (console: $out/console.log)"
+		[ -f "$out/init.log" ] && sed 's/^/# init: /' "$out/init.log"
+	fi
+} > "$out/vm.tap"
 grep -qv ' rc=0$' "$out/summary" && fail=1
 if [ "$vm_broken" != 0 ]; then
 	echo "run-vm: last console lines ($out/console.log):" >&2

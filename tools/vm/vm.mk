@@ -1,1 +1,56 @@
-# placeholder: filled in by its owner
+# The test VM: Debian's stock kernel + a busybox initramfs with csa.ko,
+# the firmware, the VM suites and csa-info (tools/vm/).
+#   make vm-image     $(VM_INITRAMFS) (+ the kernel, fetched once)
+#   make run          deps, build everything, boot a VM with one card
+#                     (CARDS=2: two) and print what csa-info reports
+#   make vm-shell     boot the VM to an interactive shell (CARDS=1|2)
+# Card properties: CARD1="queues=3,serial=0x42" CARD2=... (tools/qemu model).
+
+VM_DIR := $(BUILD)/vm
+VM_KERNEL_STAMP := $(VM_DIR)/kernel.stamp
+VM_KERNEL = $(VM_DIR)/kernel/boot/vmlinuz-$(shell cat $(VM_KERNEL_STAMP))
+VM_INITRAMFS := $(VM_DIR)/initramfs.cpio.gz
+VM_RUN_DIR := $(VM_DIR)/run
+CARDS ?= 1
+CARD1 ?=
+CARD2 ?= serial=0x2
+CSA_INFO_ARGS ?=
+VM_RUN_TIMEOUT ?= 300
+VM_CARD_ARGS = --card "$(CARD1)" $(if $(filter 2,$(CARDS)),--card "$(CARD2)")
+
+.PHONY: vm-image vm-kernel run run-vm vm-shell FORCE
+
+# fetch-kernel.sh is a no-op (stamp untouched) while the kernel is current.
+$(VM_KERNEL_STAMP): FORCE
+	@bash tools/vm/fetch-kernel.sh $(VM_DIR)
+
+vm-kernel: $(VM_KERNEL_STAMP)
+
+$(VM_INITRAMFS): $(VM_KERNEL_STAMP) tools/vm/mkinitramfs.sh tools/vm/init \
+		$(CSA_KO) $(FW_IMAGE) $(FW_BAD_IMAGES) $(CSA_INFO) $(VM_TESTS)
+	@bash tools/vm/mkinitramfs.sh --kernel-root $(VM_DIR)/kernel \
+		--kver $$(cat $(VM_KERNEL_STAMP)) --init tools/vm/init --out $@ \
+		--csa-ko $(CSA_KO) $(addprefix --fw ,$(FW_IMAGE)) \
+		$(addprefix --fw-test ,$(FW_BAD_IMAGES)) \
+		$(addprefix --test ,$(VM_TESTS)) --bin $(CSA_INFO)
+
+vm-image: $(VM_INITRAMFS)
+
+# csa-info's exit status is make run's exit status.
+run-vm: vm-image $(QEMU)
+	@rc=0; QEMU=$(QEMU) QEMU_DATA_ARGS="$(QEMU_DATA_ARGS)" bash tools/vm/run-vm.sh \
+		--kernel $(VM_KERNEL) --initrd $(VM_INITRAMFS) --out $(VM_RUN_DIR) \
+		--timeout $(VM_RUN_TIMEOUT) --mode info --info-args "$(CSA_INFO_ARGS)" \
+		$(VM_CARD_ARGS) || rc=$$?; \
+	cat $(VM_RUN_DIR)/csa-info.tap 2>/dev/null; \
+	if [ -f $(VM_RUN_DIR)/csa-info.rc ]; then exit $$(cat $(VM_RUN_DIR)/csa-info.rc); fi; \
+	echo "run: csa-info did not run in the VM (see $(VM_RUN_DIR)/console.log)" >&2; \
+	exit $$(( rc ? rc : 1 ))
+
+run: deps
+	@$(MAKE) --no-print-directory all run-vm
+
+vm-shell: vm-image $(QEMU)
+	QEMU=$(QEMU) QEMU_DATA_ARGS="$(QEMU_DATA_ARGS)" bash tools/vm/run-vm.sh \
+		--kernel $(VM_KERNEL) --initrd $(VM_INITRAMFS) --out $(VM_DIR)/shell \
+		--shell $(VM_CARD_ARGS)
