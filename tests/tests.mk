@@ -50,7 +50,6 @@ run-host-tests: host-tests
 # One boot runs every VM suite; run-vm.sh records each suite's TAP and the
 # VM's own health as vm.tap, so a VM that fails counts as a failure.
 run-vm-tests: vm-image $(QEMU)
-	@rm -rf $(TEST_RESULTS)/vm
 	@QEMU=$(QEMU) QEMU_DATA_ARGS="$(QEMU_DATA_ARGS)" bash tools/vm/run-vm.sh \
 		--kernel $(VM_KERNEL) --initrd $(VM_INITRAMFS) \
 		--out $(TEST_RESULTS)/vm --timeout $(VM_TEST_TIMEOUT) --mode tests \

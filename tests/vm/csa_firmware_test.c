@@ -80,7 +80,11 @@ static int is_driver_error(const char *line, const char *addr)
 	if (sscanf(line, "%u %n", &level, &skip) != 1 || level > 4)
 		return 0;
 	snprintf(prefix, sizeof(prefix), "csa %s: ", addr);
-	return !strncmp(line + skip, prefix, strlen(prefix));
+	if (strncmp(line + skip, prefix, strlen(prefix)))
+		return 0;
+	/* Debian's firmware_class logs every failed load under our name */
+	return strncmp(line + skip + strlen(prefix), "firmware: failed to load ",
+		       strlen("firmware: failed to load "));
 }
 
 /*

@@ -14,6 +14,7 @@
 #include <xf86drm.h>
 
 #include "csa_drm.h"
+#include "csa_hw.h"
 
 static const char *env_or(const char *name, const char *fallback)
 {
@@ -37,6 +38,21 @@ const char *csa_vm_fw_test_dir(void)
 	return env_or("CSA_FW_TEST_DIR", "/lib/firmware-test");
 }
 
+/*
+ * serial=auto: the model's serial for a card whose serial property is 0,
+ * derived from the PCI identity and the card's bus/devfn (csa_card.c).
+ */
+static int auto_serial(const struct csa_vm_card *c, uint64_t *serial)
+{
+	unsigned int domain, bus, slot, func;
+
+	if (sscanf(c->addr, "%x:%x:%x.%x", &domain, &bus, &slot, &func) != 4)
+		return -EINVAL;
+	*serial = (uint64_t)CSA_PCI_VENDOR_ID << 48 |
+		  (uint64_t)CSA_PCI_DEVICE_ID << 32 | bus << 8 | slot << 3 | func;
+	return 0;
+}
+
 static int set_prop(struct csa_vm_card *c, const char *key, const char *val)
 {
 	static const struct {
@@ -56,6 +72,8 @@ static int set_prop(struct csa_vm_card *c, const char *key, const char *val)
 	for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
 		if (strcmp(key, props[i].key))
 			continue;
+		if (!strcmp(key, "serial") && !strcmp(val, "auto"))
+			return auto_serial(c, &c->serial);
 		errno = 0;
 		*(uint64_t *)((char *)c + props[i].off) = strtoull(val, &end, 0);
 		return errno || *end ? -EINVAL : 0;

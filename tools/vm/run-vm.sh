@@ -57,6 +57,9 @@ command -v "$qemu" >/dev/null || die "QEMU '$qemu' not found (make qemu)"
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# one VM per output directory at a time (the build tree is shared)
+exec 9> "$out/.lock"
+flock 9
 rm -f "$out"/*.tap "$out"/init.log "$out"/*.rc "$out"/console.log "$out"/results.log "$out"/summary
 
 # --- per-run configuration, appended to the initrd as a second cpio -------
