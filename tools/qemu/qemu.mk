@@ -20,3 +20,19 @@ $(QEMU_STAMP): $(QEMU_CSA_SRCS)
 	@touch $@
 
 $(QEMU): $(QEMU_STAMP) ;
+
+# Scripted smoke test of the card without a guest (qtest): identity and
+# capability registers, register-file rules, the firmware handshake with
+# good and bad images, MSI-X delivery, soft reset.  Prints TAP; the wrapper
+# bakes in the paths so tests/tests.mk can run it like any host test.
+QEMU_SMOKE_TEST := $(BUILD)/tests/host/qemu_smoke_test
+HOST_TESTS += $(QEMU_SMOKE_TEST)
+
+qemu-smoke-test: $(QEMU_SMOKE_TEST)
+	$(QEMU_SMOKE_TEST)
+
+$(QEMU_SMOKE_TEST): tools/qemu/smoke-test.sh $(QEMU) $(FW_IMAGE) $(FW_BAD_IMAGES)
+	@mkdir -p $(@D)
+	@printf '#!/bin/sh\nexec bash %s %s %s %s\n' $(CURDIR)/tools/qemu/smoke-test.sh \
+		$(QEMU) $(FW_DIR) "$(QEMU_DATA_ARGS)" > $@
+	@chmod +x $@
