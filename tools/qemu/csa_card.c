@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Virtual CSA card: QEMU PCI device model of the CSA complementary-sparse
  * accelerator (-device csa-card).
@@ -6,8 +7,6 @@
  * identity, the BAR0 register file, MSI-X on BAR2 and the firmware-load
  * handshake.  The card verifies a firmware image with the same firmware/
  * code the real card runs.  docs/hardware.md describes the behaviour.
- *
- * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
@@ -127,10 +126,14 @@ static void csa_fw_finish(CsaCardState *s, int err,
 	} else {
 		s->fw_status = CSA_FW_STATUS_FAILED;
 		s->fw_error = err;
-		qemu_log_mask(LOG_GUEST_ERROR,
-			      "csa-card: firmware rejected: %s (image ABI %u, card ABI %u)\n",
-			      csa_fw_err_name(err), info->abi_version,
-			      s->fw_abi);
+		if (err == CSA_FW_ERR_ABI)
+			qemu_log_mask(LOG_GUEST_ERROR,
+				      "csa-card: firmware rejected: image ABI %u, card accepts ABI %u\n",
+				      info->abi_version, s->fw_abi);
+		else
+			qemu_log_mask(LOG_GUEST_ERROR,
+				      "csa-card: firmware rejected: %s error\n",
+				      csa_fw_err_name(err));
 	}
 	csa_irq_raise(s, CSA_IRQ_FW);
 }
