@@ -17,12 +17,12 @@ DESTDIR ?=
 .PHONY: all deps run check lint install clean
 all:
 
+include tools/kselftest.mk
 include firmware/firmware.mk
 include lib/lib.mk
 include tools/tools.mk
 include tools/kmod.mk
 include tools/qemu/qemu.mk
-include tools/kselftest.mk
 include tests/tests.mk
 include tools/vm/vm.mk
 

@@ -43,5 +43,5 @@ host-test-fw: $(HOST_TEST_FW)
 $(HOST_TEST_FW): tests/host/test_fw_image.c $(FW_LIB_SRCS) $(FW_LIB_HDRS) \
 		$(KSFT_HEADERS) $(FW_MKFW)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_USER) -Wno-unused-parameter -I$(KSFT_DIR) -DCSA_MKFW_PATH='"$(FW_MKFW)"' \
+	$(CC) $(CFLAGS_USER) $(KSFT_CFLAGS) -DCSA_MKFW_PATH='"$(FW_MKFW)"' \
 		-o $@ tests/host/test_fw_image.c $(FW_LIB_SRCS) -lz

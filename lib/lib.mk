@@ -70,17 +70,11 @@ LIBCSA_TEST_BUILD := $(BUILD)/tests/host
 LIBCSA_TESTS := $(LIBCSA_TEST_BUILD)/test_libcsa_errors \
 	$(LIBCSA_TEST_BUILD)/test_libcsa_sysfs
 HOST_TESTS += $(LIBCSA_TESTS)
-# kselftest_harness.h itself has unused parameters: only -Wextra's
-# -Wunused-parameter is relaxed, and only for harness users.
-LIBCSA_TEST_CFLAGS = $(CFLAGS_USER) -Wno-unused-parameter -I$(KSFT_DIR)
-
-# tools/kselftest.mk is included after this fragment: KSFT_DIR is used
-# deferred (=) and KSFT_HEADERS in prerequisites through second expansion.
-.SECONDEXPANSION:
+LIBCSA_TEST_CFLAGS = $(CFLAGS_USER) $(KSFT_CFLAGS)
 
 # Linked statically: the tests reach internal (hidden) functions too.
 $(LIBCSA_TESTS): $(LIBCSA_TEST_BUILD)/%: tests/host/%.c $(LIBCSA_A) \
-		lib/internal.h $(LIBCSA_HEADER) $$(KSFT_HEADERS)
+		lib/internal.h $(LIBCSA_HEADER) $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Ilib -pthread \
 		-o $@ $< $(LIBCSA_A) $(LIBDRM_LIBS)

@@ -9,13 +9,15 @@
 
 VM_TEST_BUILD := $(BUILD)/tests/vm
 TEST_RESULTS := $(BUILD)/tests/results
-# Run order matters: reload and firmware swap the driver under the others.
-VM_TEST_NAMES := csa_bind_test csa_query_test csa_abi_test \
-	csa_firmware_test csa_reload_test
+# Every tests/vm/*_test.c is a suite.  Run order matters only at the end:
+# firmware and reload swap the driver under the others, so they run last.
+VM_TEST_LAST := csa_firmware_test csa_reload_test
+VM_TEST_NAMES := $(filter-out $(VM_TEST_LAST), \
+	$(sort $(notdir $(basename $(wildcard tests/vm/*_test.c))))) $(VM_TEST_LAST)
 VM_TESTS := $(addprefix $(VM_TEST_BUILD)/,$(VM_TEST_NAMES))
 VM_TEST_HELPER := tests/vm/csa_vm.c
 # the 6.1 harness has unused signal-handler parameters
-VM_TEST_CFLAGS = $(CFLAGS_USER) -Wno-unused-parameter -I$(KSFT_DIR) -Itests/vm \
+VM_TEST_CFLAGS = $(CFLAGS_USER) $(KSFT_CFLAGS) -Itests/vm \
 	$(shell pkg-config --cflags libdrm)
 VM_TEST_LIBS = $(LIBCSA_A) $(shell pkg-config --libs libdrm)
 # The two cards of the test VM: different non-default properties on the

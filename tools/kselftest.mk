@@ -5,6 +5,9 @@ KSFT_DIR := $(BUILD)/kselftest
 LINUX_SCRIPTS := $(BUILD)/linux-scripts
 KSFT_HEADERS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
 CHECKPATCH := $(LINUX_SCRIPTS)/scripts/checkpatch.pl
+# Flags for every kselftest_harness.h user: the harness itself has unused
+# parameters, so only -Wextra's -Wunused-parameter is relaxed, only here.
+KSFT_CFLAGS := -Wno-unused-parameter -I$(KSFT_DIR)
 
 $(BUILD)/.linux-src-extracted: $(LINUX_SRC_TAR)
 	@mkdir -p $(KSFT_DIR) $(LINUX_SCRIPTS)

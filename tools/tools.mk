@@ -35,14 +35,14 @@ HOST_TESTS += $(CSA_INFO_TEST_BUILD)/test_libcsa_json \
 	$(CSA_INFO_TEST_BUILD)/test_libcsa_csa_info
 
 $(CSA_INFO_TEST_BUILD)/test_libcsa_json: tests/host/test_libcsa_json.c \
-		tools/csa-info/json.c tools/csa-info/json.h $$(KSFT_HEADERS)
+		tools/csa-info/json.c tools/csa-info/json.h $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_TEST_CFLAGS) -Itools/csa-info -o $@ \
 		$< tools/csa-info/json.c
 
 # Runs the real binary, so it depends on it.
 $(CSA_INFO_TEST_BUILD)/test_libcsa_csa_info: tests/host/test_libcsa_csa_info.c \
-		$(CSA_INFO) $(LIBCSA_A) $$(KSFT_HEADERS)
+		$(CSA_INFO) $(LIBCSA_A) $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) \
 		-DCSA_INFO='"$(CSA_INFO)"' -o $@ $< $(LIBCSA_A) $(LIBDRM_LIBS)
