@@ -19,12 +19,24 @@
 
 static const struct drm_ioctl_desc csa_drm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(CSA_GET_PARAM, csa_ioctl_get_param, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(CSA_BO_CREATE, csa_ioctl_bo_create, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(CSA_BO_INFO, csa_ioctl_bo_info, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(CSA_BO_USERPTR, csa_ioctl_bo_userptr, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(CSA_BO_WAIT, csa_ioctl_bo_wait, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(CSA_QUEUE_CREATE, csa_ioctl_queue_create, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(CSA_QUEUE_DESTROY, csa_ioctl_queue_destroy, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(CSA_SUBMIT, csa_ioctl_submit, DRM_RENDER_ALLOW),
 };
 
 DEFINE_DRM_GEM_FOPS(csa_drm_fops);
 
 static const struct drm_driver csa_drm_driver = {
-	.driver_features	= DRIVER_GEM | DRIVER_RENDER,
+	.driver_features	= DRIVER_GEM | DRIVER_RENDER |
+				  DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE,
+	.open			= csa_file_open,
+	.postclose		= csa_file_postclose,
+	.gem_create_object	= csa_gem_create_object,
+	.debugfs_init		= csa_gem_debugfs_init,
 	.ioctls			= csa_drm_ioctls,
 	.num_ioctls		= ARRAY_SIZE(csa_drm_ioctls),
 	.fops			= &csa_drm_fops,
@@ -142,10 +154,22 @@ static int csa_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		return ret;	/* csa_fw_load() quiesced the card */
 
+	ret = csa_gem_init(csa);
+	if (ret) {
+		csa_hw_quiesce(csa);
+		return ret;
+	}
+	ret = csa_queues_init(csa);
+	if (ret) {
+		csa_hw_quiesce(csa);
+		return ret;
+	}
+
 	ret = drm_dev_register(&csa->drm, 0);
 	if (ret) {
 		dev_err(&pdev->dev, "cannot register DRM device (%d)\n", ret);
 		csa_hw_quiesce(csa);
+		csa_queues_fini(csa);
 		return ret;
 	}
 
@@ -164,6 +188,7 @@ static void csa_pci_remove(struct pci_dev *pdev)
 	/* Open files stay valid but every ioctl now fails with -ENODEV. */
 	drm_dev_unplug(&csa->drm);
 	csa_hw_quiesce(csa);
+	csa_queues_fini(csa);
 }
 
 /* Stop DMA before reboot or kexec hands memory to someone else. */

@@ -15,6 +15,8 @@
 #include "csa_hw.h"
 
 struct drm_file;
+struct drm_gem_object;
+struct drm_minor;
 
 /* Card identity and capabilities, read once at probe time. */
 struct csa_caps {
@@ -36,6 +38,9 @@ struct csa_device {
 	void __iomem *regs;		/* BAR0 */
 	struct csa_caps caps;
 	u32 irq_mask;			/* CSA_IRQ_* currently enabled */
+	u64 features;			/* DRM_CSA_FEATURE_* the driver offers */
+	u64 max_bo_size;		/* DRM_CSA_PARAM_MAX_BO_SIZE */
+	u32 job_timeout_ms;		/* DRM_CSA_PARAM_JOB_TIMEOUT_MS */
 	struct completion fw_done;	/* signalled by the CSA_IRQ_FW interrupt */
 };
 
@@ -67,6 +72,26 @@ int csa_fw_load(struct csa_device *csa);
 /* csa_ioctl.c */
 int csa_ioctl_get_param(struct drm_device *drm, void *data,
 			struct drm_file *file);
+
+/*
+ * csa_gem.c: buffer objects (GEM shmem, userptr, PRIME), see docs/uapi.md.
+ * csa_queue.c / csa_job.c: hardware rings, drm_sched, submit.
+ */
+int csa_gem_init(struct csa_device *csa);
+struct drm_gem_object *csa_gem_create_object(struct drm_device *drm, size_t size);
+int csa_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file);
+int csa_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file);
+int csa_ioctl_bo_userptr(struct drm_device *drm, void *data, struct drm_file *file);
+int csa_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file);
+void csa_gem_debugfs_init(struct drm_minor *minor);
+
+int csa_queues_init(struct csa_device *csa);
+void csa_queues_fini(struct csa_device *csa);
+int csa_file_open(struct drm_device *drm, struct drm_file *file);
+void csa_file_postclose(struct drm_device *drm, struct drm_file *file);
+int csa_ioctl_queue_create(struct drm_device *drm, void *data, struct drm_file *file);
+int csa_ioctl_queue_destroy(struct drm_device *drm, void *data, struct drm_file *file);
+int csa_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file);
 
 /* csa_sysfs.c */
 extern const struct attribute_group *csa_sysfs_groups[];

@@ -18,7 +18,7 @@ static int csa_param_value(const struct csa_device *csa, u32 param, u64 *value)
 		*value = CSA_UAPI_VERSION_MAJOR << 16 | CSA_UAPI_VERSION_MINOR;
 		return 0;
 	case DRM_CSA_PARAM_FEATURES:
-		*value = 0;	/* no DRM_CSA_FEATURE_* defined yet */
+		*value = csa->features;
 		return 0;
 	case DRM_CSA_PARAM_PCI_ID:
 		*value = (u32)csa->pdev->vendor << 16 | csa->pdev->device;
@@ -52,6 +52,15 @@ static int csa_param_value(const struct csa_device *csa, u32 param, u64 *value)
 		return 0;
 	case DRM_CSA_PARAM_SERIAL:
 		*value = caps->serial;
+		return 0;
+	case DRM_CSA_PARAM_MAX_BINDS:
+		*value = CSA_MAX_BINDS;
+		return 0;
+	case DRM_CSA_PARAM_MAX_BO_SIZE:
+		*value = csa->max_bo_size;
+		return 0;
+	case DRM_CSA_PARAM_JOB_TIMEOUT_MS:
+		*value = csa->job_timeout_ms;
 		return 0;
 	default:
 		return -EINVAL;

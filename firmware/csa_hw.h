@@ -63,13 +63,168 @@
 #define CSA_REG_FW_ABI			0x009c	/* ABI of the running firmware */
 
 /*
- * Per-queue register windows, reserved for the command queues:
- * queue q occupies [CSA_REG_QUEUE_BASE + q * CSA_REG_QUEUE_STRIDE, +STRIDE).
- * Reads return 0 and writes are ignored until the queue registers exist.
+ * Per-queue register windows: queue q occupies
+ * [CSA_REG_QUEUE_BASE + q * CSA_REG_QUEUE_STRIDE, +STRIDE).  Registers of a
+ * queue the card does not have (q >= NUM_QUEUES) read 0, writes are ignored.
+ * Offsets below are relative to the window; CSA_REG_Q(q, reg) is absolute.
  */
 #define CSA_REG_QUEUE_BASE		0x1000
 #define CSA_REG_QUEUE_STRIDE		0x100
 #define CSA_MAX_QUEUES			16
+#define CSA_REG_Q(q, reg)		(CSA_REG_QUEUE_BASE + (q) * CSA_REG_QUEUE_STRIDE + (reg))
+
+#define CSA_Q_RING_LO			0x00	/* DMA address of the descriptor ring */
+#define CSA_Q_RING_HI			0x04
+#define CSA_Q_RING_SIZE			0x08	/* descriptors, power of 2 in [2, CSA_RING_MAX] */
+#define CSA_Q_CPL_LO			0x0c	/* DMA address of the completion array */
+#define CSA_Q_CPL_HI			0x10
+#define CSA_Q_TAIL			0x14	/* doorbell: host writes the next free index */
+#define CSA_Q_HEAD			0x18	/* read only: next index the card executes */
+#define CSA_Q_CTRL			0x1c	/* CSA_Q_CTRL_* */
+#define CSA_Q_STATUS			0x20	/* read only, CSA_Q_STATUS_* */
+#define CSA_Q_RESET			0x24	/* write CSA_RESET_MAGIC: reset this queue */
+#define CSA_Q_DONE_SEQNO_LO		0x28	/* read only: seqno of the last completion */
+#define CSA_Q_DONE_SEQNO_HI		0x2c
+
+/*
+ * Ring protocol.  Ring address, size and completion address are latched when
+ * CSA_Q_CTRL_ENABLE goes 0 -> 1 (they must be set while the queue is
+ * disabled; a bad value sets CSA_Q_STATUS_ERROR and leaves it disabled).
+ * HEAD and TAIL are indices in [0, RING_SIZE).  The card executes
+ * descriptors in order while HEAD != TAIL; the ring is full when
+ * (TAIL + 1) % RING_SIZE == HEAD.  For each descriptor at index i the card
+ * first writes completion record i of the completion array, then advances
+ * HEAD, then raises CSA_IRQ_QUEUE(q) (MSI-X vector CSA_MSIX_VEC_QUEUE(q)).
+ * A TAIL write outside [0, RING_SIZE) sets CSA_Q_STATUS_ERROR and is ignored.
+ * CSA_Q_RESET aborts the running descriptor (no completion is written for
+ * it), disables the queue and clears HEAD, TAIL, DONE_SEQNO and ERROR.
+ */
+#define CSA_RING_MAX			4096
+#define CSA_RING_ALIGN			64	/* ring and completion array alignment */
+
+#define CSA_Q_CTRL_ENABLE		(1u << 0)
+
+#define CSA_Q_STATUS_ENABLED		(1u << 0)
+#define CSA_Q_STATUS_BUSY		(1u << 1)	/* a descriptor is executing */
+#define CSA_Q_STATUS_ERROR		(1u << 2)	/* bad ring setup or doorbell */
+
+/* Descriptor opcodes (struct csa_desc.opcode) */
+#define CSA_OP_NOP			0x00	/* completes with no effect */
+#define CSA_OP_FILL			0x01	/* dst[0..size) = 32-bit pattern value */
+#define CSA_OP_COPY			0x02	/* dst[0..size) = src[0..size) */
+#define CSA_OP_WRITE_VALUE		0x03	/* 8 bytes at dst = value */
+#define CSA_OP_TIMESTAMP		0x04	/* 8 bytes at dst = card cycle counter */
+/*
+ * Debug opcodes, executed only by a card built or configured for testing
+ * (the virtual card's debug-ops property); any other card completes them
+ * with CSA_STATUS_BAD_OPCODE.  The driver treats them like any opcode.
+ */
+#define CSA_OP_DEBUG_HANG		0xf0	/* never completes; needs a queue reset */
+#define CSA_OP_DEBUG_DMA_ERROR		0xf1	/* completes with CSA_STATUS_DMA_ERROR */
+
+/* Descriptor flags */
+#define CSA_DESC_F_IRQ			(1u << 0)	/* interrupt after completion */
+#define CSA_DESC_F_STATUS		(1u << 1)	/* also write the completion
+							 * record to operand status */
+
+/*
+ * An operand is (bind slot, byte offset): slot in bits 63..48, offset in
+ * bits 47..0.  The card checks slot < num_binds, offset + length <= slot
+ * size (without overflow) and the slot's access mode before any access.
+ */
+#define CSA_OPERAND(slot, off)		(((uint64_t)(slot) << 48) | ((off) & CSA_OPERAND_OFF_MASK))
+#define CSA_OPERAND_OFF_MASK		((1ull << 48) - 1)
+#define CSA_OPERAND_SLOT(opnd)		((uint32_t)((opnd) >> 48))
+#define CSA_OPERAND_OFF(opnd)		((opnd) & CSA_OPERAND_OFF_MASK)
+
+/**
+ * struct csa_desc - one ring entry, 64 bytes, written by the host
+ * @seqno: host-chosen sequence number, echoed in the completion record
+ * @opcode: CSA_OP_*
+ * @flags: CSA_DESC_F_*; unknown bits fail the descriptor (BAD_DESC)
+ * @bind_table: DMA address of num_binds struct csa_bind_slot, 16-byte aligned
+ * @num_binds: entries in the bind table, 0..CSA_MAX_BINDS
+ * @reserved: must be 0
+ * @dst: destination operand (CSA_OPERAND)
+ * @src: source operand (COPY)
+ * @size: bytes (FILL: a multiple of 4; COPY)
+ * @value: FILL pattern (low 32 bits) or WRITE_VALUE value
+ * @status: operand receiving the completion record when CSA_DESC_F_STATUS
+ * @reserved2: must be 0
+ */
+struct csa_desc {
+	uint64_t seqno;
+	uint32_t opcode;
+	uint32_t flags;
+	uint64_t bind_table;
+	uint32_t num_binds;
+	uint32_t reserved;
+	uint64_t dst;
+	uint64_t src;
+	uint64_t size;
+	uint64_t value;
+};
+
+#define CSA_DESC_SIZE			64
+#define CSA_MAX_BINDS			64
+
+/* Bind slot access modes (struct csa_bind_slot.access) */
+#define CSA_ACCESS_READ			(1u << 0)
+#define CSA_ACCESS_WRITE		(1u << 1)
+
+/**
+ * struct csa_bind_slot - one buffer of a job, 32 bytes, written by the host
+ * @segs: DMA address of num_segs struct csa_seg, 16-byte aligned
+ * @size: slot size in bytes = sum of the segment lengths
+ * @num_segs: segments, >= 1
+ * @access: CSA_ACCESS_* the job may use this slot for
+ * @reserved: must be 0
+ */
+struct csa_bind_slot {
+	uint64_t segs;
+	uint64_t size;
+	uint32_t num_segs;
+	uint32_t access;
+	uint64_t reserved;
+};
+
+/**
+ * struct csa_seg - one DMA-contiguous piece of a slot, 16 bytes
+ * @addr: bus address
+ * @len: bytes, > 0
+ */
+struct csa_seg {
+	uint64_t addr;
+	uint64_t len;
+};
+
+/* Completion status (struct csa_cpl.status) */
+#define CSA_STATUS_OK			0
+#define CSA_STATUS_BAD_OPCODE		1	/* unknown or disabled opcode */
+#define CSA_STATUS_BAD_DESC		2	/* unknown flag, reserved field set, bad size */
+#define CSA_STATUS_BAD_BIND		3	/* bind table/segments malformed or unreadable */
+#define CSA_STATUS_BAD_SLOT		4	/* operand slot >= num_binds */
+#define CSA_STATUS_OUT_OF_BOUNDS	5	/* operand range outside its slot */
+#define CSA_STATUS_ACCESS		6	/* write to a read-only slot (or read of write-only) */
+#define CSA_STATUS_DMA_ERROR		7	/* a DMA transfer failed */
+
+/**
+ * struct csa_cpl - completion record, 32 bytes, written by the card
+ * @seqno: the descriptor's seqno
+ * @status: CSA_STATUS_*
+ * @detail: status-specific: which operand failed (0 dst, 1 src, 2 status)
+ * @cycles: device cycles the descriptor took (cost model of the datapath)
+ * @timestamp: card cycle counter at completion
+ */
+struct csa_cpl {
+	uint64_t seqno;
+	uint32_t status;
+	uint32_t detail;
+	uint64_t cycles;
+	uint64_t timestamp;
+};
+
+#define CSA_CPL_SIZE			32
 
 #define CSA_ID_MAGIC			0x31415343u	/* "CSA1" little endian */
 #define CSA_HW_VERSION_MAJOR		1

@@ -20,12 +20,33 @@ extern "C" {
 
 /* uapi version: bumped (minor) whenever a param, flag or ioctl is added */
 #define CSA_UAPI_VERSION_MAJOR	1
-#define CSA_UAPI_VERSION_MINOR	0
+#define CSA_UAPI_VERSION_MINOR	1
 
 #define DRM_CSA_GET_PARAM	0x00
+#define DRM_CSA_BO_CREATE	0x01
+#define DRM_CSA_BO_INFO		0x02
+#define DRM_CSA_BO_USERPTR	0x03
+#define DRM_CSA_BO_WAIT		0x04
+#define DRM_CSA_QUEUE_CREATE	0x05
+#define DRM_CSA_QUEUE_DESTROY	0x06
+#define DRM_CSA_SUBMIT		0x07
 
 #define DRM_IOCTL_CSA_GET_PARAM \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_CSA_GET_PARAM, struct drm_csa_get_param)
+#define DRM_IOCTL_CSA_BO_CREATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_CSA_BO_CREATE, struct drm_csa_bo_create)
+#define DRM_IOCTL_CSA_BO_INFO \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_CSA_BO_INFO, struct drm_csa_bo_info)
+#define DRM_IOCTL_CSA_BO_USERPTR \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_CSA_BO_USERPTR, struct drm_csa_bo_userptr)
+#define DRM_IOCTL_CSA_BO_WAIT \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_CSA_BO_WAIT, struct drm_csa_bo_wait)
+#define DRM_IOCTL_CSA_QUEUE_CREATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_CSA_QUEUE_CREATE, struct drm_csa_queue_create)
+#define DRM_IOCTL_CSA_QUEUE_DESTROY \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_CSA_QUEUE_DESTROY, struct drm_csa_queue_destroy)
+#define DRM_IOCTL_CSA_SUBMIT \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_CSA_SUBMIT, struct drm_csa_submit)
 
 /* Parameters for DRM_IOCTL_CSA_GET_PARAM */
 #define DRM_CSA_PARAM_UAPI_VERSION	0	/* major << 16 | minor */
@@ -41,8 +62,14 @@ extern "C" {
 #define DRM_CSA_PARAM_MAX_TENSOR	10	/* max elements of one tensor */
 #define DRM_CSA_PARAM_CLOCK_KHZ		11	/* datapath clock */
 #define DRM_CSA_PARAM_SERIAL		12	/* board serial number */
+#define DRM_CSA_PARAM_MAX_BINDS		13	/* max buffers bound by one job */
+#define DRM_CSA_PARAM_MAX_BO_SIZE	14	/* max bytes of one buffer object */
+#define DRM_CSA_PARAM_JOB_TIMEOUT_MS	15	/* a job running longer is reset */
 
-/* Feature bits reported by DRM_CSA_PARAM_FEATURES (none yet) */
+/* Feature bits reported by DRM_CSA_PARAM_FEATURES */
+#define DRM_CSA_FEATURE_BO		(1ull << 0)	/* BO_CREATE/INFO/WAIT, mmap, PRIME */
+#define DRM_CSA_FEATURE_USERPTR		(1ull << 1)	/* BO_USERPTR */
+#define DRM_CSA_FEATURE_QUEUES		(1ull << 2)	/* QUEUE_CREATE/DESTROY, SUBMIT */
 
 /**
  * struct drm_csa_get_param - query one card parameter
@@ -56,6 +83,228 @@ struct drm_csa_get_param {
 	__u32 flags;
 	__u64 value;
 	__u64 reserved;
+};
+
+/**
+ * struct drm_csa_bo_create - create a GEM shmem buffer object
+ * @size: in, bytes wanted (> 0, <= DRM_CSA_PARAM_MAX_BO_SIZE, else -EINVAL
+ *        for 0 and -E2BIG for too large); out, the page-rounded size
+ * @flags: in, must be 0
+ * @handle: out, GEM handle, valid in this file only
+ *
+ * Pages are allocated on first touch (CPU fault or first job) and charged
+ * to the memory cgroup of the process that touches them.  Map the object
+ * with mmap() at the offset DRM_IOCTL_CSA_BO_INFO reports.
+ */
+struct drm_csa_bo_create {
+	__u64 size;
+	__u32 flags;
+	__u32 handle;
+};
+
+/* Flags reported in drm_csa_bo_info.bo_flags */
+#define DRM_CSA_BO_FLAG_USERPTR		(1u << 0)	/* wraps user memory */
+#define DRM_CSA_BO_FLAG_READ_ONLY	(1u << 1)	/* the card may only read it */
+#define DRM_CSA_BO_FLAG_IMPORTED	(1u << 2)	/* imported dma-buf */
+
+/**
+ * struct drm_csa_bo_info - describe a buffer object
+ * @handle: in, GEM handle (-ENOENT if not a handle of this file)
+ * @flags: in, must be 0
+ * @size: out, size in bytes
+ * @mmap_offset: out, fake offset to mmap() the object on this fd; 0 for
+ *               objects that cannot be mapped through the DRM fd (userptr:
+ *               use the original memory)
+ * @bo_flags: out, DRM_CSA_BO_FLAG_*
+ * @pad: in, must be 0
+ */
+struct drm_csa_bo_info {
+	__u32 handle;
+	__u32 flags;
+	__u64 size;
+	__u64 mmap_offset;
+	__u32 bo_flags;
+	__u32 pad;
+};
+
+/* Flags of drm_csa_bo_userptr.flags */
+#define DRM_CSA_USERPTR_READ_ONLY	(1u << 0)	/* card never writes it */
+
+/**
+ * struct drm_csa_bo_userptr - wrap the caller's own memory in a BO
+ * @user_ptr: in, start, page aligned (-EINVAL otherwise)
+ * @size: in, bytes, > 0, page multiple, no wrap-around (-EINVAL),
+ *        <= DRM_CSA_PARAM_MAX_BO_SIZE (-E2BIG); the whole range must be
+ *        mapped (-EFAULT), writable unless READ_ONLY, and fit the caller's
+ *        RLIMIT_MEMLOCK unless CAP_IPC_LOCK (-ENOMEM)
+ * @flags: in, DRM_CSA_USERPTR_*
+ * @handle: out, GEM handle
+ *
+ * The pages are pinned (FOLL_LONGTERM) until the handle and every job using
+ * it are gone; the card reads and writes them in place.
+ */
+struct drm_csa_bo_userptr {
+	__u64 user_ptr;
+	__u64 size;
+	__u32 flags;
+	__u32 handle;
+};
+
+/* Flags of drm_csa_bo_wait.flags */
+#define DRM_CSA_BO_WAIT_READ		(1u << 0)	/* CPU will only read: wait
+							 * for card writers only */
+
+/**
+ * struct drm_csa_bo_wait - wait until the card is done with a buffer
+ * @handle: in, GEM handle (-ENOENT)
+ * @flags: in, DRM_CSA_BO_WAIT_*
+ * @timeout_ns: in, absolute CLOCK_MONOTONIC deadline in ns; a deadline in
+ *              the past only polls.  -ETIMEDOUT if jobs are still running
+ *              at the deadline; the ioctl restarts after a signal.
+ *
+ * On success the CPU may access the buffer (DMA syncs for the CPU are done).
+ */
+struct drm_csa_bo_wait {
+	__u32 handle;
+	__u32 flags;
+	__s64 timeout_ns;
+};
+
+/* drm_csa_queue_create.priority */
+#define DRM_CSA_PRIORITY_LOW		0
+#define DRM_CSA_PRIORITY_NORMAL		1
+#define DRM_CSA_PRIORITY_HIGH		2
+
+/**
+ * struct drm_csa_queue_create - create a queue context on a hardware queue
+ * @hw_queue: in, hardware queue index < DRM_CSA_PARAM_NUM_QUEUES (-EINVAL)
+ * @priority: in, DRM_CSA_PRIORITY_* (-EINVAL otherwise)
+ * @flags: in, must be 0
+ * @queue_id: out, id of the context, valid in this file only
+ *
+ * Jobs of one context run in submission order; contexts on the same
+ * hardware queue are scheduled by priority.
+ */
+struct drm_csa_queue_create {
+	__u32 hw_queue;
+	__u32 priority;
+	__u32 flags;
+	__u32 queue_id;
+};
+
+/**
+ * struct drm_csa_queue_destroy - destroy a queue context
+ * @queue_id: in, id from QUEUE_CREATE (-ENOENT)
+ * @pad: in, must be 0
+ *
+ * Jobs already submitted still run and signal their fences.
+ */
+struct drm_csa_queue_destroy {
+	__u32 queue_id;
+	__u32 pad;
+};
+
+/* drm_csa_bind.access */
+#define DRM_CSA_ACCESS_READ		(1u << 0)
+#define DRM_CSA_ACCESS_WRITE		(1u << 1)
+
+/**
+ * struct drm_csa_bind - one buffer a job uses; its index is the slot number
+ *                       the command's operands refer to
+ * @handle: in, GEM handle (-ENOENT); a handle may appear only once (-EINVAL)
+ * @access: in, non-empty set of DRM_CSA_ACCESS_*; WRITE on a read-only
+ *          userptr BO gives -EACCES
+ */
+struct drm_csa_bind {
+	__u32 handle;
+	__u32 access;
+};
+
+/**
+ * struct drm_csa_sync - a syncobj a job waits on or signals
+ * @handle: in, syncobj handle (-ENOENT)
+ * @flags: in, must be 0
+ * @point: in, timeline point, 0 for a binary syncobj
+ */
+struct drm_csa_sync {
+	__u32 handle;
+	__u32 flags;
+	__u64 point;
+};
+
+/* drm_csa_cmd.flags */
+#define DRM_CSA_CMD_STATUS		(1u << 0)	/* card writes its 32-byte
+							 * completion record (see
+							 * csa_hw.h struct csa_cpl)
+							 * at status_slot/offset */
+
+/**
+ * struct drm_csa_cmd - the command a job executes on the card
+ * @opcode: in, a card opcode (CSA_OP_* in csa_hw.h); the card validates it
+ * @flags: in, DRM_CSA_CMD_* (-EINVAL for unknown bits)
+ * @dst_slot: in, bind slot of the destination operand
+ * @src_slot: in, bind slot of the source operand
+ * @dst_offset: in, byte offset in dst_slot, < 2^48 (-EINVAL)
+ * @src_offset: in, byte offset in src_slot, < 2^48 (-EINVAL)
+ * @size: in, bytes the command touches
+ * @value: in, opcode-specific value (FILL pattern, WRITE_VALUE value)
+ * @status_slot: in, bind slot for the completion record (DRM_CSA_CMD_STATUS)
+ * @pad: in, must be 0
+ * @status_offset: in, byte offset of the completion record, < 2^48
+ *
+ * The kernel does not interpret operands: the card checks every slot,
+ * range and access mode and fails the job with a status instead.
+ */
+struct drm_csa_cmd {
+	__u32 opcode;
+	__u32 flags;
+	__u32 dst_slot;
+	__u32 src_slot;
+	__u64 dst_offset;
+	__u64 src_offset;
+	__u64 size;
+	__u64 value;
+	__u32 status_slot;
+	__u32 pad;
+	__u64 status_offset;
+};
+
+#define DRM_CSA_MAX_SYNCS	64	/* per direction and job */
+
+/**
+ * struct drm_csa_submit - queue one job
+ * @queue_id: in, queue context (-ENOENT)
+ * @flags: in, must be 0
+ * @binds: in, user pointer to num_binds struct drm_csa_bind (-EFAULT)
+ * @num_binds: in, <= DRM_CSA_PARAM_MAX_BINDS (-E2BIG)
+ * @num_in_syncs: in, <= DRM_CSA_MAX_SYNCS (-E2BIG)
+ * @in_syncs: in, user pointer to struct drm_csa_sync the job waits for;
+ *            a point with no fence yet gives -EINVAL
+ * @out_syncs: in, user pointer to struct drm_csa_sync that get the job's
+ *             fence (binary: replaced; timeline: the point is added)
+ * @num_out_syncs: in, <= DRM_CSA_MAX_SYNCS (-E2BIG)
+ * @pad: in, must be 0
+ * @cmd: in, the command
+ *
+ * The job also waits for the implicit fences of its buffers (writers for
+ * READ slots, everyone for WRITE slots) and adds its own fence to them.
+ * Its fence signals with error 0, or: -EIO (card status DMA_ERROR),
+ * -EINVAL (BAD_OPCODE, BAD_DESC), -EFAULT (BAD_BIND, BAD_SLOT,
+ * OUT_OF_BOUNDS), -EACCES (ACCESS), -ETIMEDOUT (it hung and the queue was
+ * reset), -ECANCELED (it was queued behind a hung job and could not be
+ * resubmitted).  Read the error from a sync_file (SYNC_IOC_FILE_INFO).
+ */
+struct drm_csa_submit {
+	__u32 queue_id;
+	__u32 flags;
+	__u64 binds;
+	__u32 num_binds;
+	__u32 num_in_syncs;
+	__u64 in_syncs;
+	__u64 out_syncs;
+	__u32 num_out_syncs;
+	__u32 pad;
+	struct drm_csa_cmd cmd;
 };
 
 #if defined(__cplusplus)

@@ -17,7 +17,7 @@
 #include "csa_vm.h"
 
 /* One past the last defined param; bump with the uapi. */
-#define FIRST_UNKNOWN_PARAM	(DRM_CSA_PARAM_SERIAL + 1)
+#define FIRST_UNKNOWN_PARAM	(DRM_CSA_PARAM_JOB_TIMEOUT_MS + 1)
 
 FIXTURE(abi) {
 	int fd;
