@@ -138,7 +138,7 @@
 #define CSA_OPERAND_OFF(opnd)		((opnd) & CSA_OPERAND_OFF_MASK)
 
 /**
- * struct csa_desc - one ring entry, 64 bytes, written by the host
+ * struct csa_desc - one ring entry, 80 bytes, written by the host
  * @seqno: host-chosen sequence number, echoed in the completion record
  * @opcode: CSA_OP_*
  * @flags: CSA_DESC_F_*; unknown bits fail the descriptor (BAD_DESC)
@@ -163,9 +163,15 @@ struct csa_desc {
 	uint64_t src;
 	uint64_t size;
 	uint64_t value;
+	uint64_t status;
+	uint64_t reserved2;
 };
 
-#define CSA_DESC_SIZE			64
+/*
+ * 80 bytes: @status and @reserved2 (documented above) did not fit the 64
+ * bytes first declared; ring entry i is at ring + i * CSA_DESC_SIZE.
+ */
+#define CSA_DESC_SIZE			80
 #define CSA_MAX_BINDS			64
 
 /* Bind slot access modes (struct csa_bind_slot.access) */
