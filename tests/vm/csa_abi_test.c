@@ -99,7 +99,7 @@ TEST_F(abi, unknown_ioctl_number_is_einval)
 {
 	struct drm_csa_get_param gp = { .param = DRM_CSA_PARAM_NUM_QUEUES };
 	/* the next driver ioctl number and the last one DRM allows */
-	static const unsigned int nrs[] = { DRM_CSA_GET_PARAM + 1, DRM_COMMAND_END - 1 - DRM_COMMAND_BASE };
+	static const unsigned int nrs[] = { DRM_CSA_SUBMIT + 1, DRM_COMMAND_END - 1 - DRM_COMMAND_BASE };
 
 	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
 		unsigned long req = DRM_IOWR(DRM_COMMAND_BASE + nrs[i],
