@@ -97,7 +97,7 @@ static void bad_firmware_probe(struct __test_metadata *_metadata,
 			       const char *const *why)
 {
 	char log[16384], bad[128], found[512] = "";
-	int kmsg, ret, matches = 0;
+	int kmsg, ret, matches = 0, others = 0;
 
 	if (image) {
 		snprintf(bad, sizeof(bad), "%s/%s", csa_vm_fw_test_dir(), image);
@@ -131,6 +131,7 @@ static void bad_firmware_probe(struct __test_metadata *_metadata,
 			matches++;
 			snprintf(found, sizeof(found), "%s", line);
 		} else {
+			others++;
 			TH_LOG("other csa error line: %s", line);
 		}
 	}
@@ -140,6 +141,8 @@ static void bad_firmware_probe(struct __test_metadata *_metadata,
 				     matches ? ", last: " : "", found);
 	if (matches == 1)
 		TH_LOG("kernel said: %s", found);
+	EXPECT_EQ(0, others) TH_LOG("a failed probe must log one csa error line, "
+				    "not %d more (see above)", others);
 
 	expect_serial(_metadata, &self->witness, "other card during failed probe");
 
