@@ -1,6 +1,7 @@
 # Firmware image, its builder and the host unit test of the container code.
 #   make firmware       build/firmware/{csa-mkfw,csa-fw.bin,csa-fw-badcrc.bin,csa-fw-badabi.bin}
 #   make host-test-fw   build/tests/host/test_fw_image (also in HOST_TESTS)
+#   make host-test-cmdproc  build/tests/host/test_cmdproc (also in HOST_TESTS)
 FW_DIR := $(BUILD)/firmware
 FW_MKFW := $(FW_DIR)/csa-mkfw
 FW_IMAGE := $(FW_DIR)/csa-fw.bin
@@ -15,7 +16,7 @@ FW_BUILD_ID = $(shell cat $(FW_ID_SRCS) | sha256sum | cut -c1-16)
 # An ABI the default card (fw-abi = CSA_FW_ABI_VERSION = 1) rejects.
 FW_BAD_ABI := 999
 
-.PHONY: firmware host-test-fw
+.PHONY: firmware host-test-fw host-test-cmdproc
 all: firmware
 firmware: $(FW_MKFW) $(FW_IMAGE) $(FW_BAD_IMAGES)
 
@@ -45,3 +46,16 @@ $(HOST_TEST_FW): tests/host/test_fw_image.c $(FW_LIB_SRCS) $(FW_LIB_HDRS) \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_USER) $(KSFT_CFLAGS) -DCSA_MKFW_PATH='"$(FW_MKFW)"' \
 		-o $@ tests/host/test_fw_image.c $(FW_LIB_SRCS) -lz
+
+# The command processor the card runs (csa_cmdproc.c) against a fake bus.
+FW_CMDPROC_SRCS := firmware/csa_cmdproc.c
+FW_CMDPROC_HDRS := firmware/csa_cmdproc.h firmware/csa_hw.h
+HOST_TEST_CMDPROC := $(BUILD)/tests/host/test_cmdproc
+HOST_TESTS += $(HOST_TEST_CMDPROC)
+host-test-cmdproc: $(HOST_TEST_CMDPROC)
+
+$(HOST_TEST_CMDPROC): tests/host/test_cmdproc.c $(FW_CMDPROC_SRCS) \
+		$(FW_CMDPROC_HDRS) $(KSFT_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_USER) $(KSFT_CFLAGS) -o $@ tests/host/test_cmdproc.c \
+		$(FW_CMDPROC_SRCS)

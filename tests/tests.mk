@@ -22,8 +22,8 @@ VM_TEST_CFLAGS = $(CFLAGS_USER) $(KSFT_CFLAGS) -Itests/vm \
 VM_TEST_LIBS = $(LIBCSA_A) $(shell pkg-config --libs libdrm)
 # The two cards of the test VM: different non-default properties on the
 # first, model defaults on the second (tools/vm/card-defaults.conf).
-VM_TEST_CARDS := queues=3,lanes=128,max-k=10,max-dim=2048,max-tensor=65536,clock-khz=125000,serial=0x1234
-VM_TEST_CARD2 :=
+VM_TEST_CARDS := queues=3,lanes=128,max-k=10,max-dim=2048,max-tensor=65536,clock-khz=125000,serial=0x1234,debug-ops=on
+VM_TEST_CARD2 := debug-ops=on
 VM_TEST_TIMEOUT ?= 300
 HOST_TEST_TIMEOUT ?= 120
 

@@ -4,15 +4,18 @@
  * accelerator (-device csa-card).
  *
  * Implements the hardware contract of firmware/csa_hw.h exactly: PCI
- * identity, the BAR0 register file, MSI-X on BAR2 and the firmware-load
- * handshake.  The card verifies a firmware image with the same firmware/
- * code the real card runs.  docs/hardware.md describes the behaviour.
+ * identity, the BAR0 register file, MSI-X on BAR2, the firmware-load
+ * handshake and the command queues.  The card verifies a firmware image and
+ * executes descriptors with the same firmware/ code the real card runs.
+ * docs/hardware.md describes the behaviour.
  */
 
 #include "qemu/osdep.h"
+#include "qemu/host-utils.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
+#include "qemu/units.h"
 #include "qapi/error.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/msix.h"
@@ -21,6 +24,7 @@
 #include "qom/object.h"
 
 #include "csa_hw.h"
+#include "csa_cmdproc.h"
 #include "csa_fw_image.h"
 
 #define TYPE_CSA_CARD "csa-card"
@@ -33,11 +37,62 @@ OBJECT_DECLARE_SIMPLE_TYPE(CsaCardState, CSA_CARD)
  */
 #define CSA_FW_LOAD_DELAY_NS	(1 * SCALE_MS)
 
+/* Data staging buffer of the command processor (one per card). */
+#define CSA_BOUNCE_SIZE		(64 * KiB)
+/*
+ * Bytes one queue moves before it yields to the event loop: a huge COPY
+ * runs as a series of timer callbacks instead of stalling QEMU.
+ */
+#define CSA_STEP_BUDGET		(1 * MiB)
+#define CSA_CMD_LATENCY_MAX_US	1000000
+
+typedef struct CsaCardState CsaCardState;
+
+/* Where a queue's single timer is in the life of the HEAD descriptor. */
+typedef enum CsaQueuePhase {
+	CSA_QP_IDLE,	/* nothing to do (HEAD == TAIL, disabled or halted) */
+	CSA_QP_FETCH,	/* timer: fetch and start descriptor HEAD */
+	CSA_QP_RUN,	/* timer: move the next part of its data */
+	CSA_QP_DONE,	/* timer: post its completion */
+	CSA_QP_HUNG,	/* CSA_OP_DEBUG_HANG: only a reset ends it */
+} CsaQueuePhase;
+
+typedef struct CsaQueue {
+	CsaCardState *card;
+	unsigned int index;
+	QEMUTimer *timer;
+
+	/* registers as the host wrote them */
+	uint32_t ring_lo;
+	uint32_t ring_hi;
+	uint32_t ring_size;
+	uint32_t cpl_lo;
+	uint32_t cpl_hi;
+	uint32_t ctrl;
+	uint32_t head;
+	uint32_t tail;
+	uint64_t done_seqno;
+	bool error;
+
+	/* latched when ENABLE went 0 -> 1 */
+	uint64_t ring;
+	uint64_t cpl;
+	uint32_t size;
+
+	/* execution */
+	CsaQueuePhase phase;
+	bool halted;		/* ring or completion array unreachable */
+	int64_t start_ns;	/* virtual time the HEAD descriptor started */
+	struct csa_cmd cmd;
+} CsaQueue;
+
 struct CsaCardState {
 	PCIDevice parent_obj;
 
 	MemoryRegion regs;
 	QEMUTimer *fw_timer;
+	CsaQueue q[CSA_MAX_QUEUES];
+	struct csa_cmdproc cmdproc;
 
 	/* properties (the knobs tests turn) */
 	uint32_t queues;
@@ -48,6 +103,8 @@ struct CsaCardState {
 	uint32_t clock_khz;
 	uint64_t serial;
 	uint32_t fw_abi;
+	bool debug_ops;
+	uint32_t cmd_latency_us;
 
 	/* register state */
 	uint32_t status;
@@ -97,9 +154,30 @@ static void csa_irq_raise(CsaCardState *s, uint32_t bits)
 	csa_irq_notify(s, bits & s->irq_mask);
 }
 
+static void csa_queue_reset(CsaQueue *q)
+{
+	timer_del(q->timer);
+	q->phase = CSA_QP_IDLE;
+	q->halted = false;
+	q->ctrl = 0;
+	q->head = 0;
+	q->tail = 0;
+	q->done_seqno = 0;
+	q->error = false;
+}
+
 /* Firmware state back to NONE; also what a soft reset does to the rest. */
 static void csa_soft_reset(CsaCardState *s)
 {
+	unsigned int i;
+
+	for (i = 0; i < s->queues; i++) {
+		CsaQueue *q = &s->q[i];
+
+		csa_queue_reset(q);
+		q->ring_lo = q->ring_hi = q->ring_size = 0;
+		q->cpl_lo = q->cpl_hi = 0;
+	}
 	timer_del(s->fw_timer);
 	s->status = 0;
 	s->irq_status = 0;
@@ -186,6 +264,313 @@ static void csa_fw_ctrl_write(CsaCardState *s, uint32_t val)
 		  qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + CSA_FW_LOAD_DELAY_NS);
 }
 
+/* Command-processor callbacks: all card DMA goes through the PCI device. */
+static int csa_dma_read(void *opaque, uint64_t addr, void *buf, size_t len)
+{
+	CsaCardState *s = opaque;
+
+	return pci_dma_read(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK ? -1 : 0;
+}
+
+static int csa_dma_write(void *opaque, uint64_t addr, const void *buf,
+			 size_t len)
+{
+	CsaCardState *s = opaque;
+
+	return pci_dma_write(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK ? -1 : 0;
+}
+
+/* The card cycle counter runs at clock-khz in virtual time. */
+static uint64_t csa_cycle_clock(void *opaque)
+{
+	CsaCardState *s = opaque;
+
+	return muldiv64(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL), s->clock_khz,
+			1000000);
+}
+
+static const struct csa_cmdproc_ops csa_cmdproc_ops = {
+	.read = csa_dma_read,
+	.write = csa_dma_write,
+	.clock = csa_cycle_clock,
+};
+
+/* Virtual time of n datapath cycles, rounded up. */
+static int64_t csa_cycles_ns(CsaCardState *s, uint64_t cycles)
+{
+	return muldiv64(cycles, 1000000, s->clock_khz) + 1;
+}
+
+static bool csa_queue_enabled(CsaQueue *q)
+{
+	return q->ctrl & CSA_Q_CTRL_ENABLE;
+}
+
+/* Start fetching if there is work and nothing is in flight. */
+static void csa_queue_kick(CsaQueue *q)
+{
+	CsaCardState *s = q->card;
+
+	if (q->phase != CSA_QP_IDLE || q->halted || !csa_queue_enabled(q) ||
+	    q->head == q->tail)
+		return;
+	q->phase = CSA_QP_FETCH;
+	timer_mod(q->timer, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
+		  (int64_t)s->cmd_latency_us * SCALE_US);
+}
+
+/* Ring or completion array unreachable: stop until CSA_Q_RESET. */
+static void csa_queue_halt(CsaQueue *q, const char *what)
+{
+	qemu_log_mask(LOG_GUEST_ERROR,
+		      "csa-card: queue %u: %s at index %u failed, queue halted\n",
+		      q->index, what, q->head);
+	q->error = true;
+	q->halted = true;
+	q->phase = CSA_QP_IDLE;
+}
+
+/* Completion record first, then HEAD, then the interrupt (csa_hw.h). */
+static void csa_queue_complete(CsaQueue *q)
+{
+	CsaCardState *s = q->card;
+	uint32_t bit = CSA_IRQ_QUEUE(q->index);
+	uint8_t raw[CSA_CPL_SIZE];
+
+	csa_cpl_encode(raw, &q->cmd.cpl);
+	if (pci_dma_write(PCI_DEVICE(s), q->cpl + (uint64_t)q->head * CSA_CPL_SIZE,
+			  raw, sizeof(raw)) != MEMTX_OK) {
+		csa_queue_halt(q, "completion write");
+		return;
+	}
+	q->head = (q->head + 1) & (q->size - 1);
+	q->done_seqno = q->cmd.cpl.seqno;
+	s->irq_status |= bit;
+	if ((q->cmd.desc.flags & CSA_DESC_F_IRQ) && (s->irq_mask & bit))
+		csa_irq_notify(s, bit);
+	q->phase = CSA_QP_IDLE;
+	csa_queue_kick(q);
+}
+
+/* After a start or step: schedule what comes next. */
+static void csa_queue_advance(CsaQueue *q, enum csa_cmd_state state,
+			      uint64_t moved)
+{
+	CsaCardState *s = q->card;
+	int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+
+	switch (state) {
+	case CSA_CMD_MORE:
+		/* yield; the next part starts when this one would be done */
+		q->phase = CSA_QP_RUN;
+		timer_mod(q->timer, now + csa_cycles_ns(s,
+			  moved / CSA_DMA_BYTES_PER_CYCLE));
+		break;
+	case CSA_CMD_HANG:
+		q->phase = CSA_QP_HUNG;
+		break;
+	case CSA_CMD_DONE:
+		/* completion no earlier than the cost model says */
+		q->phase = CSA_QP_DONE;
+		timer_mod(q->timer, MAX(now, q->start_ns +
+					csa_cycles_ns(s, q->cmd.cpl.cycles)));
+		break;
+	}
+}
+
+static void csa_queue_timer(void *opaque)
+{
+	CsaQueue *q = opaque;
+	CsaCardState *s = q->card;
+	uint8_t raw[CSA_DESC_SIZE];
+	enum csa_cmd_state state;
+	uint64_t before;
+
+	switch (q->phase) {
+	case CSA_QP_FETCH:
+		q->phase = CSA_QP_IDLE;
+		if (!csa_queue_enabled(q) || q->head == q->tail)
+			return;
+		if (pci_dma_read(PCI_DEVICE(s),
+				 q->ring + (uint64_t)q->head * CSA_DESC_SIZE,
+				 raw, sizeof(raw)) != MEMTX_OK) {
+			csa_queue_halt(q, "descriptor read");
+			return;
+		}
+		q->start_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+		state = csa_cmd_start(&s->cmdproc, &q->cmd, raw);
+		csa_queue_advance(q, state, 0);
+		break;
+	case CSA_QP_RUN:
+		before = q->cmd.done;
+		state = csa_cmd_step(&s->cmdproc, &q->cmd, CSA_STEP_BUDGET);
+		csa_queue_advance(q, state, q->cmd.done - before);
+		break;
+	case CSA_QP_DONE:
+		csa_queue_complete(q);
+		break;
+	case CSA_QP_IDLE:
+	case CSA_QP_HUNG:
+		break;
+	}
+}
+
+/* ENABLE 0 -> 1: latch and check the ring setup. */
+static void csa_queue_enable(CsaQueue *q)
+{
+	uint64_t ring = (uint64_t)q->ring_hi << 32 | q->ring_lo;
+	uint64_t cpl = (uint64_t)q->cpl_hi << 32 | q->cpl_lo;
+	uint32_t size = q->ring_size;
+	const char *why = NULL;
+
+	if (size < 2 || size > CSA_RING_MAX || (size & (size - 1)))
+		why = "RING_SIZE not a power of 2 in [2, 4096]";
+	else if (ring % CSA_RING_ALIGN || cpl % CSA_RING_ALIGN)
+		why = "ring or completion address not 64-byte aligned";
+	else if (ring > UINT64_MAX - (uint64_t)size * CSA_DESC_SIZE + 1 ||
+		 cpl > UINT64_MAX - (uint64_t)size * CSA_CPL_SIZE + 1)
+		why = "ring or completion array wraps the address space";
+	else if (q->phase != CSA_QP_IDLE)
+		why = "a descriptor is still in flight (reset the queue)";
+	if (why) {
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "csa-card: queue %u: enable refused: %s\n",
+			      q->index, why);
+		q->error = true;
+		return;
+	}
+	q->ring = ring;
+	q->cpl = cpl;
+	q->size = size;
+	q->head = 0;
+	q->tail = 0;
+	q->halted = false;
+	q->ctrl = CSA_Q_CTRL_ENABLE;
+}
+
+static uint32_t csa_queue_status(CsaQueue *q)
+{
+	uint32_t st = 0;
+
+	if (csa_queue_enabled(q))
+		st |= CSA_Q_STATUS_ENABLED;
+	if (q->phase != CSA_QP_IDLE)
+		st |= CSA_Q_STATUS_BUSY;
+	if (q->error)
+		st |= CSA_Q_STATUS_ERROR;
+	return st;
+}
+
+static uint64_t csa_queue_read(CsaQueue *q, hwaddr reg)
+{
+	switch (reg) {
+	case CSA_Q_RING_LO:		return q->ring_lo;
+	case CSA_Q_RING_HI:		return q->ring_hi;
+	case CSA_Q_RING_SIZE:		return q->ring_size;
+	case CSA_Q_CPL_LO:		return q->cpl_lo;
+	case CSA_Q_CPL_HI:		return q->cpl_hi;
+	case CSA_Q_TAIL:		return q->tail;
+	case CSA_Q_HEAD:		return q->head;
+	case CSA_Q_CTRL:		return q->ctrl;
+	case CSA_Q_STATUS:		return csa_queue_status(q);
+	case CSA_Q_RESET:		return 0;
+	case CSA_Q_DONE_SEQNO_LO:	return (uint32_t)q->done_seqno;
+	case CSA_Q_DONE_SEQNO_HI:	return q->done_seqno >> 32;
+	}
+	qemu_log_mask(LOG_GUEST_ERROR,
+		      "csa-card: queue %u: read of unknown register 0x%"
+		      HWADDR_PRIx "\n", q->index, reg);
+	return 0;
+}
+
+/* Ring registers may change only while the queue is disabled. */
+static bool csa_queue_setup_ok(CsaQueue *q, const char *name)
+{
+	if (!csa_queue_enabled(q))
+		return true;
+	qemu_log_mask(LOG_GUEST_ERROR,
+		      "csa-card: queue %u: %s written while enabled, ignored\n",
+		      q->index, name);
+	q->error = true;
+	return false;
+}
+
+static void csa_queue_write(CsaQueue *q, hwaddr reg, uint32_t val)
+{
+	switch (reg) {
+	case CSA_Q_RING_LO:
+		if (csa_queue_setup_ok(q, "RING_LO"))
+			q->ring_lo = val;
+		return;
+	case CSA_Q_RING_HI:
+		if (csa_queue_setup_ok(q, "RING_HI"))
+			q->ring_hi = val;
+		return;
+	case CSA_Q_RING_SIZE:
+		if (csa_queue_setup_ok(q, "RING_SIZE"))
+			q->ring_size = val;
+		return;
+	case CSA_Q_CPL_LO:
+		if (csa_queue_setup_ok(q, "CPL_LO"))
+			q->cpl_lo = val;
+		return;
+	case CSA_Q_CPL_HI:
+		if (csa_queue_setup_ok(q, "CPL_HI"))
+			q->cpl_hi = val;
+		return;
+	case CSA_Q_TAIL:
+		if (!csa_queue_enabled(q) || val >= q->size) {
+			qemu_log_mask(LOG_GUEST_ERROR,
+				      "csa-card: queue %u: TAIL %u ignored (%s)\n",
+				      q->index, val, csa_queue_enabled(q) ?
+				      "outside the ring" : "queue disabled");
+			q->error = true;
+			return;
+		}
+		q->tail = val;
+		csa_queue_kick(q);
+		return;
+	case CSA_Q_CTRL:
+		if (val & ~CSA_Q_CTRL_ENABLE) {
+			qemu_log_mask(LOG_GUEST_ERROR,
+				      "csa-card: queue %u: CTRL 0x%x: undefined bits, ignored\n",
+				      q->index, val);
+			q->error = true;
+			return;
+		}
+		if (val && !csa_queue_enabled(q)) {
+			csa_queue_enable(q);
+		} else if (!val && csa_queue_enabled(q)) {
+			/* stop fetching; a descriptor in flight still completes */
+			q->ctrl = 0;
+			if (q->phase == CSA_QP_FETCH) {
+				timer_del(q->timer);
+				q->phase = CSA_QP_IDLE;
+			}
+		}
+		return;
+	case CSA_Q_RESET:
+		if (val == CSA_RESET_MAGIC)
+			csa_queue_reset(q);
+		else
+			qemu_log_mask(LOG_GUEST_ERROR,
+				      "csa-card: queue %u: RESET: wrong magic 0x%x ignored\n",
+				      q->index, val);
+		return;
+	case CSA_Q_HEAD:
+	case CSA_Q_STATUS:
+	case CSA_Q_DONE_SEQNO_LO:
+	case CSA_Q_DONE_SEQNO_HI:
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "csa-card: queue %u: write to read-only register 0x%"
+			      HWADDR_PRIx " ignored\n", q->index, reg);
+		return;
+	}
+	qemu_log_mask(LOG_GUEST_ERROR,
+		      "csa-card: queue %u: write to unknown register 0x%"
+		      HWADDR_PRIx " ignored\n", q->index, reg);
+}
+
 /* Stable and distinct per slot unless the user set the serial property. */
 static uint64_t csa_serial(CsaCardState *s)
 {
@@ -203,6 +588,11 @@ static bool csa_is_queue_window(CsaCardState *s, hwaddr addr)
 	return addr >= CSA_REG_QUEUE_BASE &&
 	       addr < CSA_REG_QUEUE_BASE +
 		      (hwaddr)s->queues * CSA_REG_QUEUE_STRIDE;
+}
+
+static CsaQueue *csa_queue_of(CsaCardState *s, hwaddr addr)
+{
+	return &s->q[(addr - CSA_REG_QUEUE_BASE) / CSA_REG_QUEUE_STRIDE];
 }
 
 static bool csa_is_read_only(hwaddr addr)
@@ -265,7 +655,9 @@ static uint64_t csa_read(void *opaque, hwaddr addr, unsigned int size)
 	case CSA_REG_FW_ABI:		return s->fw_running_abi;
 	}
 	if (csa_is_queue_window(s, addr))
-		return 0;	/* reserved for the queue registers */
+		return csa_queue_read(csa_queue_of(s, addr),
+				      (addr - CSA_REG_QUEUE_BASE) %
+				      CSA_REG_QUEUE_STRIDE);
 	qemu_log_mask(LOG_GUEST_ERROR,
 		      "csa-card: read of unknown register 0x%" HWADDR_PRIx "\n",
 		      addr);
@@ -321,8 +713,12 @@ static void csa_write(void *opaque, hwaddr addr, uint64_t val64,
 		csa_fw_ctrl_write(s, val);
 		return;
 	}
-	if (csa_is_queue_window(s, addr))
-		return;		/* reserved for the queue registers */
+	if (csa_is_queue_window(s, addr)) {
+		csa_queue_write(csa_queue_of(s, addr),
+				(addr - CSA_REG_QUEUE_BASE) % CSA_REG_QUEUE_STRIDE,
+				val);
+		return;
+	}
 	if (csa_is_read_only(addr))
 		qemu_log_mask(LOG_GUEST_ERROR,
 			      "csa-card: write to read-only register 0x%"
@@ -355,6 +751,11 @@ static bool csa_check_props(CsaCardState *s, Error **errp)
 			   "csa-card: lanes, max-k, max-dim, max-tensor, clock-khz and fw-abi must be at least 1");
 		return false;
 	}
+	if (s->cmd_latency_us > CSA_CMD_LATENCY_MAX_US) {
+		error_setg(errp, "csa-card: cmd-latency-us=%u out of range 0..%u",
+			   s->cmd_latency_us, CSA_CMD_LATENCY_MAX_US);
+		return false;
+	}
 	return true;
 }
 
@@ -379,15 +780,36 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
 		msix_vector_use(pdev, i);
 
 	s->fw_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, csa_fw_load, s);
+	for (i = 0; i < s->queues; i++) {
+		CsaQueue *q = &s->q[i];
+
+		q->card = s;
+		q->index = i;
+		q->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, csa_queue_timer, q);
+	}
+	s->cmdproc = (struct csa_cmdproc) {
+		.ops = &csa_cmdproc_ops,
+		.ctx = s,
+		.debug_ops = s->debug_ops,
+		.bounce = g_malloc(CSA_BOUNCE_SIZE),
+		.bounce_size = CSA_BOUNCE_SIZE,
+	};
 	csa_soft_reset(s);
 }
 
 static void csa_exit(PCIDevice *pdev)
 {
 	CsaCardState *s = CSA_CARD(pdev);
+	unsigned int i;
 
 	timer_free(s->fw_timer);
 	s->fw_timer = NULL;
+	for (i = 0; i < s->queues; i++) {
+		timer_free(s->q[i].timer);
+		s->q[i].timer = NULL;
+	}
+	g_free(s->cmdproc.bounce);
+	s->cmdproc.bounce = NULL;
 	msix_unuse_all_vectors(pdev);
 	msix_uninit_exclusive_bar(pdev);
 }
@@ -406,6 +828,8 @@ static Property csa_props[] = {
 	DEFINE_PROP_UINT32("clock-khz", CsaCardState, clock_khz, 250000),
 	DEFINE_PROP_UINT64("serial", CsaCardState, serial, 0),
 	DEFINE_PROP_UINT32("fw-abi", CsaCardState, fw_abi, CSA_FW_ABI_VERSION),
+	DEFINE_PROP_BOOL("debug-ops", CsaCardState, debug_ops, false),
+	DEFINE_PROP_UINT32("cmd-latency-us", CsaCardState, cmd_latency_us, 10),
 	DEFINE_PROP_END_OF_LIST(),
 };
 

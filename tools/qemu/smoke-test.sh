@@ -32,6 +32,15 @@ REG_FW_ABI=0x9c REG_QUEUE_BASE=0x1000
 ID_MAGIC=0x31415343 RESET_MAGIC=0x52455345 IRQ_FW=0x1
 FW_NONE=0 FW_LOADING=1 FW_READY=2 FW_FAILED=3
 ERR_NONE=0 ERR_SIZE=1 ERR_CRC=4 ERR_ABI=5 ERR_DMA=7
+# per-queue registers (offsets in the queue window), ring layouts
+Q_RING_LO=0x00 Q_RING_HI=0x04 Q_RING_SIZE=0x08 Q_CPL_LO=0x0c Q_CPL_HI=0x10
+Q_TAIL=0x14 Q_HEAD=0x18 Q_CTRL=0x1c Q_STATUS=0x20 Q_RESET=0x24
+Q_SEQ_LO=0x28 Q_SEQ_HI=0x2c
+QS_ENABLED=1 QS_BUSY=2 QS_ERROR=4
+DESC_SIZE=80 CPL_SIZE=32 F_IRQ=1 F_STATUS=2
+OP_NOP=0 OP_FILL=1 OP_COPY=2 OP_WRITE_VALUE=3 OP_HANG=0xf0
+ST_OK=0 ST_BAD_OPCODE=1 ST_ACCESS=6
+IRQ_Q0=$((1 << 16))
 
 # Guest-physical layout chosen by this test.
 BAR0_A=0xe0000000 BAR2_A=0xe0010000	# card A: slot 4
@@ -39,6 +48,12 @@ BAR0_B=0xe0020000 BAR2_B=0xe0030000	# card B: slot 5
 IMG_ADDR=0x100000	# firmware image in guest RAM
 MSI_ADDR=0x200000	# MSI-X messages land in guest RAM: observable
 MSI_DATA=0xc5a0f00d
+MSI1_ADDR=0x200010	# vector 1 (queue 0) of card A
+MSI1_DATA=0xc5a0f001
+# queue rings, bind table, segment table and data buffers in guest RAM
+RING0=0x300000 CPL0=0x301000 BINDS=0x302000 SEGS=0x303000
+RING1=0x304000 CPL1=0x305000 RING_B=0x306000 CPL_B=0x307000
+SEG0=0x310000 SEG1=0x312000 RO_BUF=0x320000	# slot 0 = SEG0 + SEG1
 
 n=0
 failed=0
@@ -53,7 +68,7 @@ check() {
 
 coproc QT { "$qemu" "${data_args[@]}" -machine q35 -accel qtest \
 	-qtest stdio -qtest-log /dev/null -display none -nodefaults \
-	-device csa-card,addr=04.0,queues=3,lanes=128,max-k=10,serial=0x1122334455667788 \
+	-device csa-card,addr=04.0,queues=3,lanes=128,max-k=10,serial=0x1122334455667788,debug-ops=on \
 	-device csa-card,addr=05.0,fw-abi=2 2>/dev/null; }
 
 # One qtest command; prints the value of "OK VALUE" replies.
@@ -103,6 +118,43 @@ setup_card() {
 	cfg_wr16 "$slot" $((cap + 2)) 0x8000	# MSI-X enable
 }
 
+hex() { printf '0x%x' "$1"; }
+# guest RAM, little endian
+wq() { qt writeq "$(hex "$1")" "$(hex "$2")" >/dev/null; }
+wl() { qt writel "$(hex "$1")" "$(hex "$2")" >/dev/null; }
+rq() { qt readq "$(hex "$1")"; }
+rl() { qt readl "$(hex "$1")"; }
+# queue registers: qrd BAR0 Q REG, qwr BAR0 Q REG VALUE
+qrd() { rd "$1" $((REG_QUEUE_BASE + $2 * 0x100 + $3)); }
+qwr() { wr "$1" $((REG_QUEUE_BASE + $2 * 0x100 + $3)) "$4"; }
+opnd() { echo $(($1 << 48 | $2)); }
+
+# put_desc RING INDEX SEQNO OPCODE FLAGS NUM_BINDS DST SRC SIZE VALUE STATUS
+# (bind table BINDS, reserved fields 0)
+put_desc() {
+	local a=$(($1 + $2 * DESC_SIZE))
+	wq $a "$3"; wl $((a + 8)) "$4"; wl $((a + 12)) "$5"
+	wq $((a + 16)) $BINDS; wl $((a + 24)) "$6"; wl $((a + 28)) 0
+	wq $((a + 32)) "$7"; wq $((a + 40)) "$8"; wq $((a + 48)) "$9"
+	wq $((a + 56)) "${10}"; wq $((a + 64)) "${11}"; wq $((a + 72)) 0
+}
+# put_bind INDEX SEGS SIZE NUM_SEGS ACCESS
+put_bind() {
+	local a=$((BINDS + $1 * 32))
+	wq $a "$2"; wq $((a + 8)) "$3"; wl $((a + 16)) "$4"; wl $((a + 20)) "$5"
+	wq $((a + 24)) 0
+}
+# set_ring BAR0 Q RING CPL SIZE: program a disabled queue and enable it
+set_ring() {
+	qwr "$1" "$2" $Q_RING_LO $(($3 & 0xffffffff))
+	qwr "$1" "$2" $Q_RING_HI $(($3 >> 32))
+	qwr "$1" "$2" $Q_CPL_LO $(($4 & 0xffffffff))
+	qwr "$1" "$2" $Q_CPL_HI $(($4 >> 32))
+	qwr "$1" "$2" $Q_RING_SIZE "$5"
+	qwr "$1" "$2" $Q_CTRL 1
+}
+step_1ms() { qt clock_step 1000000 >/dev/null; }
+
 hexfile() { printf '0x%s' "$(od -An -v -tx1 "$1" | tr -d ' \n')"; }
 
 # Load an image and let the card finish; echoes "status error msi".
@@ -126,7 +178,7 @@ put_image() {
 	stat -c %s "$1"
 }
 
-echo "1..36"
+echo "1..71"
 
 # PCI identity
 check "vendor/device id" "$(cfg_rd32 4 0x00)" 0xc5a01de5
@@ -204,12 +256,135 @@ read -r st0 st err msi <<<"$(load_fw $BAR0_B $IMG_ADDR "$size")"
 check "fw-abi=2 card rejects ABI 1 image" $((st << 8 | err)) \
 	$((FW_FAILED << 8 | ERR_ABI))
 
+# command queues: ring setup validation
+check "queue 0 idle and disabled at start" "$(qrd $BAR0_A 0 $Q_STATUS)" 0
+set_ring $BAR0_A 0 $RING0 $CPL0 3
+check "RING_SIZE 3 refused: ERROR, stays disabled" \
+	"$(qrd $BAR0_A 0 $Q_STATUS)" $QS_ERROR
+qwr $BAR0_A 0 $Q_RESET $RESET_MAGIC
+check "queue reset clears ERROR" "$(qrd $BAR0_A 0 $Q_STATUS)" 0
+set_ring $BAR0_A 0 $RING0 $((CPL0 + 0x20)) 4
+check "completion array not 64-byte aligned refused" \
+	"$(qrd $BAR0_A 0 $Q_STATUS)" $QS_ERROR
+qwr $BAR0_A 0 $Q_RESET $RESET_MAGIC
+set_ring $BAR0_A 0 $RING0 $CPL0 8192
+check "RING_SIZE 8192 (> CSA_RING_MAX) refused" \
+	"$(qrd $BAR0_A 0 $Q_STATUS)" $QS_ERROR
+qwr $BAR0_A 0 $Q_RESET $RESET_MAGIC
+set_ring $BAR0_A 0 $RING0 $CPL0 4
+check "good ring setup: ENABLED" "$(qrd $BAR0_A 0 $Q_STATUS)" $QS_ENABLED
+qwr $BAR0_A 0 $Q_TAIL 4
+check "TAIL outside the ring: ERROR and ignored" \
+	$(($(qrd $BAR0_A 0 $Q_STATUS) << 8 | $(qrd $BAR0_A 0 $Q_TAIL))) \
+	$(((QS_ENABLED | QS_ERROR) << 8))
+qwr $BAR0_A 0 $Q_RING_LO 0x400000
+check "RING_LO write while enabled ignored" "$(qrd $BAR0_A 0 $Q_RING_LO)" $RING0
+qwr $BAR0_A 0 $Q_RESET $RESET_MAGIC
+qwr $BAR0_A 0 $Q_CTRL 1
+check "re-enable after reset keeps the ring registers" \
+	"$(qrd $BAR0_A 0 $Q_STATUS)" $QS_ENABLED
+
+# NOP with an interrupt: asynchronous completion, HEAD, DONE_SEQNO, MSI-X
+qt writel $((BAR2_A + 16)) $MSI1_ADDR >/dev/null	# MSI-X vector 1
+qt writel $((BAR2_A + 20)) 0 >/dev/null
+qt writel $((BAR2_A + 24)) $MSI1_DATA >/dev/null
+qt writel $((BAR2_A + 28)) 0 >/dev/null
+wr $BAR0_A $REG_IRQ_MASK $((IRQ_FW | IRQ_Q0))
+wl $MSI1_ADDR 0
+put_desc $RING0 0 0x100 $OP_NOP $F_IRQ 0 0 0 0 0 0
+qwr $BAR0_A 0 $Q_TAIL 1
+check "doorbell: HEAD still 0 and BUSY right after (asynchronous)" \
+	$(($(qrd $BAR0_A 0 $Q_HEAD) << 8 | $(qrd $BAR0_A 0 $Q_STATUS))) \
+	$((QS_ENABLED | QS_BUSY))
+step_1ms
+check "NOP: HEAD advanced to 1, queue idle" \
+	$(($(qrd $BAR0_A 0 $Q_HEAD) << 8 | $(qrd $BAR0_A 0 $Q_STATUS))) \
+	$((1 << 8 | QS_ENABLED))
+check "NOP: completion record seqno" "$(rq $CPL0)" 0x100
+check "NOP: completion status OK, detail 0" "$(rq $((CPL0 + 8)))" 0
+check "NOP: completion cycles = 32 (cost model)" "$(rq $((CPL0 + 16)))" 32
+check "NOP: DONE_SEQNO" \
+	$(($(qrd $BAR0_A 0 $Q_SEQ_HI) << 32 | $(qrd $BAR0_A 0 $Q_SEQ_LO))) 0x100
+check "NOP: IRQ_STATUS queue 0 bit" \
+	$(($(rd $BAR0_A $REG_IRQ_STATUS) & IRQ_Q0)) $IRQ_Q0
+check "NOP: MSI-X vector 1 delivered" "$(rl $MSI1_ADDR)" $MSI1_DATA
+
+# FILL and COPY through a bind table: slot 0 = two scattered pages (RW),
+# slot 1 = one read-only page
+wq $SEGS $SEG0; wq $((SEGS + 8)) 4096
+wq $((SEGS + 16)) $SEG1; wq $((SEGS + 24)) 4096
+wq $((SEGS + 32)) $RO_BUF; wq $((SEGS + 40)) 4096
+put_bind 0 $SEGS 8192 2 3
+put_bind 1 $((SEGS + 32)) 4096 1 1
+wr $BAR0_A $REG_IRQ_STATUS $IRQ_Q0
+wl $MSI1_ADDR 0
+put_desc $RING0 1 0x101 $OP_FILL 0 2 "$(opnd 0 4)" 0 8000 0x11223344 0
+qwr $BAR0_A 0 $Q_TAIL 2
+step_1ms
+check "FILL: completes OK" $(($(qrd $BAR0_A 0 $Q_HEAD) << 8 | $(rq $((CPL0 + 40))))) \
+	$((2 << 8 | ST_OK))
+check "FILL: first word in segment 0" "$(rl $((SEG0 + 4)))" 0x11223344
+check "FILL: last word in segment 1" "$(rl $((SEG1 + 3904)))" 0x11223344
+check "FILL: nothing before or after the range" \
+	$(($(rl $SEG0) | $(rl $((SEG1 + 3908))))) 0
+check "no MSI-X without CSA_DESC_F_IRQ, IRQ_STATUS still set" \
+	$(($(rl $MSI1_ADDR) | $(rd $BAR0_A $REG_IRQ_STATUS) & IRQ_Q0)) $IRQ_Q0
+wl $RO_BUF 0x8badf00d; wl $((RO_BUF + 4)) 0xcafef00d
+put_desc $RING0 2 0x102 $OP_COPY 0 2 "$(opnd 0 4092)" "$(opnd 1 0)" 8 0 0
+qwr $BAR0_A 0 $Q_TAIL 3
+step_1ms
+check "COPY across a segment boundary" \
+	$(($(rl $((SEG0 + 4092))) << 32 | $(rl $SEG1))) 0x8badf00dcafef00d
+
+# a write to a read-only slot fails, reported in the completion and in the
+# status record; the ring wraps (TAIL 0)
+put_desc $RING0 3 0x103 $OP_WRITE_VALUE $((F_IRQ | F_STATUS)) 2 "$(opnd 1 0)" 0 0 \
+	0x55 "$(opnd 0 256)"
+qwr $BAR0_A 0 $Q_TAIL 0
+step_1ms
+check "ring wraps: HEAD back to 0" "$(qrd $BAR0_A 0 $Q_HEAD)" 0
+check "read-only slot: completion ACCESS on dst" \
+	"$(rq $((CPL0 + 3 * CPL_SIZE + 8)))" $ST_ACCESS
+check "status record in slot 0: seqno and status" \
+	$(($(rl $((SEG0 + 256))) << 8 | $(rl $((SEG0 + 264))))) $((0x103 << 8 | ST_ACCESS))
+check "read-only slot untouched" "$(rl $RO_BUF)" 0x8badf00d
+
+# DEBUG_HANG (card A has debug-ops=on) on queue 1: busy until queue reset
+set_ring $BAR0_A 1 $RING1 $CPL1 2
+put_desc $RING1 0 0x200 $OP_HANG $F_IRQ 0 0 0 0 0 0
+qwr $BAR0_A 1 $Q_TAIL 1
+step_1ms
+check "HANG: queue 1 BUSY, HEAD 0, no completion" \
+	$(($(qrd $BAR0_A 1 $Q_STATUS) << 8 | $(qrd $BAR0_A 1 $Q_HEAD) | $(rq $CPL1))) \
+	$(((QS_ENABLED | QS_BUSY) << 8))
+qwr $BAR0_A 1 $Q_RESET 0x1234
+check "queue reset with wrong magic ignored" \
+	"$(qrd $BAR0_A 1 $Q_STATUS)" $((QS_ENABLED | QS_BUSY))
+qwr $BAR0_A 1 $Q_RESET $RESET_MAGIC
+check "queue reset ends the HANG: disabled, idle, HEAD/TAIL 0" \
+	$(($(qrd $BAR0_A 1 $Q_STATUS) << 16 | $(qrd $BAR0_A 1 $Q_HEAD) << 8 | \
+	   $(qrd $BAR0_A 1 $Q_TAIL))) 0
+check "queue 0 unaffected by queue 1 reset" "$(qrd $BAR0_A 0 $Q_STATUS)" $QS_ENABLED
+
+# card B has no debug-ops: HANG completes as BAD_OPCODE
+set_ring $BAR0_B 0 $RING_B $CPL_B 2
+put_desc $RING_B 0 0x300 $OP_HANG 0 0 0 0 0 0 0
+qwr $BAR0_B 0 $Q_TAIL 1
+step_1ms
+check "debug opcode without debug-ops: BAD_OPCODE" \
+	$(($(qrd $BAR0_B 0 $Q_HEAD) << 8 | $(rq $((CPL_B + 8))))) $((1 << 8 | ST_BAD_OPCODE))
+check "queue window of a missing queue reads 0" "$(qrd $BAR0_B 2 $Q_STATUS)" 0
+
 # soft reset
 wr $BAR0_A $REG_RESET 0x1234
 check "reset with wrong magic ignored" "$(rd $BAR0_A $REG_FW_STATUS)" $FW_FAILED
 wr $BAR0_A $REG_RESET $RESET_MAGIC
 check "soft reset: firmware NONE, IRQ mask cleared" \
 	$(($(rd $BAR0_A $REG_FW_STATUS) << 8 | $(rd $BAR0_A $REG_IRQ_MASK))) 0
+check "soft reset: queues disabled, ring registers and HEAD cleared" \
+	$(($(qrd $BAR0_A 0 $Q_STATUS) | $(qrd $BAR0_A 0 $Q_RING_LO) | \
+	   $(qrd $BAR0_A 0 $Q_RING_SIZE) | $(qrd $BAR0_A 0 $Q_HEAD) | \
+	   $(qrd $BAR0_A 0 $Q_SEQ_LO))) 0
 
 qt_pid=$QT_PID
 kill "$qt_pid" 2>/dev/null	# the qtest QEMU this script started
@@ -222,6 +397,13 @@ if [[ $msg == *"queues=17 out of range 1..16"* ]]; then
 	ok "queues=17 rejected with a clear error"
 else
 	not_ok "queues=17 rejected with a clear error"; echo "# $msg"
+fi
+msg=$(timeout 30 "$qemu" "${data_args[@]}" -machine q35 -accel qtest -display none \
+	-nodefaults -device csa-card,cmd-latency-us=1000001 2>&1 </dev/null)
+if [[ $msg == *"cmd-latency-us=1000001 out of range"* ]]; then
+	ok "cmd-latency-us=1000001 rejected with a clear error"
+else
+	not_ok "cmd-latency-us=1000001 rejected with a clear error"; echo "# $msg"
 fi
 
 [ "$failed" -eq 0 ]

@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * Card command processor: validation and execution of one descriptor.
+ * See csa_cmdproc.h for the interface and docs/hardware.md for the rules.
+ */
+#include <string.h>
+
+#include "csa_cmdproc.h"
+
+#define CSA_DESC_F_ALL		(CSA_DESC_F_IRQ | CSA_DESC_F_STATUS)
+#define CSA_ACCESS_ALL		(CSA_ACCESS_READ | CSA_ACCESS_WRITE)
+#define CSA_BIND_SLOT_SIZE	32
+#define CSA_SEG_SIZE		16
+/* Smallest caller bounce buffer used; smaller ones fall back to the stack. */
+#define CSA_BOUNCE_MIN		64
+
+static uint64_t get_le(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static void put_le(uint8_t *p, uint64_t v, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+void csa_desc_decode(struct csa_desc *d, const void *raw)
+{
+	const uint8_t *p = raw;
+
+	d->seqno = get_le(p + 0, 8);
+	d->opcode = (uint32_t)get_le(p + 8, 4);
+	d->flags = (uint32_t)get_le(p + 12, 4);
+	d->bind_table = get_le(p + 16, 8);
+	d->num_binds = (uint32_t)get_le(p + 24, 4);
+	d->reserved = (uint32_t)get_le(p + 28, 4);
+	d->dst = get_le(p + 32, 8);
+	d->src = get_le(p + 40, 8);
+	d->size = get_le(p + 48, 8);
+	d->value = get_le(p + 56, 8);
+	d->status = get_le(p + 64, 8);
+	d->reserved2 = get_le(p + 72, 8);
+}
+
+void csa_desc_encode(void *raw, const struct csa_desc *d)
+{
+	uint8_t *p = raw;
+
+	put_le(p + 0, d->seqno, 8);
+	put_le(p + 8, d->opcode, 4);
+	put_le(p + 12, d->flags, 4);
+	put_le(p + 16, d->bind_table, 8);
+	put_le(p + 24, d->num_binds, 4);
+	put_le(p + 28, d->reserved, 4);
+	put_le(p + 32, d->dst, 8);
+	put_le(p + 40, d->src, 8);
+	put_le(p + 48, d->size, 8);
+	put_le(p + 56, d->value, 8);
+	put_le(p + 64, d->status, 8);
+	put_le(p + 72, d->reserved2, 8);
+}
+
+void csa_cpl_decode(struct csa_cpl *c, const void *raw)
+{
+	const uint8_t *p = raw;
+
+	c->seqno = get_le(p + 0, 8);
+	c->status = (uint32_t)get_le(p + 8, 4);
+	c->detail = (uint32_t)get_le(p + 12, 4);
+	c->cycles = get_le(p + 16, 8);
+	c->timestamp = get_le(p + 24, 8);
+}
+
+void csa_cpl_encode(void *raw, const struct csa_cpl *c)
+{
+	uint8_t *p = raw;
+
+	put_le(p + 0, c->seqno, 8);
+	put_le(p + 8, c->status, 4);
+	put_le(p + 12, c->detail, 4);
+	put_le(p + 16, c->cycles, 8);
+	put_le(p + 24, c->timestamp, 8);
+}
+
+const char *csa_status_name(uint32_t status)
+{
+	switch (status) {
+	case CSA_STATUS_OK:		return "ok";
+	case CSA_STATUS_BAD_OPCODE:	return "bad-opcode";
+	case CSA_STATUS_BAD_DESC:	return "bad-desc";
+	case CSA_STATUS_BAD_BIND:	return "bad-bind";
+	case CSA_STATUS_BAD_SLOT:	return "bad-slot";
+	case CSA_STATUS_OUT_OF_BOUNDS:	return "out-of-bounds";
+	case CSA_STATUS_ACCESS:		return "access";
+	case CSA_STATUS_DMA_ERROR:	return "dma-error";
+	}
+	return "unknown";
+}
+
+/* Read the bind entry an operand names and check it is well formed. */
+static uint32_t slot_open(const struct csa_cmdproc *cp,
+			  const struct csa_desc *d, uint64_t opnd,
+			  struct csa_slot_cursor *c)
+{
+	uint32_t slot = CSA_OPERAND_SLOT(opnd);
+	struct csa_bind_slot *b = &c->slot;
+	uint8_t raw[CSA_BIND_SLOT_SIZE];
+	uint64_t addr;
+
+	memset(c, 0, sizeof(*c));
+	if (slot >= d->num_binds)
+		return CSA_STATUS_BAD_SLOT;
+	addr = d->bind_table + (uint64_t)slot * CSA_BIND_SLOT_SIZE;
+	if (d->bind_table & 15 || addr < d->bind_table ||
+	    addr > UINT64_MAX - CSA_BIND_SLOT_SIZE + 1)
+		return CSA_STATUS_BAD_BIND;
+	if (cp->ops->read(cp->ctx, addr, raw, sizeof(raw)))
+		return CSA_STATUS_BAD_BIND;
+	b->segs = get_le(raw + 0, 8);
+	b->size = get_le(raw + 8, 8);
+	b->num_segs = (uint32_t)get_le(raw + 16, 4);
+	b->access = (uint32_t)get_le(raw + 20, 4);
+	b->reserved = get_le(raw + 24, 8);
+	if (b->segs & 15 || !b->num_segs || !b->size || b->reserved ||
+	    !b->access || b->access & ~CSA_ACCESS_ALL)
+		return CSA_STATUS_BAD_BIND;
+	/* the whole segment table must be addressable */
+	if (b->segs > UINT64_MAX - (uint64_t)b->num_segs * CSA_SEG_SIZE + 1)
+		return CSA_STATUS_BAD_BIND;
+	return CSA_STATUS_OK;
+}
+
+/*
+ * Segment i of the cursor's slot, fetched CSA_SEG_CACHE at a time so that a
+ * walk over thousands of segments costs few DMA reads.
+ */
+static uint32_t seg_get(const struct csa_cmdproc *cp,
+			struct csa_slot_cursor *c, uint32_t i,
+			struct csa_seg *seg)
+{
+	if (i >= c->slot.num_segs)
+		return CSA_STATUS_BAD_BIND;	/* segments end before size */
+	if (!c->cache_n || i < c->cache_first ||
+	    i - c->cache_first >= c->cache_n) {
+		uint8_t raw[CSA_SEG_CACHE * CSA_SEG_SIZE];
+		uint32_t first = i - i % CSA_SEG_CACHE;
+		uint32_t n = c->slot.num_segs - first;
+
+		if (n > CSA_SEG_CACHE)
+			n = CSA_SEG_CACHE;
+		c->cache_n = 0;
+		if (cp->ops->read(cp->ctx,
+				  c->slot.segs + (uint64_t)first * CSA_SEG_SIZE,
+				  raw, (size_t)n * CSA_SEG_SIZE))
+			return CSA_STATUS_BAD_BIND;
+		for (uint32_t k = 0; k < n; k++) {
+			c->cache[k].addr = get_le(raw + k * CSA_SEG_SIZE, 8);
+			c->cache[k].len = get_le(raw + k * CSA_SEG_SIZE + 8, 8);
+		}
+		c->cache_first = first;
+		c->cache_n = n;
+	}
+	*seg = c->cache[i - c->cache_first];
+	/* non-empty, and its bus range must not wrap */
+	if (!seg->len || seg->addr > UINT64_MAX - (seg->len - 1))
+		return CSA_STATUS_BAD_BIND;
+	return CSA_STATUS_OK;
+}
+
+/*
+ * Position the cursor on the segment holding slot offset off (< slot
+ * size), walking forward or backward from where it is.  Every segment
+ * passed is checked: segments must not reach past the slot size.
+ */
+static uint32_t slot_seek(const struct csa_cmdproc *cp,
+			  struct csa_slot_cursor *c, uint64_t off)
+{
+	struct csa_seg seg;
+	uint32_t st;
+
+	/* far behind: restarting at segment 0 is the shorter walk */
+	if (c->seg.len && off < c->start && off < c->start - off)
+		c->seg.len = 0;
+	if (!c->seg.len) {
+		st = seg_get(cp, c, 0, &seg);
+		if (st)
+			return st;
+		if (seg.len > c->slot.size)
+			return CSA_STATUS_BAD_BIND;
+		c->idx = 0;
+		c->start = 0;
+		c->seg = seg;
+	}
+	while (off < c->start) {
+		if (!c->idx)
+			return CSA_STATUS_BAD_BIND;
+		st = seg_get(cp, c, c->idx - 1, &seg);
+		if (st)
+			return st;
+		if (seg.len > c->start)
+			return CSA_STATUS_BAD_BIND;	/* table changed under us */
+		c->idx--;
+		c->start -= seg.len;
+		c->seg = seg;
+	}
+	while (off - c->start >= c->seg.len) {
+		uint64_t next = c->start + c->seg.len;	/* <= size: no wrap */
+
+		if (c->idx == UINT32_MAX)
+			return CSA_STATUS_BAD_BIND;
+		st = seg_get(cp, c, c->idx + 1, &seg);
+		if (st)
+			return st;
+		if (seg.len > c->slot.size - next)
+			return CSA_STATUS_BAD_BIND;
+		c->idx++;
+		c->start = next;
+		c->seg = seg;
+	}
+	return CSA_STATUS_OK;
+}
+
+/* DMA n bytes between buf and slot offset off (range already checked). */
+static uint32_t slot_xfer(const struct csa_cmdproc *cp,
+			  struct csa_slot_cursor *c, uint64_t off,
+			  uint8_t *buf, size_t n, bool write)
+{
+	while (n) {
+		uint32_t st = slot_seek(cp, c, off);
+		uint64_t in, ext;
+		int rc;
+
+		if (st)
+			return st;
+		in = off - c->start;
+		ext = c->seg.len - in;
+		if (ext > n)
+			ext = n;
+		if (write)
+			rc = cp->ops->write(cp->ctx, c->seg.addr + in, buf, ext);
+		else
+			rc = cp->ops->read(cp->ctx, c->seg.addr + in, buf, ext);
+		if (rc)
+			return CSA_STATUS_DMA_ERROR;
+		off += ext;
+		buf += ext;
+		n -= ext;
+	}
+	return CSA_STATUS_OK;
+}
+
+/*
+ * All checks of one operand covering len bytes, in this order: slot index,
+ * bind entry, range, access mode, then the walk over every segment up to
+ * the range's last byte.
+ */
+static uint32_t operand_check(const struct csa_cmdproc *cp,
+			      struct csa_cmd *cmd, unsigned int which,
+			      uint64_t opnd, uint64_t len, uint32_t access)
+{
+	struct csa_slot_cursor *c = &cmd->cur[which];
+	uint64_t off = CSA_OPERAND_OFF(opnd);
+	uint32_t st;
+
+	st = slot_open(cp, &cmd->desc, opnd, c);
+	if (st)
+		return st;
+	if (off > c->slot.size || len > c->slot.size - off)
+		return CSA_STATUS_OUT_OF_BOUNDS;
+	if ((c->slot.access & access) != access)
+		return CSA_STATUS_ACCESS;
+	if (!len)
+		return CSA_STATUS_OK;
+	return slot_seek(cp, c, off + len - 1);
+}
+
+static uint64_t div_round_up(uint64_t n, uint64_t d)
+{
+	return n / d + (n % d != 0);
+}
+
+/*
+ * Final record: the first failure wins.  The status record, if asked for,
+ * is written for failures too, as long as its own operand is usable.
+ */
+static enum csa_cmd_state cmd_finish(const struct csa_cmdproc *cp,
+				     struct csa_cmd *cmd, uint32_t status,
+				     uint32_t detail, bool status_checked)
+{
+	struct csa_cpl *cpl = &cmd->cpl;
+	uint8_t raw[CSA_CPL_SIZE];
+	uint32_t st = CSA_STATUS_OK;
+
+	cpl->status = status;
+	cpl->detail = status ? detail : 0;
+	cpl->cycles = CSA_CYCLES_DESC +
+		      div_round_up(cmd->done, CSA_DMA_BYTES_PER_CYCLE);
+	cpl->timestamp = cmd->t0 + cpl->cycles;
+	cmd->state = CSA_CMD_DONE;
+	if (!cmd->write_status)
+		return CSA_CMD_DONE;
+	if (!status_checked)
+		st = operand_check(cp, cmd, CSA_DETAIL_STATUS, cmd->desc.status,
+				   CSA_CPL_SIZE, CSA_ACCESS_WRITE);
+	if (!st) {
+		csa_cpl_encode(raw, cpl);
+		st = slot_xfer(cp, &cmd->cur[CSA_DETAIL_STATUS],
+			       CSA_OPERAND_OFF(cmd->desc.status), raw,
+			       sizeof(raw), true);
+	}
+	if (st && cpl->status == CSA_STATUS_OK) {
+		cpl->status = st;
+		cpl->detail = CSA_DETAIL_STATUS;
+	}
+	return CSA_CMD_DONE;
+}
+
+enum csa_cmd_state csa_cmd_start(const struct csa_cmdproc *cp,
+				 struct csa_cmd *cmd, const void *raw)
+{
+	const struct csa_desc *d = &cmd->desc;
+	uint64_t dst_len = 0, src_len = 0;
+	uint32_t st;
+
+	memset(cmd, 0, sizeof(*cmd));
+	csa_desc_decode(&cmd->desc, raw);
+	cmd->cpl.seqno = d->seqno;
+	cmd->t0 = cp->ops->clock(cp->ctx);
+
+	/* a malformed header: its flags cannot be trusted, no status record */
+	if (d->flags & ~CSA_DESC_F_ALL || d->reserved || d->reserved2 ||
+	    d->num_binds > CSA_MAX_BINDS)
+		return cmd_finish(cp, cmd, CSA_STATUS_BAD_DESC, CSA_DETAIL_DST,
+				  false);
+	cmd->write_status = d->flags & CSA_DESC_F_STATUS;
+
+	switch (d->opcode) {
+	case CSA_OP_NOP:
+		break;
+	case CSA_OP_FILL:
+		if (d->size % 4)
+			return cmd_finish(cp, cmd, CSA_STATUS_BAD_DESC,
+					  CSA_DETAIL_DST, false);
+		dst_len = d->size;
+		break;
+	case CSA_OP_COPY:
+		dst_len = src_len = d->size;
+		break;
+	case CSA_OP_WRITE_VALUE:
+	case CSA_OP_TIMESTAMP:
+		dst_len = 8;
+		break;
+	case CSA_OP_DEBUG_HANG:
+		if (!cp->debug_ops)
+			return cmd_finish(cp, cmd, CSA_STATUS_BAD_OPCODE,
+					  CSA_DETAIL_DST, false);
+		cmd->state = CSA_CMD_HANG;
+		return CSA_CMD_HANG;
+	case CSA_OP_DEBUG_DMA_ERROR:
+		return cmd_finish(cp, cmd, cp->debug_ops ?
+				  CSA_STATUS_DMA_ERROR : CSA_STATUS_BAD_OPCODE,
+				  CSA_DETAIL_DST, false);
+	default:
+		return cmd_finish(cp, cmd, CSA_STATUS_BAD_OPCODE,
+				  CSA_DETAIL_DST, false);
+	}
+
+	/* every operand is checked before any data moves */
+	if (d->opcode != CSA_OP_NOP) {
+		st = operand_check(cp, cmd, CSA_DETAIL_DST, d->dst, dst_len,
+				   CSA_ACCESS_WRITE);
+		if (st)
+			return cmd_finish(cp, cmd, st, CSA_DETAIL_DST, false);
+	}
+	if (d->opcode == CSA_OP_COPY) {
+		st = operand_check(cp, cmd, CSA_DETAIL_SRC, d->src, src_len,
+				   CSA_ACCESS_READ);
+		if (st)
+			return cmd_finish(cp, cmd, st, CSA_DETAIL_SRC, false);
+	}
+	if (cmd->write_status) {
+		st = operand_check(cp, cmd, CSA_DETAIL_STATUS, d->status,
+				   CSA_CPL_SIZE, CSA_ACCESS_WRITE);
+		if (st) {
+			/* nothing usable to write the record to */
+			cmd->write_status = false;
+			return cmd_finish(cp, cmd, st, CSA_DETAIL_STATUS, true);
+		}
+	}
+
+	cmd->total = dst_len;
+	/* memmove semantics inside one slot: copy from the end */
+	if (d->opcode == CSA_OP_COPY &&
+	    CSA_OPERAND_SLOT(d->dst) == CSA_OPERAND_SLOT(d->src) &&
+	    CSA_OPERAND_OFF(d->dst) > CSA_OPERAND_OFF(d->src) &&
+	    CSA_OPERAND_OFF(d->dst) - CSA_OPERAND_OFF(d->src) < d->size)
+		cmd->backward = true;
+	if (!cmd->total)
+		return cmd_finish(cp, cmd, CSA_STATUS_OK, CSA_DETAIL_DST, true);
+	cmd->state = CSA_CMD_MORE;
+	return CSA_CMD_MORE;
+}
+
+enum csa_cmd_state csa_cmd_step(const struct csa_cmdproc *cp,
+				struct csa_cmd *cmd, uint64_t budget)
+{
+	const struct csa_desc *d = &cmd->desc;
+	uint64_t dst_off = CSA_OPERAND_OFF(d->dst);
+	uint64_t src_off = CSA_OPERAND_OFF(d->src);
+	uint8_t stack_bounce[CSA_CMDPROC_STACK_BOUNCE];
+	uint8_t *buf = stack_bounce;
+	size_t chunk = sizeof(stack_bounce);
+	uint64_t moved = 0;
+	uint32_t st;
+
+	if (cmd->state != CSA_CMD_MORE)
+		return cmd->state;
+	if (cp->bounce && cp->bounce_size >= CSA_BOUNCE_MIN) {
+		buf = cp->bounce;
+		chunk = cp->bounce_size;
+	}
+	chunk -= chunk % 4;	/* keeps the FILL pattern in phase */
+
+	switch (d->opcode) {
+	case CSA_OP_FILL:
+		for (size_t i = 0; i < chunk && i < cmd->total; i++)
+			buf[i] = (uint8_t)(d->value >> (8 * (i % 4)));
+		break;
+	case CSA_OP_WRITE_VALUE:
+		put_le(buf, d->value, 8);
+		break;
+	case CSA_OP_TIMESTAMP:
+		put_le(buf, cmd->t0, 8);
+		break;
+	}
+
+	while (cmd->done < cmd->total && (!moved || moved < budget)) {
+		uint64_t left = cmd->total - cmd->done;
+		size_t n = left < chunk ? (size_t)left : chunk;
+		uint64_t pos = cmd->backward ? left - n : cmd->done;
+
+		if (d->opcode == CSA_OP_COPY) {
+			st = slot_xfer(cp, &cmd->cur[CSA_DETAIL_SRC],
+				       src_off + pos, buf, n, false);
+			if (st)
+				return cmd_finish(cp, cmd, st, CSA_DETAIL_SRC,
+						  true);
+		}
+		st = slot_xfer(cp, &cmd->cur[CSA_DETAIL_DST], dst_off + pos,
+			       buf, n, true);
+		if (st)
+			return cmd_finish(cp, cmd, st, CSA_DETAIL_DST, true);
+		cmd->done += n;
+		moved += n;
+	}
+	if (cmd->done < cmd->total)
+		return CSA_CMD_MORE;
+	return cmd_finish(cp, cmd, CSA_STATUS_OK, CSA_DETAIL_DST, true);
+}
+
+enum csa_cmd_state csa_cmdproc_exec(const struct csa_cmdproc *cp,
+				    const void *raw, struct csa_cpl *cpl)
+{
+	struct csa_cmd cmd;
+	enum csa_cmd_state state = csa_cmd_start(cp, &cmd, raw);
+
+	while (state == CSA_CMD_MORE)
+		state = csa_cmd_step(cp, &cmd, UINT64_MAX);
+	*cpl = cmd.cpl;
+	return state;
+}
