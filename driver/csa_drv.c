@@ -13,9 +13,11 @@
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_ioctl.h>
+#include <drm/drm_prime.h>
 
 #include "csa_drm.h"
 #include "csa_drv.h"
+#include "csa_gem.h"
 
 static const struct drm_ioctl_desc csa_drm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(CSA_GET_PARAM, csa_ioctl_get_param, DRM_RENDER_ALLOW),
@@ -36,6 +38,14 @@ static const struct drm_driver csa_drm_driver = {
 	.open			= csa_file_open,
 	.postclose		= csa_file_postclose,
 	.gem_create_object	= csa_gem_create_object,
+	.gem_prime_import_sg_table = csa_gem_prime_import_sg_table,
+#ifdef HAVE_DRM_PRIME_FD_HOOKS
+	.prime_handle_to_fd	= drm_gem_prime_handle_to_fd,
+	.prime_fd_to_handle	= drm_gem_prime_fd_to_handle,
+#endif
+#ifdef HAVE_DRM_DRIVER_GEM_PRIME_MMAP
+	.gem_prime_mmap		= drm_gem_prime_mmap,
+#endif
 	.debugfs_init		= csa_gem_debugfs_init,
 	.ioctls			= csa_drm_ioctls,
 	.num_ioctls		= ARRAY_SIZE(csa_drm_ioctls),

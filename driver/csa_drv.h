@@ -40,6 +40,8 @@ struct csa_device {
 	u32 irq_mask;			/* CSA_IRQ_* currently enabled */
 	u64 features;			/* DRM_CSA_FEATURE_* the driver offers */
 	u64 max_bo_size;		/* DRM_CSA_PARAM_MAX_BO_SIZE */
+	atomic_t bo_count;		/* live BOs, debugfs csa_bos (csa_gem.c) */
+	atomic64_t bo_bytes;		/* their total size */
 	u32 job_timeout_ms;		/* DRM_CSA_PARAM_JOB_TIMEOUT_MS */
 	struct completion fw_done;	/* signalled by the CSA_IRQ_FW interrupt */
 };

@@ -1,43 +1,336 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * CSA buffer objects.  Not implemented yet: every ioctl reports
- * -EOPNOTSUPP and DRM_CSA_FEATURE_BO stays clear.
+ * CSA buffer objects: GEM shmem objects (BO_CREATE), mmap through the
+ * DRM fake offset, PRIME import/export through the DRM core, BO_INFO,
+ * BO_WAIT and the debugfs BO counter.  Userptr objects are in
+ * csa_userptr.c.  docs/uapi.md documents every error path.
  */
-#include <linux/err.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/mm.h>
+#include <linux/seq_file.h>
+#include <linux/sizes.h>
+#include <drm/drm_debugfs.h>
+#include <drm/drm_drv.h>
 #include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_prime.h>
+#include <drm/drm_utils.h>
 
+#include "csa_drm.h"
 #include "csa_drv.h"
+#include "csa_gem.h"
 
+/**
+ * csa_gem_count() - account a buffer object in the device's BO statistics
+ * @drm: DRM device the object belongs to
+ * @size: object size in bytes
+ * @add: true when the object was created, false when it is freed
+ *
+ * Every object that was successfully created is counted exactly once and
+ * uncounted from its &drm_gem_object_funcs.free; debugfs "csa_bos" shows
+ * the totals.
+ */
+void csa_gem_count(struct drm_device *drm, size_t size, bool add)
+{
+	struct csa_device *csa = to_csa(drm);
+
+	if (add) {
+		atomic_inc(&csa->bo_count);
+		atomic64_add(size, &csa->bo_bytes);
+	} else {
+		atomic_dec(&csa->bo_count);
+		atomic64_sub(size, &csa->bo_bytes);
+	}
+}
+
+static void csa_shmem_free(struct drm_gem_object *obj)
+{
+	csa_gem_count(obj->dev, obj->size, false);
+	drm_gem_shmem_object_free(obj);
+}
+
+/* drm_gem_shmem_funcs with a counting .free */
+static const struct drm_gem_object_funcs csa_shmem_funcs = {
+	.free = csa_shmem_free,
+	.print_info = drm_gem_shmem_object_print_info,
+	.pin = drm_gem_shmem_object_pin,
+	.unpin = drm_gem_shmem_object_unpin,
+	.get_sg_table = drm_gem_shmem_object_get_sg_table,
+	.vmap = drm_gem_shmem_object_vmap,
+	.vunmap = drm_gem_shmem_object_vunmap,
+	.mmap = drm_gem_shmem_object_mmap,
+	.vm_ops = &drm_gem_shmem_vm_ops,
+};
+
+/**
+ * csa_gem_init() - buffer object setup at probe time
+ * @csa: the device
+ *
+ * One object may use at most half of RAM and never more than 4 GiB
+ * (DRM_CSA_PARAM_MAX_BO_SIZE), for BO_CREATE and BO_USERPTR alike.
+ *
+ * Return: 0.
+ */
 int csa_gem_init(struct csa_device *csa)
 {
+	u64 half_ram = ((u64)totalram_pages() << PAGE_SHIFT) / 2;
+
+	csa->max_bo_size = min_t(u64, SZ_4G, half_ram) & PAGE_MASK;
+	atomic_set(&csa->bo_count, 0);
+	atomic64_set(&csa->bo_bytes, 0);
+	csa->features |= DRM_CSA_FEATURE_BO | DRM_CSA_FEATURE_USERPTR;
 	return 0;
 }
 
+/**
+ * csa_gem_create_object() - &drm_driver.gem_create_object for the shmem helper
+ * @drm: DRM device
+ * @size: page-aligned object size
+ *
+ * Used for BO_CREATE objects and imported dma-bufs.  The object is counted
+ * by its creator once the helper succeeded (the helper frees failed objects
+ * without calling &drm_gem_object_funcs.free).
+ *
+ * Return: the new object, or ERR_PTR(-ENOMEM).
+ */
 struct drm_gem_object *csa_gem_create_object(struct drm_device *drm, size_t size)
 {
-	return ERR_PTR(-EOPNOTSUPP);
+	struct drm_gem_shmem_object *shmem;
+
+	shmem = kzalloc(sizeof(*shmem), GFP_KERNEL);
+	if (!shmem)
+		return ERR_PTR(-ENOMEM);
+	shmem->base.funcs = &csa_shmem_funcs;
+	/* the card may have written the pages: never drop them as clean */
+	shmem->pages_mark_dirty_on_put = true;
+	shmem->pages_mark_accessed_on_put = true;
+	return &shmem->base;
+}
+
+/**
+ * csa_gem_prime_import_sg_table() - &drm_driver.gem_prime_import_sg_table
+ * @drm: importing DRM device
+ * @attach: dma-buf attachment
+ * @sgt: the exporter's mapping of the buffer for this device
+ *
+ * Return: a counted shmem-helper object wrapping @sgt, or an ERR_PTR.
+ */
+struct drm_gem_object *
+csa_gem_prime_import_sg_table(struct drm_device *drm,
+			      struct dma_buf_attachment *attach,
+			      struct sg_table *sgt)
+{
+	struct drm_gem_object *obj;
+
+	obj = drm_gem_shmem_prime_import_sg_table(drm, attach, sgt);
+	if (!IS_ERR(obj))
+		csa_gem_count(drm, obj->size, true);
+	return obj;
+}
+
+/**
+ * csa_bo_sgt() - DMA-mapped scatter list of a buffer object
+ * @obj: a GEM object of a csa device (shmem, userptr or imported)
+ *
+ * The first call pins the pages and maps them for the device
+ * (DMA_BIDIRECTIONAL; DMA_TO_DEVICE for read-only userptr objects); later
+ * calls return the same table.  It stays valid until the object's last
+ * reference is dropped, so the caller must hold a reference while the
+ * card uses it.  May sleep.
+ *
+ * Return: the mapped table, or an ERR_PTR (-ENOMEM, -EINTR, ...).
+ */
+struct sg_table *csa_bo_sgt(struct drm_gem_object *obj)
+{
+	if (csa_bo_is_userptr(obj))
+		return csa_userptr_sgt(obj);
+	return drm_gem_shmem_get_pages_sgt(to_drm_gem_shmem_obj(obj));
+}
+
+/**
+ * csa_bo_is_read_only() - may the card only read this object?
+ * @obj: a GEM object of a csa device
+ *
+ * Return: true for userptr objects created with DRM_CSA_USERPTR_READ_ONLY.
+ */
+bool csa_bo_is_read_only(struct drm_gem_object *obj)
+{
+	return csa_bo_is_userptr(obj) && csa_userptr_is_read_only(obj);
 }
 
 int csa_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file)
 {
-	return -EOPNOTSUPP;
+	struct drm_csa_bo_create *args = data;
+	struct drm_gem_shmem_object *shmem;
+	u32 handle;
+	u64 size;
+	int idx, ret;
+
+	if (args->flags)
+		return -EINVAL;
+	if (!args->size)
+		return -EINVAL;
+	if (args->size > to_csa(drm)->max_bo_size)
+		return -E2BIG;
+	size = PAGE_ALIGN(args->size);	/* max_bo_size is page aligned */
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	shmem = drm_gem_shmem_create(drm, size);
+	if (IS_ERR(shmem)) {
+		ret = PTR_ERR(shmem);
+		goto out;
+	}
+	csa_gem_count(drm, shmem->base.size, true);
+
+	ret = drm_gem_handle_create(file, &shmem->base, &handle);
+	/* the handle holds the only reference now (or the object is gone) */
+	drm_gem_object_put(&shmem->base);
+	if (!ret) {
+		args->size = size;
+		args->handle = handle;
+	}
+out:
+	drm_dev_exit(idx);
+	return ret;
+}
+
+static u32 csa_bo_flags(struct drm_gem_object *obj)
+{
+	u32 flags = 0;
+
+	if (csa_bo_is_userptr(obj)) {
+		flags |= DRM_CSA_BO_FLAG_USERPTR;
+		if (csa_userptr_is_read_only(obj))
+			flags |= DRM_CSA_BO_FLAG_READ_ONLY;
+	}
+	if (obj->import_attach)
+		flags |= DRM_CSA_BO_FLAG_IMPORTED;
+	return flags;
 }
 
 int csa_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file)
 {
-	return -EOPNOTSUPP;
+	struct drm_csa_bo_info *args = data;
+	struct drm_gem_object *obj;
+	int idx;
+
+	if (args->flags || args->pad)
+		return -EINVAL;
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	obj = drm_gem_object_lookup(file, args->handle);
+	drm_dev_exit(idx);
+	if (!obj)
+		return -ENOENT;
+
+	args->size = obj->size;
+	/* userptr objects have no fake offset: the node is empty, offset 0 */
+	args->mmap_offset = drm_vma_node_offset_addr(&obj->vma_node);
+	args->bo_flags = csa_bo_flags(obj);
+	drm_gem_object_put(obj);
+	return 0;
 }
 
-int csa_ioctl_bo_userptr(struct drm_device *drm, void *data, struct drm_file *file)
+/**
+ * csa_bo_sync() - hand a buffer object's memory to the CPU or the card
+ * @obj: a GEM object of a csa device
+ * @for_cpu: true after the card is done with it (BO_WAIT does this),
+ *           false before a job lets the card access it
+ *
+ * dma_sync_sgtable_for_{cpu,device}() on the object's mapped table, with
+ * the direction it was mapped with.  A no-op for objects that were never
+ * mapped and for imported dma-bufs (their exporter syncs).  On x86 the
+ * card's DMA is cache coherent and this costs nothing.
+ */
+void csa_bo_sync(struct drm_gem_object *obj, bool for_cpu)
 {
-	return -EOPNOTSUPP;
+	struct drm_gem_shmem_object *shmem;
+	struct sg_table *sgt;
+
+	if (csa_bo_is_userptr(obj)) {
+		csa_userptr_sync(obj, for_cpu);
+		return;
+	}
+	if (obj->import_attach)
+		return;
+
+	shmem = to_drm_gem_shmem_obj(obj);
+	mutex_lock(&shmem->pages_lock);
+	sgt = shmem->sgt;	/* set once, freed with the object */
+	mutex_unlock(&shmem->pages_lock);
+	if (!sgt)
+		return;
+	if (for_cpu)
+		dma_sync_sgtable_for_cpu(obj->dev->dev, sgt, DMA_BIDIRECTIONAL);
+	else
+		dma_sync_sgtable_for_device(obj->dev->dev, sgt, DMA_BIDIRECTIONAL);
 }
 
 int csa_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file)
 {
-	return -EOPNOTSUPP;
+	struct drm_csa_bo_wait *args = data;
+	enum dma_resv_usage usage;
+	struct drm_gem_object *obj;
+	signed long timeout;
+	long ret;
+	int idx;
+
+	if (args->flags & ~DRM_CSA_BO_WAIT_READ)
+		return -EINVAL;
+	/* CPU reads wait for card writers, CPU writes for every card access */
+	usage = dma_resv_usage_rw(!(args->flags & DRM_CSA_BO_WAIT_READ));
+
+	/* not held across the wait: unplug must not wait for the deadline */
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	obj = drm_gem_object_lookup(file, args->handle);
+	drm_dev_exit(idx);
+	if (!obj)
+		return -ENOENT;
+
+	/* restarts after a signal see the same absolute deadline */
+	timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
+	if (!timeout)
+		ret = dma_resv_test_signaled(obj->resv, usage) ? 1 : 0;
+	else
+		ret = dma_resv_wait_timeout(obj->resv, usage, true, timeout);
+	if (ret > 0) {
+		csa_bo_sync(obj, true);
+		ret = 0;
+	} else if (!ret) {
+		ret = -ETIMEDOUT;
+	}
+	drm_gem_object_put(obj);
+	return ret;
 }
 
+static int csa_bos_show(struct seq_file *m, void *data)
+{
+	struct drm_info_node *node = m->private;
+	struct csa_device *csa = to_csa(node->minor->dev);
+
+	seq_printf(m, "count %d\nbytes %lld\n", atomic_read(&csa->bo_count),
+		   (long long)atomic64_read(&csa->bo_bytes));
+	return 0;
+}
+
+static const struct drm_info_list csa_gem_debugfs_list[] = {
+	{ "csa_bos", csa_bos_show, 0 },
+};
+
+/**
+ * csa_gem_debugfs_init() - &drm_driver.debugfs_init
+ * @minor: the DRM minor whose debugfs directory gets the files
+ *
+ * "csa_bos": live buffer objects of the device and their total size, as
+ * "count N\nbytes N\n".
+ */
 void csa_gem_debugfs_init(struct drm_minor *minor)
 {
+	drm_debugfs_create_files(csa_gem_debugfs_list,
+				 ARRAY_SIZE(csa_gem_debugfs_list),
+				 minor->debugfs_root, minor);
 }

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Raw buffer-object ioctls for the BO suites (csa_bo_test, csa_userptr_test,
+ * csa_prime_test).  Each returns 0 or -errno, never touching the output on
+ * failure, so tests can compare the exact errno.
+ */
+#ifndef CSA_BO_UTIL_H
+#define CSA_BO_UTIL_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <xf86drm.h>
+
+#include "csa_drm.h"
+#include "csa_vm.h"
+
+static inline int bo_create(int fd, uint64_t size, uint32_t flags,
+			    uint32_t *handle, uint64_t *out_size)
+{
+	struct drm_csa_bo_create c = { .size = size, .flags = flags };
+
+	if (drmIoctl(fd, DRM_IOCTL_CSA_BO_CREATE, &c))
+		return -errno;
+	*handle = c.handle;
+	if (out_size)
+		*out_size = c.size;
+	return 0;
+}
+
+static inline int bo_info_raw(int fd, struct drm_csa_bo_info *info)
+{
+	return drmIoctl(fd, DRM_IOCTL_CSA_BO_INFO, info) ? -errno : 0;
+}
+
+static inline int bo_info(int fd, uint32_t handle, struct drm_csa_bo_info *out)
+{
+	struct drm_csa_bo_info i = { .handle = handle };
+	int ret = bo_info_raw(fd, &i);
+
+	if (!ret)
+		*out = i;
+	return ret;
+}
+
+static inline int bo_userptr(int fd, uint64_t ptr, uint64_t size, uint32_t flags,
+			     uint32_t *handle)
+{
+	struct drm_csa_bo_userptr u = {
+		.user_ptr = ptr, .size = size, .flags = flags,
+	};
+
+	if (drmIoctl(fd, DRM_IOCTL_CSA_BO_USERPTR, &u))
+		return -errno;
+	*handle = u.handle;
+	return 0;
+}
+
+static inline int bo_wait(int fd, uint32_t handle, uint32_t flags, int64_t deadline)
+{
+	struct drm_csa_bo_wait w = {
+		.handle = handle, .flags = flags, .timeout_ns = deadline,
+	};
+
+	return drmIoctl(fd, DRM_IOCTL_CSA_BO_WAIT, &w) ? -errno : 0;
+}
+
+static inline int gem_close(int fd, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	return drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &c) ? -errno : 0;
+}
+
+static inline int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static inline uint64_t page_size(void)
+{
+	return (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* DRM_CSA_PARAM_MAX_BO_SIZE of @fd's card, 0 if the query fails. */
+static inline uint64_t max_bo_size(int fd)
+{
+	uint64_t v = 0;
+
+	return csa_vm_get_param(fd, DRM_CSA_PARAM_MAX_BO_SIZE, 0, 0, &v) ? 0 : v;
+}
+
+/*
+ * Live BOs of @fd's device from debugfs dri/<minor>/csa_bos
+ * ("count N\nbytes N\n").
+ */
+static inline int csa_bos(int fd, int64_t *count, int64_t *bytes)
+{
+	char path[96];
+	long long c, b;
+	struct stat st;
+	FILE *f;
+	int n;
+
+	if (fstat(fd, &st))
+		return -errno;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/csa_bos",
+		 minor(st.st_rdev));
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "count %lld bytes %lld", &c, &b);
+	fclose(f);
+	if (n != 2)
+		return -EINVAL;
+	*count = c;
+	if (bytes)
+		*bytes = b;
+	return 0;
+}
+
+/* Open card @i of the VM's card list; -errno. */
+static inline int open_card(int i)
+{
+	struct csa_vm_card card[CSA_VM_MAX_CARDS];
+	int n = csa_vm_cards(card, CSA_VM_MAX_CARDS);
+
+	if (n < 0)
+		return n;
+	if (i >= n)
+		return -ENODEV;
+	return csa_vm_open_render(card[i].addr);
+}
+
+#endif /* CSA_BO_UTIL_H */
