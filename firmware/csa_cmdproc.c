@@ -29,62 +29,98 @@ static void put_le(uint8_t *p, uint64_t v, unsigned int n)
 		p[i] = (uint8_t)v;
 }
 
+/* One little-endian field of a ring structure: bytes at off <-> member. */
+struct csa_le_field {
+	uint8_t off;
+	uint8_t len;		/* 4 or 8: the member is a uint32_t or uint64_t */
+	uint8_t member;		/* offsetof() in the C struct */
+};
+
+#define CSA_FIELD(type, m, at) \
+	{ (at), sizeof(((type *)0)->m), offsetof(type, m) }
+
+static const struct csa_le_field csa_desc_fields[] = {
+	CSA_FIELD(struct csa_desc, seqno, 0),
+	CSA_FIELD(struct csa_desc, opcode, 8),
+	CSA_FIELD(struct csa_desc, flags, 12),
+	CSA_FIELD(struct csa_desc, bind_table, 16),
+	CSA_FIELD(struct csa_desc, num_binds, 24),
+	CSA_FIELD(struct csa_desc, reserved, 28),
+	CSA_FIELD(struct csa_desc, dst, 32),
+	CSA_FIELD(struct csa_desc, src, 40),
+	CSA_FIELD(struct csa_desc, size, 48),
+	CSA_FIELD(struct csa_desc, value, 56),
+	CSA_FIELD(struct csa_desc, status, 64),
+	CSA_FIELD(struct csa_desc, reserved2, 72),
+};
+
+static const struct csa_le_field csa_cpl_fields[] = {
+	CSA_FIELD(struct csa_cpl, seqno, 0),
+	CSA_FIELD(struct csa_cpl, status, 8),
+	CSA_FIELD(struct csa_cpl, detail, 12),
+	CSA_FIELD(struct csa_cpl, cycles, 16),
+	CSA_FIELD(struct csa_cpl, timestamp, 24),
+};
+
+static const struct csa_le_field csa_bind_fields[] = {
+	CSA_FIELD(struct csa_bind_slot, segs, 0),
+	CSA_FIELD(struct csa_bind_slot, size, 8),
+	CSA_FIELD(struct csa_bind_slot, num_segs, 16),
+	CSA_FIELD(struct csa_bind_slot, access, 20),
+	CSA_FIELD(struct csa_bind_slot, reserved, 24),
+};
+
+#define CSA_NFIELDS(f)	(sizeof(f) / sizeof((f)[0]))
+
+static void fields_decode(void *obj, const uint8_t *raw,
+			  const struct csa_le_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = get_le(raw + f[i].off, f[i].len);
+		uint32_t v32 = (uint32_t)v;
+
+		if (f[i].len == 4)
+			memcpy((uint8_t *)obj + f[i].member, &v32, 4);
+		else
+			memcpy((uint8_t *)obj + f[i].member, &v, 8);
+	}
+}
+
+static void fields_encode(uint8_t *raw, const void *obj,
+			  const struct csa_le_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = 0;
+		uint32_t v32;
+
+		if (f[i].len == 4) {
+			memcpy(&v32, (const uint8_t *)obj + f[i].member, 4);
+			v = v32;
+		} else {
+			memcpy(&v, (const uint8_t *)obj + f[i].member, 8);
+		}
+		put_le(raw + f[i].off, v, f[i].len);
+	}
+}
+
 void csa_desc_decode(struct csa_desc *d, const void *raw)
 {
-	const uint8_t *p = raw;
-
-	d->seqno = get_le(p + 0, 8);
-	d->opcode = (uint32_t)get_le(p + 8, 4);
-	d->flags = (uint32_t)get_le(p + 12, 4);
-	d->bind_table = get_le(p + 16, 8);
-	d->num_binds = (uint32_t)get_le(p + 24, 4);
-	d->reserved = (uint32_t)get_le(p + 28, 4);
-	d->dst = get_le(p + 32, 8);
-	d->src = get_le(p + 40, 8);
-	d->size = get_le(p + 48, 8);
-	d->value = get_le(p + 56, 8);
-	d->status = get_le(p + 64, 8);
-	d->reserved2 = get_le(p + 72, 8);
+	fields_decode(d, raw, csa_desc_fields, CSA_NFIELDS(csa_desc_fields));
 }
 
 void csa_desc_encode(void *raw, const struct csa_desc *d)
 {
-	uint8_t *p = raw;
-
-	put_le(p + 0, d->seqno, 8);
-	put_le(p + 8, d->opcode, 4);
-	put_le(p + 12, d->flags, 4);
-	put_le(p + 16, d->bind_table, 8);
-	put_le(p + 24, d->num_binds, 4);
-	put_le(p + 28, d->reserved, 4);
-	put_le(p + 32, d->dst, 8);
-	put_le(p + 40, d->src, 8);
-	put_le(p + 48, d->size, 8);
-	put_le(p + 56, d->value, 8);
-	put_le(p + 64, d->status, 8);
-	put_le(p + 72, d->reserved2, 8);
+	fields_encode(raw, d, csa_desc_fields, CSA_NFIELDS(csa_desc_fields));
 }
 
 void csa_cpl_decode(struct csa_cpl *c, const void *raw)
 {
-	const uint8_t *p = raw;
-
-	c->seqno = get_le(p + 0, 8);
-	c->status = (uint32_t)get_le(p + 8, 4);
-	c->detail = (uint32_t)get_le(p + 12, 4);
-	c->cycles = get_le(p + 16, 8);
-	c->timestamp = get_le(p + 24, 8);
+	fields_decode(c, raw, csa_cpl_fields, CSA_NFIELDS(csa_cpl_fields));
 }
 
 void csa_cpl_encode(void *raw, const struct csa_cpl *c)
 {
-	uint8_t *p = raw;
-
-	put_le(p + 0, c->seqno, 8);
-	put_le(p + 8, c->status, 4);
-	put_le(p + 12, c->detail, 4);
-	put_le(p + 16, c->cycles, 8);
-	put_le(p + 24, c->timestamp, 8);
+	fields_encode(raw, c, csa_cpl_fields, CSA_NFIELDS(csa_cpl_fields));
 }
 
 const char *csa_status_name(uint32_t status)
@@ -121,11 +157,7 @@ static uint32_t slot_open(const struct csa_cmdproc *cp,
 		return CSA_STATUS_BAD_BIND;
 	if (cp->ops->read(cp->ctx, addr, raw, sizeof(raw)))
 		return CSA_STATUS_BAD_BIND;
-	b->segs = get_le(raw + 0, 8);
-	b->size = get_le(raw + 8, 8);
-	b->num_segs = (uint32_t)get_le(raw + 16, 4);
-	b->access = (uint32_t)get_le(raw + 20, 4);
-	b->reserved = get_le(raw + 24, 8);
+	fields_decode(b, raw, csa_bind_fields, CSA_NFIELDS(csa_bind_fields));
 	if (b->segs & 15 || !b->num_segs || !b->size || b->reserved ||
 	    !b->access || b->access & ~CSA_ACCESS_ALL)
 		return CSA_STATUS_BAD_BIND;

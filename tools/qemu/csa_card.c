@@ -93,6 +93,12 @@ struct CsaCardState {
 	QEMUTimer *fw_timer;
 	CsaQueue q[CSA_MAX_QUEUES];
 	struct csa_cmdproc cmdproc;
+	/*
+	 * Set while a queue timer runs: the card's own DMA may be aimed at its
+	 * own BAR0, and such a write must not re-enter the queue state it is
+	 * in the middle of changing.
+	 */
+	bool in_queue_dma;
 
 	/* properties (the knobs tests turn) */
 	uint32_t queues;
@@ -378,9 +384,8 @@ static void csa_queue_advance(CsaQueue *q, enum csa_cmd_state state,
 	}
 }
 
-static void csa_queue_timer(void *opaque)
+static void csa_queue_run(CsaQueue *q)
 {
-	CsaQueue *q = opaque;
 	CsaCardState *s = q->card;
 	uint8_t raw[CSA_DESC_SIZE];
 	enum csa_cmd_state state;
@@ -413,6 +418,15 @@ static void csa_queue_timer(void *opaque)
 	case CSA_QP_HUNG:
 		break;
 	}
+}
+
+static void csa_queue_timer(void *opaque)
+{
+	CsaQueue *q = opaque;
+
+	q->card->in_queue_dma = true;
+	csa_queue_run(q);
+	q->card->in_queue_dma = false;
 }
 
 /* ENABLE 0 -> 1: latch and check the ring setup. */
@@ -483,14 +497,26 @@ static uint64_t csa_queue_read(CsaQueue *q, hwaddr reg)
 	return 0;
 }
 
+/* The register behind a ring-setup offset. */
+static uint32_t *csa_queue_setup_reg(CsaQueue *q, hwaddr reg)
+{
+	switch (reg) {
+	case CSA_Q_RING_LO:	return &q->ring_lo;
+	case CSA_Q_RING_HI:	return &q->ring_hi;
+	case CSA_Q_RING_SIZE:	return &q->ring_size;
+	case CSA_Q_CPL_LO:	return &q->cpl_lo;
+	default:		return &q->cpl_hi;
+	}
+}
+
 /* Ring registers may change only while the queue is disabled. */
-static bool csa_queue_setup_ok(CsaQueue *q, const char *name)
+static bool csa_queue_setup_ok(CsaQueue *q, hwaddr reg)
 {
 	if (!csa_queue_enabled(q))
 		return true;
 	qemu_log_mask(LOG_GUEST_ERROR,
-		      "csa-card: queue %u: %s written while enabled, ignored\n",
-		      q->index, name);
+		      "csa-card: queue %u: ring setup register 0x%" HWADDR_PRIx
+		      " written while enabled, ignored\n", q->index, reg);
 	q->error = true;
 	return false;
 }
@@ -499,24 +525,12 @@ static void csa_queue_write(CsaQueue *q, hwaddr reg, uint32_t val)
 {
 	switch (reg) {
 	case CSA_Q_RING_LO:
-		if (csa_queue_setup_ok(q, "RING_LO"))
-			q->ring_lo = val;
-		return;
 	case CSA_Q_RING_HI:
-		if (csa_queue_setup_ok(q, "RING_HI"))
-			q->ring_hi = val;
-		return;
 	case CSA_Q_RING_SIZE:
-		if (csa_queue_setup_ok(q, "RING_SIZE"))
-			q->ring_size = val;
-		return;
 	case CSA_Q_CPL_LO:
-		if (csa_queue_setup_ok(q, "CPL_LO"))
-			q->cpl_lo = val;
-		return;
 	case CSA_Q_CPL_HI:
-		if (csa_queue_setup_ok(q, "CPL_HI"))
-			q->cpl_hi = val;
+		if (csa_queue_setup_ok(q, reg))
+			*csa_queue_setup_reg(q, reg) = val;
 		return;
 	case CSA_Q_TAIL:
 		if (!csa_queue_enabled(q) || val >= q->size) {
@@ -673,6 +687,12 @@ static void csa_write(void *opaque, hwaddr addr, uint64_t val64,
 
 	if (!csa_access_ok(addr, size, "write"))
 		return;
+	if (s->in_queue_dma) {
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "csa-card: DMA write to the card's own register 0x%"
+			      HWADDR_PRIx " ignored\n", addr);
+		return;
+	}
 
 	switch (addr) {
 	case CSA_REG_RESET:

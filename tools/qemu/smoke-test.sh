@@ -178,7 +178,7 @@ put_image() {
 	stat -c %s "$1"
 }
 
-echo "1..71"
+echo "1..72"
 
 # PCI identity
 check "vendor/device id" "$(cfg_rd32 4 0x00)" 0xc5a01de5
@@ -348,6 +348,18 @@ check "read-only slot: completion ACCESS on dst" \
 check "status record in slot 0: seqno and status" \
 	$(($(rl $((SEG0 + 256))) << 8 | $(rl $((SEG0 + 264))))) $((0x103 << 8 | ST_ACCESS))
 check "read-only slot untouched" "$(rl $RO_BUF)" 0x8badf00d
+
+# the card's DMA aimed at its own registers must not reach them
+wr $BAR0_A $REG_SCRATCH 0x5ca7c400
+wq $((SEGS + 48)) $((BAR0_A + REG_SCRATCH)); wq $((SEGS + 56)) 4
+put_bind 2 $((SEGS + 48)) 4 1 3
+put_desc $RING0 0 0x104 $OP_FILL 0 3 "$(opnd 2 0)" 0 4 0x11111111 0
+qwr $BAR0_A 0 $Q_TAIL 1
+step_1ms
+# (the write reaches the BAR, so the descriptor itself completes OK)
+check "FILL aimed at the card's own SCRATCH register ignored" \
+	$(($(qrd $BAR0_A 0 $Q_HEAD) << 40 | $(rq $((CPL0 + 8))) << 32 | \
+	   $(rd $BAR0_A $REG_SCRATCH))) $((1 << 40 | ST_OK << 32 | 0x5ca7c400))
 
 # DEBUG_HANG (card A has debug-ops=on) on queue 1: busy until queue reset
 set_ring $BAR0_A 1 $RING1 $CPL1 2
