@@ -296,8 +296,10 @@ FIXTURE_SETUP(cp)
 {
 	self->m.ram = malloc(RAM_SIZE);
 	self->m.shadow = malloc(RAM_SIZE);
-	ASSERT_NE(NULL, self->m.ram);
-	ASSERT_NE(NULL, self->m.shadow);
+	ASSERT_NE(NULL, self->m.ram)
+		TH_LOG("no memory for the fake RAM");
+	ASSERT_NE(NULL, self->m.shadow)
+		TH_LOG("no memory for the shadow RAM");
 	/* guard pattern: every byte depends on its address */
 	for (size_t i = 0; i < RAM_SIZE; i++)
 		self->m.ram[i] = (uint8_t)((i * 131) ^ (i >> 9) ^ 0x5a);
@@ -354,11 +356,16 @@ TEST(layouts_are_little_endian_at_documented_offsets)
 	struct csa_cpl c = { 1, 2, 3, 4, 5 }, cback;
 	uint8_t craw[CSA_CPL_SIZE];
 
-	ASSERT_EQ(80, CSA_DESC_SIZE);
-	ASSERT_EQ(sizeof(struct csa_desc), (size_t)CSA_DESC_SIZE);
-	ASSERT_EQ(sizeof(struct csa_cpl), (size_t)CSA_CPL_SIZE);
-	ASSERT_EQ(32ul, sizeof(struct csa_bind_slot));
-	ASSERT_EQ(16ul, sizeof(struct csa_seg));
+	ASSERT_EQ(80, CSA_DESC_SIZE)
+		TH_LOG("CSA_DESC_SIZE is not the 80 bytes the layout needs");
+	ASSERT_EQ(sizeof(struct csa_desc), (size_t)CSA_DESC_SIZE)
+		TH_LOG("struct csa_desc size != CSA_DESC_SIZE");
+	ASSERT_EQ(sizeof(struct csa_cpl), (size_t)CSA_CPL_SIZE)
+		TH_LOG("struct csa_cpl size != CSA_CPL_SIZE");
+	ASSERT_EQ(32ul, sizeof(struct csa_bind_slot))
+		TH_LOG("struct csa_bind_slot is not 32 bytes");
+	ASSERT_EQ(16ul, sizeof(struct csa_seg))
+		TH_LOG("struct csa_seg is not 16 bytes");
 	csa_desc_encode(raw, &d);
 	ASSERT_EQ(0x08, raw[0]) TH_LOG("seqno not little endian at 0");
 	for (unsigned int i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
@@ -368,10 +375,14 @@ TEST(layouts_are_little_endian_at_documented_offsets)
 	csa_desc_decode(&back, raw);
 	ASSERT_EQ(0, memcmp(&d, &back, sizeof(d))) TH_LOG("desc round trip");
 	csa_cpl_encode(craw, &c);
-	ASSERT_EQ(2, craw[8]);
-	ASSERT_EQ(3, craw[12]);
-	ASSERT_EQ(4, craw[16]);
-	ASSERT_EQ(5, craw[24]);
+	ASSERT_EQ(2, craw[8])
+		TH_LOG("cpl status not at byte 8");
+	ASSERT_EQ(3, craw[12])
+		TH_LOG("cpl detail not at byte 12");
+	ASSERT_EQ(4, craw[16])
+		TH_LOG("cpl cycles not at byte 16");
+	ASSERT_EQ(5, craw[24])
+		TH_LOG("cpl timestamp not at byte 24");
 	csa_cpl_decode(&cback, craw);
 	ASSERT_EQ(0, memcmp(&c, &cback, sizeof(c))) TH_LOG("cpl round trip");
 }
@@ -382,7 +393,8 @@ TEST_F(cp, nop_completes_with_base_cost)
 	RUN_DONE();
 	ASSERT_CPL(self->cpl, CSA_STATUS_OK, 0);
 	ASSERT_EQ(self->d.seqno, self->cpl.seqno) TH_LOG("seqno not echoed");
-	ASSERT_EQ(cost(0), self->cpl.cycles);
+	ASSERT_EQ(cost(0), self->cpl.cycles)
+		TH_LOG("NOP cycles: expected the fixed per-descriptor cost");
 	ASSERT_EQ(T0 + cost(0), self->cpl.timestamp)
 		TH_LOG("timestamp = start clock + cycles");
 	ASSERT_EQ(0u, self->m.reads) TH_LOG("NOP must not read the bind table");
@@ -401,7 +413,8 @@ TEST_F(cp, fill_contiguous)
 	self->d.value = 0xffffffffa1b2c3d4ull;	/* only the low 32 bits */
 	RUN_DONE();
 	ASSERT_CPL(self->cpl, CSA_STATUS_OK, 0);
-	ASSERT_EQ(cost(400), self->cpl.cycles);
+	ASSERT_EQ(cost(400), self->cpl.cycles)
+		TH_LOG("FILL cycles: expected 32 + ceil(400 / 64)");
 	expect_fill(&self->m, s, 12, 400, 0xa1b2c3d4);
 	ASSERT_MEM_AS_EXPECTED(&self->m);
 	slot_free(s);
@@ -478,7 +491,8 @@ TEST_F(cp, copy_between_scattered_slots)
 	self->cp.bounce_size = 1000;
 	RUN_DONE();
 	ASSERT_CPL(self->cpl, CSA_STATUS_OK, 0);
-	ASSERT_EQ(cost(20000), self->cpl.cycles);
+	ASSERT_EQ(cost(20000), self->cpl.cycles)
+		TH_LOG("COPY cycles: expected 32 + ceil(size / 64)");
 	expect_copy(&self->m, b, 77, a, 4000, 20000);
 	ASSERT_MEM_AS_EXPECTED(&self->m);
 	slot_free(a);
@@ -532,7 +546,8 @@ TEST_F(cp, write_value_and_timestamp)
 	self->d.size = 12345;	/* ignored */
 	RUN_DONE();
 	ASSERT_CPL(self->cpl, CSA_STATUS_OK, 0);
-	ASSERT_EQ(cost(8), self->cpl.cycles);
+	ASSERT_EQ(cost(8), self->cpl.cycles)
+		TH_LOG("WRITE_VALUE cycles: expected 32 + 1");
 	put_le(le, self->d.value, 8);
 	expect_bytes(&self->m, s, 1, le, 8);
 	ASSERT_MEM_AS_EXPECTED(&self->m);
@@ -545,7 +560,8 @@ TEST_F(cp, write_value_and_timestamp)
 	put_le(le, 0xabcdef012345ull, 8);
 	expect_bytes(&self->m, s, 8, le, 8);
 	ASSERT_MEM_AS_EXPECTED(&self->m);
-	ASSERT_EQ(0xabcdef012345ull + cost(8), self->cpl.timestamp);
+	ASSERT_EQ(0xabcdef012345ull + cost(8), self->cpl.timestamp)
+		TH_LOG("timestamp must be start clock + cycles");
 
 	self->d.dst = CSA_OPERAND(0, 9);	/* 8 bytes from 9 > 16 */
 	RUN_DONE();
@@ -578,6 +594,11 @@ TEST_F(cp, unknown_and_debug_opcodes)
 	ASSERT_CPL(self->cpl, CSA_STATUS_DMA_ERROR, 0);
 	self->d.opcode = CSA_OP_DEBUG_HANG;
 	ASSERT_EQ(CSA_CMD_HANG, run(self)) TH_LOG("HANG must not complete");
+	/* the header is checked before the opcode, debug or not */
+	self->d.flags = 1u << 5;
+	RUN_DONE();
+	ASSERT_CPL(self->cpl, CSA_STATUS_BAD_DESC, 0)
+		TH_LOG("HANG with an unknown flag must fail, not hang");
 	ASSERT_MEM_AS_EXPECTED(&self->m);
 }
 
@@ -821,7 +842,8 @@ TEST_F(cp, malformed_binds_and_segments_are_bad_bind)
 	mem_put(&self->m, segs2, raw, 16);
 	bind_raw(&self->m, self->table, 0, segs2, 128, 1, CSA_ACCESS_WRITE, 0);
 	EXPECT_BAD_BIND("segment wraps the address space");
-	ASSERT_EQ(15u, n);
+	ASSERT_EQ(15u, n)
+		TH_LOG("not every malformed-bind case ran");
 
 	/* a malformed bind for the source blames the source */
 	bind(&self->m, self->table, 0, s, CSA_ACCESS_READ | CSA_ACCESS_WRITE);
@@ -883,7 +905,8 @@ TEST_F(cp, many_segment_slots)
 	self->d.value = 0xc0ffee11;
 	RUN_DONE();
 	ASSERT_CPL(self->cpl, CSA_STATUS_OK, 0);
-	ASSERT_EQ(cost(4 << 20), self->cpl.cycles);
+	ASSERT_EQ(cost(4 << 20), self->cpl.cycles)
+		TH_LOG("4 MiB FILL cycles: expected 32 + 65536");
 	expect_fill(&self->m, a, 0, 4 << 20, 0xc0ffee11);
 	ASSERT_MEM_AS_EXPECTED(&self->m);
 
@@ -967,8 +990,10 @@ TEST_F(cp, status_record_on_success_and_failure)
 	for (int i = 0; i < CSA_CPL_SIZE; i++)
 		raw[i] = ram_byte(&self->m, s, 200 + i);
 	csa_cpl_decode(&rec, raw);
-	ASSERT_EQ(99u, rec.seqno);
-	ASSERT_EQ((uint32_t)CSA_STATUS_OUT_OF_BOUNDS, rec.status);
+	ASSERT_EQ(99u, rec.seqno)
+		TH_LOG("status record of a failed job has the wrong seqno");
+	ASSERT_EQ((uint32_t)CSA_STATUS_OUT_OF_BOUNDS, rec.status)
+		TH_LOG("status record of a failed job has the wrong status");
 	expect_bytes(&self->m, s, 200, raw, CSA_CPL_SIZE);
 	ASSERT_MEM_AS_EXPECTED(&self->m);
 
@@ -1076,10 +1101,12 @@ TEST_F(cp, stepwise_execution_matches)
 		steps++;
 		st = csa_cmd_step(&self->cp, cmd, 20000);
 	}
-	ASSERT_EQ((int)CSA_CMD_DONE, (int)st);
+	ASSERT_EQ((int)CSA_CMD_DONE, (int)st)
+		TH_LOG("stepwise COPY did not finish");
 	ASSERT_EQ(14u, steps) TH_LOG("262016 bytes in >= 20000-byte steps of 5000-byte chunks");
 	ASSERT_CPL(cmd->cpl, CSA_STATUS_OK, 0);
-	ASSERT_EQ(cost(64 * PAGE - 128), cmd->cpl.cycles);
+	ASSERT_EQ(cost(64 * PAGE - 128), cmd->cpl.cycles)
+		TH_LOG("stepwise COPY cycles differ from one-shot cost");
 	expect_copy(&self->m, b, 64, a, 0, 64 * PAGE - 128);
 	{
 		uint8_t rec[CSA_CPL_SIZE];
@@ -1089,7 +1116,8 @@ TEST_F(cp, stepwise_execution_matches)
 	}
 	ASSERT_MEM_AS_EXPECTED(&self->m);
 	/* a finished command stays finished */
-	ASSERT_EQ((int)CSA_CMD_DONE, (int)csa_cmd_step(&self->cp, cmd, 1));
+	ASSERT_EQ((int)CSA_CMD_DONE, (int)csa_cmd_step(&self->cp, cmd, 1))
+		TH_LOG("csa_cmd_step() on a finished command must say DONE");
 	free(cmd);
 	slot_free(a);
 	slot_free(b);
