@@ -92,8 +92,8 @@ struct drm_csa_get_param {
  * @flags: in, must be 0
  * @handle: out, GEM handle, valid in this file only
  *
- * Pages are allocated on first touch (CPU fault or first job) and charged
- * to the memory cgroup of the process that touches them.  Map the object
+ * Pages are allocated on first use (first mmap() or first job) and charged
+ * to the memory cgroup of the process that uses them.  Map the object
  * with mmap() at the offset DRM_IOCTL_CSA_BO_INFO reports.
  */
 struct drm_csa_bo_create {

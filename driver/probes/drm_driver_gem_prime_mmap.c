@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dma-buf mmap of a GEM object goes through &drm_driver.gem_prime_mmap
- * until 6.6, which calls drm_gem_prime_mmap() directly.
+ * dma-buf mmap of a GEM object goes through &drm_driver.gem_prime_mmap on
+ * 6.1; later kernels dropped the hook and call drm_gem_prime_mmap() directly.
  */
 #include <drm/drm_drv.h>
 #include <drm/drm_prime.h>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Drivers must set &drm_driver.prime_handle_to_fd/prime_fd_to_handle to the
- * GEM helpers for PRIME to work; 6.7 made them the core's default and
- * stopped exporting the helpers.
+ * GEM helpers for PRIME to work on 6.1; later kernels made them the core's
+ * default and stopped exporting the helpers.
  */
 #include <drm/drm_drv.h>
 #include <drm/drm_prime.h>

@@ -18,6 +18,7 @@
 #include "csa_bo_util.h"
 
 FIXTURE(bo) {
+	int kmsg;		/* kernel log since setup */
 	int fd;
 	uint64_t max;
 	uint64_t pg;
@@ -25,6 +26,7 @@ FIXTURE(bo) {
 
 FIXTURE_SETUP(bo)
 {
+	self->kmsg = csa_vm_kmsg_open();
 	self->fd = open_card(0);
 	ASSERT_LE(0, self->fd) TH_LOG("open render node: %s", strerror(-self->fd));
 	self->max = max_bo_size(self->fd);
@@ -33,6 +35,13 @@ FIXTURE_SETUP(bo)
 
 FIXTURE_TEARDOWN(bo)
 {
+	char line[256];
+
+	if (self->kmsg >= 0) {
+		EXPECT_EQ(0, kmsg_problems(self->kmsg, line, sizeof(line)))
+			TH_LOG("kernel: %s", line);
+		close(self->kmsg);
+	}
 	if (self->fd >= 0)
 		close(self->fd);
 }

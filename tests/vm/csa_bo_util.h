@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,6 +127,41 @@ static inline int csa_bos(int fd, int64_t *count, int64_t *bytes)
 	if (bytes)
 		*bytes = b;
 	return 0;
+}
+
+/*
+ * Kernel log records since csa_vm_kmsg_open() returned @kfd that show a
+ * kernel problem (WARN, BUG, refcount or lockdep splat): their number,
+ * the first one copied to @first.  The VM boots "quiet", so these never
+ * reach the console log.
+ */
+static inline int kmsg_problems(int kfd, char *first, size_t len)
+{
+	static const char *const bad[] = {
+		"WARNING:", "BUG:", "Call Trace", "cut here", "refcount_t",
+		"general protection", "possible recursive locking",
+	};
+	const size_t size = 1 << 16;
+	char *buf = malloc(size), *line, *save;
+	int n = 0;
+
+	first[0] = 0;
+	if (!buf || csa_vm_kmsg_read(kfd, buf, size) < 0) {
+		free(buf);
+		return 0;
+	}
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			if (strstr(line, bad[i])) {
+				if (!n++)
+					snprintf(first, len, "%s", line);
+				break;
+			}
+		}
+	}
+	free(buf);
+	return n;
 }
 
 /* Open card @i of the VM's card list; -errno. */
