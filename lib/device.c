@@ -159,6 +159,18 @@ static int identify(struct csa_device *dev, const char *path)
 	return ret;
 }
 
+/* Where this device's buffers go: the card's node unless $CSA_NUMA says
+ * otherwise.  A malformed sysfs node is csa_query()'s error to report:
+ * here it only means "no node".
+ */
+static int choose_numa_node(struct csa_device *dev)
+{
+	if (csa_sysfs_numa_node(dev->pci_address, &dev->card_node))
+		dev->card_node = -1;
+	return csa_numa_choose(getenv("CSA_NUMA"), dev->card_node,
+			       csa_numa_max_node(), &dev->numa_node);
+}
+
 CSA_EXPORT int csa_open_path(const char *path, struct csa_device **devp)
 {
 	struct csa_device *dev;
@@ -183,6 +195,8 @@ CSA_EXPORT int csa_open_path(const char *path, struct csa_device **devp)
 		return ret;
 	}
 	ret = identify(dev, path);
+	if (!ret)
+		ret = choose_numa_node(dev);
 	if (ret) {
 		close(dev->fd);
 		free(dev);
@@ -224,6 +238,7 @@ CSA_EXPORT void csa_close(struct csa_device *dev)
 {
 	if (!dev)
 		return;
+	csa_bo_release_all(dev);
 	close(dev->fd);
 	free(dev);
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* The per-thread message behind csa_last_error(). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -28,4 +30,13 @@ CSA_EXPORT const char *csa_last_error(void)
 CSA_EXPORT unsigned int csa_library_version(void)
 {
 	return CSA_VERSION;
+}
+
+int csa_ioctl_error(const struct csa_device *dev, int err, const char *what)
+{
+	if (err == EOPNOTSUPP)
+		return csa_error(err, "%s: %s: %s (the driver lacks this uapi 1.1 feature)",
+				 dev->render_node, what, strerror(err));
+	return csa_error(err, "%s: %s: %s", dev->render_node, what,
+			 strerror(err));
 }

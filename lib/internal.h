@@ -7,6 +7,7 @@
 #ifndef CSA_INTERNAL_H
 #define CSA_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,33 @@ struct csa_device {
 	char pci_address[CSA_PCI_ADDRESS_LEN];
 	uint16_t pci_vendor;
 	uint16_t pci_device;
+	int card_node;		/* sysfs numa_node of the card, -1 = none */
+	int numa_node;		/* where buffers go, CSA_NUMA_OFF = nowhere */
+	struct csa_bo *bos;	/* live buffers (import finds its own again) */
+};
+
+struct csa_bo {
+	struct csa_device *dev;
+	struct csa_bo *next;	/* in dev->bos */
+	uint32_t handle;
+	uint32_t bo_flags;	/* DRM_CSA_BO_FLAG_* */
+	uint64_t size;
+	uint64_t mmap_offset;
+	void *map;		/* CPU mapping (or the userptr), NULL if none */
+	bool own_map;		/* map is our mmap() and is unmapped at free */
+	unsigned int refs;	/* csa_bo_import() of a handle we have */
+};
+
+struct csa_fence {
+	struct csa_device *dev;
+	uint32_t handle;
+	bool timeline;
+};
+
+struct csa_queue {
+	struct csa_device *dev;
+	uint32_t id;
+	struct csa_fence *sync_fence;	/* out fence of csa_run_sync() */
 };
 
 /* error.c: store a message for csa_last_error(); returns -err. */
@@ -45,5 +73,38 @@ int csa_sysfs_numa_node(const char *pci_address, int *node);
  * and sets no message: callers use it as a fallback, not as a failure.
  */
 int csa_sysfs_drm_driver(const char *node_name, char *buf, size_t len);
+
+/*
+ * numa.c: the placement node for a device: @env is $CSA_NUMA (NULL when
+ * unset), @card_node the card's sysfs node (-1 none), @max_node the
+ * highest node of the system (-1: no NUMA support).  Returns 0 and sets
+ * @node (CSA_NUMA_OFF for none) or -EINVAL with a message.
+ */
+int csa_numa_choose(const char *env, int card_node, int max_node, int *node);
+
+/* numa.c: highest node number of the system, -1 without NUMA support. */
+int csa_numa_max_node(void);
+
+/*
+ * numa.c: run the allocations between csa_numa_enter() and csa_numa_leave()
+ * on @node (MPOL_PREFERRED for the calling thread); node < 0 does nothing.
+ * The thread's own policy is restored afterwards.
+ */
+struct csa_numa_scope {
+	bool active;
+	int mode;
+	unsigned long mask[16];		/* 1024 nodes, Debian's MAX_NUMNODES */
+};
+void csa_numa_enter(int node, struct csa_numa_scope *scope);
+void csa_numa_leave(struct csa_numa_scope *scope);
+
+/* numa.c: prefer @node for the pages of [addr, addr + len) (mbind). */
+int csa_numa_bind_range(int node, void *addr, size_t len);
+
+/* bo.c: release what csa_close() finds still open. */
+void csa_bo_release_all(struct csa_device *dev);
+
+/* error.c: message for a failed ioctl: "<node>: <what>: <strerror>". */
+int csa_ioctl_error(const struct csa_device *dev, int err, const char *what);
 
 #endif /* CSA_INTERNAL_H */

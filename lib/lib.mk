@@ -11,7 +11,11 @@ LIBCSA_SONAME := libcsa.so.$(call csa_version_part,MAJOR)
 LIBDRM_CFLAGS := $(shell pkg-config --cflags libdrm)
 LIBDRM_LIBS := $(shell pkg-config --libs libdrm)
 
-LIBCSA_SRCS := lib/error.c lib/pci.c lib/sysfs.c lib/device.c lib/query.c
+LIBNUMA_LIBS := -lnuma
+LIBCSA_LIBS := $(LIBDRM_LIBS) $(LIBNUMA_LIBS)
+
+LIBCSA_SRCS := lib/error.c lib/pci.c lib/sysfs.c lib/device.c lib/query.c \
+	lib/deadline.c lib/numa.c lib/bo.c lib/fence.c lib/queue.c lib/sync.c
 LIBCSA_OBJS := $(patsubst lib/%.c,$(LIB_BUILD)/obj/%.o,$(LIBCSA_SRCS))
 # PIC objects serve both libraries; hidden visibility keeps internals
 # (lib/internal.h) out of the shared library's ABI.
@@ -35,7 +39,7 @@ $(LIB_BUILD)/obj/%.o: lib/%.c
 
 $(LIBCSA_SO): $(LIBCSA_OBJS)
 	$(CC) -shared -Wl,-soname,$(LIBCSA_SONAME) -Wl,--no-undefined \
-		-o $@ $^ $(LIBDRM_LIBS)
+		-o $@ $^ $(LIBCSA_LIBS)
 
 $(LIBCSA_SO_LINK): $(LIBCSA_SO)
 	ln -sf $(LIBCSA_SONAME) $@
@@ -68,7 +72,9 @@ install: install-lib
 # Host unit tests of the parts that need no card (TAP; run by tests/tests.mk).
 LIBCSA_TEST_BUILD := $(BUILD)/tests/host
 LIBCSA_TESTS := $(LIBCSA_TEST_BUILD)/test_libcsa_errors \
-	$(LIBCSA_TEST_BUILD)/test_libcsa_sysfs
+	$(LIBCSA_TEST_BUILD)/test_libcsa_sysfs \
+	$(LIBCSA_TEST_BUILD)/test_libcsa_numa \
+	$(LIBCSA_TEST_BUILD)/test_libcsa_dataplane
 HOST_TESTS += $(LIBCSA_TESTS)
 LIBCSA_TEST_CFLAGS = $(CFLAGS_USER) $(KSFT_CFLAGS)
 
@@ -77,4 +83,4 @@ $(LIBCSA_TESTS): $(LIBCSA_TEST_BUILD)/%: tests/host/%.c $(LIBCSA_A) \
 		lib/internal.h $(LIBCSA_HEADER) $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Ilib -pthread \
-		-o $@ $< $(LIBCSA_A) $(LIBDRM_LIBS)
+		-o $@ $< $(LIBCSA_A) $(LIBCSA_LIBS)

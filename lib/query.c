@@ -23,7 +23,24 @@ static const char *const param_names[] = {
 	[DRM_CSA_PARAM_MAX_TENSOR]	= "MAX_TENSOR",
 	[DRM_CSA_PARAM_CLOCK_KHZ]	= "CLOCK_KHZ",
 	[DRM_CSA_PARAM_SERIAL]		= "SERIAL",
+	[DRM_CSA_PARAM_MAX_BINDS]	= "MAX_BINDS",
+	[DRM_CSA_PARAM_MAX_BO_SIZE]	= "MAX_BO_SIZE",
+	[DRM_CSA_PARAM_JOB_TIMEOUT_MS]	= "JOB_TIMEOUT_MS",
 };
+
+/* DRM_CSA_FEATURE_* by bit number */
+static const char *const feature_names[] = {
+	"BO",
+	"USERPTR",
+	"QUEUES",
+};
+
+CSA_EXPORT const char *csa_feature_name(unsigned int bit)
+{
+	if (bit >= sizeof(feature_names) / sizeof(feature_names[0]))
+		return NULL;
+	return feature_names[bit];
+}
 
 CSA_EXPORT const char *csa_param_name(uint32_t param)
 {
@@ -152,4 +169,31 @@ CSA_EXPORT int csa_query(struct csa_device *dev, struct csa_info *info)
 	strcpy(info->pci_address, dev->pci_address);
 	strcpy(info->render_node, dev->render_node);
 	return csa_sysfs_numa_node(dev->pci_address, &info->numa_node);
+}
+
+CSA_EXPORT int csa_query_limits(struct csa_device *dev,
+				struct csa_limits *limits)
+{
+	uint64_t uapi;
+	int ret;
+
+	if (!dev || !limits)
+		return csa_error(EINVAL, "csa_query_limits: dev and limits must not be NULL");
+	memset(limits, 0, sizeof(*limits));
+	ret = csa_get_param(dev, DRM_CSA_PARAM_UAPI_VERSION, &uapi);
+	if (ret)
+		return ret;
+	if (uapi < (1u << 16 | 1))
+		return csa_error(EOPNOTSUPP, "%s: driver uapi %u.%u has no data-plane limits (needs 1.1)",
+				 dev->render_node, (unsigned int)(uapi >> 16),
+				 (unsigned int)(uapi & 0xffff));
+	ret = get_param_u32(dev, DRM_CSA_PARAM_MAX_BINDS, &limits->max_binds);
+	if (!ret)
+		ret = get_param_u32(dev, DRM_CSA_PARAM_JOB_TIMEOUT_MS,
+				    &limits->job_timeout_ms);
+	if (!ret)
+		ret = csa_get_param(dev, DRM_CSA_PARAM_MAX_BO_SIZE,
+				    &limits->max_bo_size);
+	limits->max_syncs = DRM_CSA_MAX_SYNCS;
+	return ret;
 }

@@ -19,11 +19,14 @@ VM_TEST_HELPER := tests/vm/csa_vm.c
 # the 6.1 harness has unused signal-handler parameters
 VM_TEST_CFLAGS = $(CFLAGS_USER) $(KSFT_CFLAGS) -Itests/vm \
 	$(shell pkg-config --cflags libdrm)
-VM_TEST_LIBS = $(LIBCSA_A) $(shell pkg-config --libs libdrm)
+VM_TEST_LIBS = $(LIBCSA_A) $(LIBCSA_LIBS)
 # The two cards of the test VM: different non-default properties on the
 # first, model defaults on the second (tools/vm/card-defaults.conf).
 VM_TEST_CARDS := queues=3,lanes=128,max-k=10,max-dim=2048,max-tensor=65536,clock-khz=125000,serial=0x1234,debug-ops=on
 VM_TEST_CARD2 := debug-ops=on
+# Two NUMA nodes; the second card sits behind a PCIe expander bridge on
+# node 1 (tools/vm/run-vm.sh), so the NUMA suite can check buffer placement.
+VM_TEST_TOPOLOGY := --numa --card-node 1=1
 VM_TEST_TIMEOUT ?= 300
 HOST_TEST_TIMEOUT ?= 120
 
@@ -55,7 +58,7 @@ run-vm-tests: vm-image $(QEMU)
 	@QEMU=$(QEMU) QEMU_DATA_ARGS="$(QEMU_DATA_ARGS)" bash tools/vm/run-vm.sh \
 		--kernel $(VM_KERNEL) --initrd $(VM_INITRAMFS) \
 		--out $(TEST_RESULTS)/vm --timeout $(VM_TEST_TIMEOUT) --mode tests \
-		--card "$(VM_TEST_CARDS)" --card "$(VM_TEST_CARD2)" \
+		--card "$(VM_TEST_CARDS)" --card "$(VM_TEST_CARD2)" $(VM_TEST_TOPOLOGY) \
 		$(addprefix --step ,$(VM_TEST_NAMES)) || true
 
 HOST_TAPS = $(foreach t,$(HOST_TESTS),$(TEST_RESULTS)/host/$(notdir $(t)).tap)

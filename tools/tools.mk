@@ -1,38 +1,50 @@
-# Tools: build/tools/csa-info (target `tools`, part of `all`).
-# libcsa is linked statically, so the VM needs only libdrm and libc.
+# Tools: build/tools/csa-info and csa-bench (target `tools`, part of `all`).
+# libcsa is linked statically, so the VM needs only libdrm, libnuma and libc.
 
 TOOLS_BUILD := $(BUILD)/tools
 CSA_INFO := $(TOOLS_BUILD)/csa-info
 CSA_INFO_SRCS := tools/csa-info/main.c tools/csa-info/print_text.c \
 	tools/csa-info/print_json.c tools/csa-info/format.c tools/csa-info/json.c
 CSA_INFO_OBJS := $(patsubst tools/%.c,$(TOOLS_BUILD)/obj/%.o,$(CSA_INFO_SRCS))
+# csa-bench writes its JSON with csa-info's writer.
+CSA_BENCH := $(TOOLS_BUILD)/csa-bench
+CSA_BENCH_SRCS := tools/csa-bench/main.c tools/csa-bench/bench.c \
+	tools/csa-bench/report.c tools/csa-info/json.c
+CSA_BENCH_OBJS := $(patsubst tools/%.c,$(TOOLS_BUILD)/obj/%.o,$(CSA_BENCH_SRCS))
 TOOLS_CFLAGS := $(CFLAGS_USER) $(LIBDRM_CFLAGS) -MMD -MP
 
 BINDIR ?= $(PREFIX)/bin
 
 .PHONY: tools install-tools
 all: tools
-tools: $(CSA_INFO)
+tools: $(CSA_INFO) $(CSA_BENCH)
 
 $(TOOLS_BUILD)/obj/%.o: tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLS_CFLAGS) -c $< -o $@
 
 $(CSA_INFO): $(CSA_INFO_OBJS) $(LIBCSA_A)
-	$(CC) -o $@ $(CSA_INFO_OBJS) $(LIBCSA_A) $(LIBDRM_LIBS)
+	$(CC) -o $@ $(CSA_INFO_OBJS) $(LIBCSA_A) $(LIBCSA_LIBS)
+
+$(TOOLS_BUILD)/obj/csa-bench/%.o: TOOLS_CFLAGS += -Itools/csa-info
+
+$(CSA_BENCH): $(CSA_BENCH_OBJS) $(LIBCSA_A)
+	$(CC) -o $@ $(CSA_BENCH_OBJS) $(LIBCSA_A) $(LIBCSA_LIBS)
 
 install-tools: tools
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(CSA_INFO) $(DESTDIR)$(BINDIR)/csa-info
+	install -m 0755 $(CSA_BENCH) $(DESTDIR)$(BINDIR)/csa-bench
 
 install: install-tools
 
--include $(CSA_INFO_OBJS:.o=.d)
+-include $(CSA_INFO_OBJS:.o=.d) $(CSA_BENCH_OBJS:.o=.d)
 
 # Host unit tests of csa-info (TAP; run by tests/tests.mk).
 CSA_INFO_TEST_BUILD := $(BUILD)/tests/host
 HOST_TESTS += $(CSA_INFO_TEST_BUILD)/test_libcsa_json \
-	$(CSA_INFO_TEST_BUILD)/test_libcsa_csa_info
+	$(CSA_INFO_TEST_BUILD)/test_libcsa_csa_info \
+	$(CSA_INFO_TEST_BUILD)/test_libcsa_format
 
 $(CSA_INFO_TEST_BUILD)/test_libcsa_json: tests/host/test_libcsa_json.c \
 		tools/csa-info/json.c tools/csa-info/json.h $(KSFT_HEADERS)
@@ -45,4 +57,10 @@ $(CSA_INFO_TEST_BUILD)/test_libcsa_csa_info: tests/host/test_libcsa_csa_info.c \
 		$(CSA_INFO) $(LIBCSA_A) $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) \
-		-DCSA_INFO='"$(CSA_INFO)"' -o $@ $< $(LIBCSA_A) $(LIBDRM_LIBS)
+		-DCSA_INFO='"$(CSA_INFO)"' -o $@ $< $(LIBCSA_A) $(LIBCSA_LIBS)
+
+$(CSA_INFO_TEST_BUILD)/test_libcsa_format: tests/host/test_libcsa_format.c \
+		tools/csa-info/format.c tools/csa-info/csa-info.h $(LIBCSA_A) $(KSFT_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Itools/csa-info -o $@ \
+		$< tools/csa-info/format.c $(LIBCSA_A) $(LIBCSA_LIBS)

@@ -133,7 +133,8 @@ TEST(param_names)
 	EXPECT_STREQ("UAPI_VERSION", csa_param_name(DRM_CSA_PARAM_UAPI_VERSION));
 	EXPECT_STREQ("FW_VERSION", csa_param_name(DRM_CSA_PARAM_FW_VERSION));
 	EXPECT_STREQ("SERIAL", csa_param_name(DRM_CSA_PARAM_SERIAL));
-	EXPECT_EQ(NULL, csa_param_name(DRM_CSA_PARAM_SERIAL + 1));
+	EXPECT_STREQ("JOB_TIMEOUT_MS", csa_param_name(DRM_CSA_PARAM_JOB_TIMEOUT_MS));
+	EXPECT_EQ(NULL, csa_param_name(DRM_CSA_PARAM_JOB_TIMEOUT_MS + 1));
 	EXPECT_EQ(NULL, csa_param_name(0xffffffffu));
 }
 

@@ -24,3 +24,28 @@ void format_numa_node(char *buf, size_t len, int node)
 	else
 		snprintf(buf, len, "%d", node);
 }
+
+void format_features(char *buf, size_t len, uint64_t features)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (!features) {
+		snprintf(buf, len, "none");
+		return;
+	}
+	for (unsigned int bit = 0; bit < 64 && used < len; bit++) {
+		const char *name = csa_feature_name(bit);
+		int n;
+
+		if (!(features & (1ull << bit)))
+			continue;
+		if (name)
+			n = snprintf(buf + used, len - used, "%s%s", used ? " " : "", name);
+		else
+			n = snprintf(buf + used, len - used, "%sbit%u", used ? " " : "", bit);
+		if (n < 0)
+			return;
+		used += (size_t)n;
+	}
+}

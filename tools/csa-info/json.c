@@ -3,6 +3,7 @@
  * driver string or device path.
  */
 #include <inttypes.h>
+#include <math.h>
 
 #include "json.h"
 
@@ -153,4 +154,14 @@ void json_int(struct json *j, const char *key, int64_t value)
 {
 	begin_value(j, key);
 	fprintf(j->out, "%" PRId64, value);
+}
+
+void json_double(struct json *j, const char *key, double value)
+{
+	begin_value(j, key);
+	/* JSON has no NaN or infinity */
+	if (isfinite(value))
+		fprintf(j->out, "%.6g", value);
+	else
+		fputs("null", j->out);
 }

@@ -27,5 +27,7 @@ void json_end_array(struct json *j);
 void json_string(struct json *j, const char *key, const char *value);
 void json_uint(struct json *j, const char *key, uint64_t value);
 void json_int(struct json *j, const char *key, int64_t value);
+/* %.6g; NaN and infinities become null */
+void json_double(struct json *j, const char *key, double value);
 
 #endif /* CSA_INFO_JSON_H */

@@ -41,6 +41,7 @@ struct report {
 /* Opens, queries and prints one card; index < 0: opened by path only. */
 static void report_card(struct report *r, int index, const char *path)
 {
+	struct card_extra extra = { 0 };
 	struct csa_device *dev;
 	struct csa_info info;
 	int ret;
@@ -48,6 +49,13 @@ static void report_card(struct report *r, int index, const char *path)
 	ret = csa_open_path(path, &dev);
 	if (!ret) {
 		ret = csa_query(dev, &info);
+		if (!ret)
+			ret = csa_query_limits(dev, &extra.limits);
+		/* a uapi 1.0 driver has no limits: not an error */
+		extra.has_limits = !ret;
+		if (ret == -EOPNOTSUPP)
+			ret = 0;
+		extra.numa_placement = csa_numa_node(dev);
 		csa_close(dev);
 	}
 	if (ret) {
@@ -60,9 +68,9 @@ static void report_card(struct report *r, int index, const char *path)
 		return;
 	}
 	if (r->json)
-		print_card_json(&r->j, index, &info);
+		print_card_json(&r->j, index, &info, &extra);
 	else
-		print_card_text(stdout, index, &info);
+		print_card_text(stdout, index, &info, &extra);
 }
 
 /* The cards in csa_enumerate() order; returns their number or -1. */

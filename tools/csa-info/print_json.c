@@ -21,7 +21,8 @@ void print_json_end(struct json *j)
 	json_end_object(j);
 }
 
-void print_card_json(struct json *j, int index, const struct csa_info *info)
+void print_card_json(struct json *j, int index, const struct csa_info *info,
+		     const struct card_extra *extra)
 {
 	char text[CSA_INFO_TEXT_LEN];
 
@@ -35,6 +36,7 @@ void print_card_json(struct json *j, int index, const struct csa_info *info)
 	snprintf(text, sizeof(text), "%04x", info->pci_device);
 	json_string(j, "pci_device", text);
 	json_int(j, "numa_node", info->numa_node);
+	json_int(j, "numa_placement", extra->numa_placement);
 
 	json_begin_object(j, "driver");
 	json_string(j, "name", info->driver_name);
@@ -48,6 +50,20 @@ void print_card_json(struct json *j, int index, const struct csa_info *info)
 	format_major_minor(text, sizeof(text), info->uapi_version);
 	json_string(j, "uapi_version", text);
 	json_uint(j, "features", info->features);
+	json_begin_array(j, "feature_names");
+	for (unsigned int bit = 0; bit < 64; bit++) {
+		const char *name = csa_feature_name(bit);
+
+		if (!(info->features & (1ull << bit)))
+			continue;
+		if (name) {
+			json_string(j, NULL, name);
+		} else {
+			snprintf(text, sizeof(text), "bit%u", bit);
+			json_string(j, NULL, text);
+		}
+	}
+	json_end_array(j);
 	format_major_minor(text, sizeof(text), info->hw_version);
 	json_string(j, "hardware_version", text);
 	format_fw_version(text, sizeof(text), info->fw_version);
@@ -62,6 +78,11 @@ void print_card_json(struct json *j, int index, const struct csa_info *info)
 	/* A string: an identifier, and 64 bits exceed a JSON double's range. */
 	snprintf(text, sizeof(text), "%016llx", (unsigned long long)info->serial);
 	json_string(j, "serial", text);
+	if (extra->has_limits) {
+		json_uint(j, "max_binds", extra->limits.max_binds);
+		json_uint(j, "max_bo_size", extra->limits.max_bo_size);
+		json_uint(j, "job_timeout_ms", extra->limits.job_timeout_ms);
+	}
 	json_end_object(j);
 }
 

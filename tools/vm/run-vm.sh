@@ -2,8 +2,9 @@
 # Boot the CSA test VM under TCG and collect what /init reports.
 #
 #   run-vm.sh --kernel VMLINUZ --initrd INITRAMFS.cpio.gz --out DIR
-#             [--card PROPS]... [--mode tests|info|shell] [--step NAME]...
-#             [--info-args ARGS] [--timeout SECONDS] [--defaults FILE]
+#             [--card PROPS]... [--mode tests|info|bench|shell] [--step NAME]...
+#             [--info-args ARGS] [--bench-args ARGS] [--timeout SECONDS]
+#             [--defaults FILE] [--numa] [--card-node INDEX=NODE]...
 #
 #   QEMU            qemu-system-x86_64 to run (environment; default: on PATH)
 #   QEMU_DATA_ARGS  extra QEMU arguments, e.g. -L dirs for its ROMs
@@ -13,6 +14,15 @@
 # expected value (PROPS over the model defaults in --defaults) goes into the
 # guest as /etc/csa-vm/cards, in an extra cpio appended to the initrd, so
 # tests compare what the driver reports with what QEMU was told.
+#
+# --numa gives the VM two NUMA nodes (CPU 0 and 512 MiB on node 0, CPU 1 and
+# 512 MiB on node 1; QEMU's SRAT tells the guest).  --card-node I=N (with
+# --numa) puts card I (0-based, --card order) behind its own PCIe expander
+# bridge (pxb-pcie) with numa_node=N instead of on the root bus: root bus
+# 0x80 + 0x10 * k for the k-th such card, a root port on it, the card behind
+# that, so the guest sees it at 0000:<bus + 1>:00.0 (the firmware numbers
+# the root port's secondary bus bus + 1).  Its line in /etc/csa-vm/cards
+# carries numa-node=N; other cards' lines say numa-node=-1.
 #
 # DIR/console.log   serial console (kernel messages)
 # DIR/results.log   second serial port: framed output of /init (see tools/vm/init)
@@ -25,12 +35,14 @@ set -euo pipefail
 die() { echo "run-vm: $*" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 
-kernel= initrd= out= mode=tests info_args= timeout=120
+kernel= initrd= out= mode=tests info_args= bench_args= timeout=120 numa=0
 defaults=$here/card-defaults.conf
 cards=() steps=()
+declare -A card_node=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--shell) mode=shell; shift; continue ;;
+	--numa) numa=1; shift; continue ;;
 	esac
 	[ $# -ge 2 ] || die "option $1 needs a value"
 	case "$1" in
@@ -41,6 +53,10 @@ while [ $# -gt 0 ]; do
 	--mode) mode=$2 ;;
 	--step) steps+=("$2") ;;
 	--info-args) info_args=$2 ;;
+	--bench-args) bench_args=$2 ;;
+	--card-node)
+		[[ "$2" =~ ^[0-9]+=[0-9]+$ ]] || die "--card-node wants INDEX=NODE, got '$2'"
+		card_node[${2%%=*}]=${2#*=} ;;
 	--timeout) timeout=$2 ;;
 	--defaults) defaults=$2 ;;
 	*) die "unknown option $1" ;;
@@ -51,7 +67,12 @@ done
 [ -f "$initrd" ] || die "--initrd '$initrd' not found"
 [ -n "$out" ] || die "--out is required"
 [ -f "$defaults" ] || die "card defaults file '$defaults' not found"
-case "$mode" in tests|info|shell) ;; *) die "--mode must be tests, info or shell" ;; esac
+case "$mode" in tests|info|bench|shell) ;; *) die "--mode must be tests, info, bench or shell" ;; esac
+for i in "${!card_node[@]}"; do
+	[ "$numa" = 1 ] || die "--card-node needs --numa"
+	[ "$i" -lt ${#cards[@]} ] || die "--card-node $i=${card_node[$i]}: there are only ${#cards[@]} card(s)"
+	[ "${card_node[$i]}" -le 1 ] || die "--card-node $i=${card_node[$i]}: the VM has nodes 0 and 1"
+done
 qemu=${QEMU:-qemu-system-x86_64}
 command -v "$qemu" >/dev/null || die "QEMU '$qemu' not found (make qemu)"
 
@@ -73,10 +94,23 @@ while IFS='=' read -r k v; do
 	dflt[$k]=$v
 done < "$defaults"
 devices=()
+bridged=0
 : > "$conf/etc/csa-vm/cards"
 for i in "${!cards[@]}"; do
 	slot=$((8 + i))
 	addr=$(printf '0000:00:%02x.0' "$slot")
+	placement=(-device "csa-card,addr=$(printf '0x%x' "$slot")${cards[$i]:+,${cards[$i]}}")
+	node=-1
+	if [ -n "${card_node[$i]+x}" ]; then
+		# expander bridge -> root port -> card; bus numbers per bridge
+		node=${card_node[$i]}
+		bus=$((0x80 + 0x10 * bridged))
+		addr=$(printf '0000:%02x:00.0' $((bus + 1)))
+		placement=(-device "pxb-pcie,id=csa_pxb$i,bus_nr=$bus,numa_node=$node,bus=pcie.0,addr=$(printf '0x%x' $((0x10 + bridged)))"
+			-device "pcie-root-port,id=csa_rp$i,bus=csa_pxb$i,chassis=$((10 + i)),slot=0,addr=0x0"
+			-device "csa-card,bus=csa_rp$i,addr=0x0${cards[$i]:+,${cards[$i]}}")
+		bridged=$((bridged + 1))
+	fi
 	declare -A val=()
 	for k in "${!dflt[@]}"; do val[$k]=${dflt[$k]}; done
 	if [ -n "${cards[$i]}" ]; then
@@ -90,14 +124,15 @@ for i in "${!cards[@]}"; do
 	fi
 	line=$addr
 	for k in $(printf '%s\n' "${!val[@]}" | sort); do line+=" $k=${val[$k]}"; done
-	echo "$line" >> "$conf/etc/csa-vm/cards"
-	devices+=(-device "csa-card,addr=$(printf '0x%x' "$slot")${cards[$i]:+,${cards[$i]}}")
+	echo "$line numa-node=$node" >> "$conf/etc/csa-vm/cards"
+	devices+=("${placement[@]}")
 	unset val
 done
 {
 	echo "CSA_MODE=$mode"
 	echo "CSA_STEPS='${steps[*]}'"
 	echo "CSA_INFO_ARGS='$info_args'"
+	echo "CSA_BENCH_ARGS='$bench_args'"
 } > "$conf/etc/csa-vm/run.conf"
 run_initrd=$out/initrd.cpio.gz
 # The kernel unpacks concatenated archives in order; later files win.
@@ -108,13 +143,20 @@ run_initrd=$out/initrd.cpio.gz
 
 # --- boot ----------------------------------------------------------------
 # shellcheck disable=SC2086
-cmd=("$qemu" ${QEMU_DATA_ARGS:-} -machine q35 -accel tcg -m 1G -smp 2
+memory=(-m 1G -smp 2)
+if [ "$numa" = 1 ]; then
+	memory+=(-object memory-backend-ram,id=csa_mem0,size=512M
+		-object memory-backend-ram,id=csa_mem1,size=512M
+		-numa node,nodeid=0,cpus=0,memdev=csa_mem0
+		-numa node,nodeid=1,cpus=1,memdev=csa_mem1)
+fi
+cmd=("$qemu" ${QEMU_DATA_ARGS:-} -machine q35 -accel tcg "${memory[@]}"
 	-nographic -vga none -monitor none -no-reboot -nic none
 	-serial "file:$out/console.log" -serial "file:$out/results.log"
 	-kernel "$kernel" -initrd "$run_initrd"
 	-append "console=ttyS0 quiet panic=-1 oops=panic rdinit=/init"
 	"${devices[@]}")
-echo "run-vm: ${#cards[@]} card(s), mode $mode, timeout ${timeout}s"
+echo "run-vm: ${#cards[@]} card(s)$([ "$numa" = 1 ] && echo ", 2 NUMA nodes"), mode $mode, timeout ${timeout}s"
 start=$(date +%s.%N)
 if [ "$mode" = shell ]; then
 	cmd=("${cmd[@]/file:$out\/console.log/mon:stdio}")

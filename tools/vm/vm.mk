@@ -1,10 +1,14 @@
 # The test VM: Debian's stock kernel + a busybox initramfs with csa.ko,
-# the firmware, the VM suites and csa-info (tools/vm/).
+# the firmware, the VM suites, csa-info and csa-bench (tools/vm/).
 #   make vm-image     $(VM_INITRAMFS) (+ the kernel, fetched once)
 #   make run          deps, build everything, boot a VM with one card
 #                     (CARDS=2: two) and print what csa-info reports
+#   make bench        deps, build everything, boot a VM with one card and
+#                     run csa-bench there (BENCH_ARGS="--json", "--quick")
 #   make vm-shell     boot the VM to an interactive shell (CARDS=1|2)
 # Card properties: CARD1="queues=3,serial=0x42" CARD2=... (tools/qemu model).
+# NUMA=1: two NUMA nodes, the last card behind a PCIe expander bridge on
+# node 1 (run-vm.sh --numa --card-node).
 
 VM_DIR := $(BUILD)/vm
 VM_KERNEL_STAMP := $(VM_DIR)/kernel.stamp
@@ -16,9 +20,13 @@ CARD1 ?=
 CARD2 ?= serial=0x2
 CSA_INFO_ARGS ?=
 VM_RUN_TIMEOUT ?= 300
-VM_CARD_ARGS = --card "$(CARD1)" $(if $(filter 2,$(CARDS)),--card "$(CARD2)")
+BENCH_ARGS ?=
+VM_BENCH_TIMEOUT ?= 900
+NUMA ?=
+VM_CARD_ARGS = --card "$(CARD1)" $(if $(filter 2,$(CARDS)),--card "$(CARD2)") \
+	$(if $(NUMA),--numa --card-node $(if $(filter 2,$(CARDS)),1,0)=1)
 
-.PHONY: vm-image vm-kernel run run-vm vm-shell FORCE
+.PHONY: vm-image vm-kernel run run-vm bench bench-vm vm-shell FORCE
 
 # fetch-kernel.sh is a no-op (stamp untouched) while the kernel is current.
 $(VM_KERNEL_STAMP): FORCE
@@ -27,12 +35,13 @@ $(VM_KERNEL_STAMP): FORCE
 vm-kernel: $(VM_KERNEL_STAMP)
 
 $(VM_INITRAMFS): $(VM_KERNEL_STAMP) tools/vm/mkinitramfs.sh tools/vm/init \
-		$(CSA_KO) $(FW_IMAGE) $(FW_BAD_IMAGES) $(CSA_INFO) $(VM_TESTS)
+		$(CSA_KO) $(FW_IMAGE) $(FW_BAD_IMAGES) $(CSA_INFO) $(CSA_BENCH) \
+		$(VM_TESTS)
 	@bash tools/vm/mkinitramfs.sh --kernel-root $(VM_DIR)/kernel \
 		--kver $$(cat $(VM_KERNEL_STAMP)) --init tools/vm/init --out $@ \
 		--csa-ko $(CSA_KO) $(addprefix --fw ,$(FW_IMAGE)) \
 		$(addprefix --fw-test ,$(FW_BAD_IMAGES)) \
-		$(addprefix --test ,$(VM_TESTS)) --bin $(CSA_INFO)
+		$(addprefix --test ,$(VM_TESTS)) --bin $(CSA_INFO) --bin $(CSA_BENCH)
 
 vm-image: $(VM_INITRAMFS)
 
@@ -49,6 +58,20 @@ run-vm: vm-image $(QEMU)
 
 run: deps
 	@$(MAKE) --no-print-directory all run-vm
+
+# Like run-vm: csa-bench's exit status is make bench's exit status.
+bench-vm: vm-image $(QEMU)
+	@rc=0; QEMU=$(QEMU) QEMU_DATA_ARGS="$(QEMU_DATA_ARGS)" bash tools/vm/run-vm.sh \
+		--kernel $(VM_KERNEL) --initrd $(VM_INITRAMFS) --out $(VM_DIR)/bench \
+		--timeout $(VM_BENCH_TIMEOUT) --mode bench --bench-args "$(BENCH_ARGS)" \
+		$(VM_CARD_ARGS) || rc=$$?; \
+	cat $(VM_DIR)/bench/csa-bench.tap 2>/dev/null; \
+	if [ -f $(VM_DIR)/bench/csa-bench.rc ]; then exit $$(cat $(VM_DIR)/bench/csa-bench.rc); fi; \
+	echo "bench: csa-bench did not run in the VM (see $(VM_DIR)/bench/console.log)" >&2; \
+	exit $$(( rc ? rc : 1 ))
+
+bench: deps
+	@$(MAKE) --no-print-directory all bench-vm
 
 vm-shell: vm-image $(QEMU)
 	QEMU=$(QEMU) QEMU_DATA_ARGS="$(QEMU_DATA_ARGS)" bash tools/vm/run-vm.sh \

@@ -14,6 +14,7 @@
 #ifndef CSA_CSA_H
 #define CSA_CSA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,7 +27,7 @@ extern "C" {
 
 /* Library version (source level); csa_library_version() is the run-time one. */
 #define CSA_VERSION_MAJOR	1
-#define CSA_VERSION_MINOR	0
+#define CSA_VERSION_MINOR	1
 #define CSA_VERSION_PATCH	0
 #define CSA_VERSION \
 	((CSA_VERSION_MAJOR << 16) | (CSA_VERSION_MINOR << 8) | CSA_VERSION_PATCH)
@@ -218,6 +219,594 @@ CSA_EXPORT const char *csa_param_name(uint32_t param);
  * Return: 0 or a negative errno; on failure @info is partly filled.
  */
 CSA_EXPORT int csa_query(struct csa_device *dev, struct csa_info *info);
+
+/* ------------------------------------------------------------------------
+ * Limits and features of uapi 1.1 (query.c)
+ */
+
+/**
+ * struct csa_limits - data-plane limits of a card (csa_query_limits())
+ * @max_binds: most buffers one job may bind (DRM_CSA_PARAM_MAX_BINDS)
+ * @max_bo_size: largest buffer object in bytes (DRM_CSA_PARAM_MAX_BO_SIZE)
+ * @job_timeout_ms: a job running longer is reset (DRM_CSA_PARAM_JOB_TIMEOUT_MS)
+ * @max_syncs: most in (and most out) fences of one job (DRM_CSA_MAX_SYNCS)
+ */
+struct csa_limits {
+	uint32_t max_binds;
+	uint32_t job_timeout_ms;
+	uint64_t max_bo_size;
+	uint32_t max_syncs;
+	uint32_t reserved;
+};
+
+/**
+ * csa_query_limits() - read the data-plane limits of a card (uapi >= 1.1)
+ * @dev: open device
+ * @limits: filled on success
+ *
+ * Return: 0, -EOPNOTSUPP for a driver older than uapi 1.1, or a negative
+ * errno of csa_get_param().
+ */
+CSA_EXPORT int csa_query_limits(struct csa_device *dev,
+				struct csa_limits *limits);
+
+/**
+ * csa_feature_name() - name of one DRM_CSA_FEATURE_* bit, for messages
+ * @bit: bit number (0 for DRM_CSA_FEATURE_BO)
+ *
+ * Return: e.g. "BO", or NULL for a bit this library does not know.
+ */
+CSA_EXPORT const char *csa_feature_name(unsigned int bit);
+
+/* ------------------------------------------------------------------------
+ * Deadlines (deadline.c).  Every wait takes an absolute CLOCK_MONOTONIC
+ * deadline in nanoseconds, as the kernel does; these make one.
+ */
+
+/* A deadline that never passes. */
+#define CSA_DEADLINE_INFINITE	INT64_MAX
+
+/**
+ * csa_now_ns() - the current CLOCK_MONOTONIC time in nanoseconds
+ *
+ * Return: the time.
+ */
+CSA_EXPORT int64_t csa_now_ns(void);
+
+/**
+ * csa_deadline_after() - absolute deadline @timeout_ns from now
+ * @timeout_ns: relative timeout; 0 gives "now" (poll), a negative value
+ *              CSA_DEADLINE_INFINITE; saturates instead of overflowing
+ *
+ * Return: the deadline.
+ */
+CSA_EXPORT int64_t csa_deadline_after(int64_t timeout_ns);
+
+/* ------------------------------------------------------------------------
+ * NUMA placement (numa.c)
+ *
+ * By default libcsa puts the pages of every buffer object it creates, and
+ * of every csa_host_alloc() allocation, on the card's NUMA node (sysfs
+ * numa_node), before anything touches them.  The environment variable
+ * CSA_NUMA, read by csa_open() and csa_open_path(), changes that default:
+ * "off" (or "none") disables placement, "auto" keeps the card's node, a
+ * number selects that node.  csa_set_numa_node() changes it per device.
+ */
+
+/* csa_set_numa_node(): no placement, pages go where first touch puts them. */
+#define CSA_NUMA_OFF		(-1)
+/* csa_set_numa_node(): the card's own node (the default). */
+#define CSA_NUMA_AUTO		(-2)
+
+/**
+ * csa_set_numa_node() - choose where this device's buffers are placed
+ * @dev: open device
+ * @node: a NUMA node number, CSA_NUMA_AUTO or CSA_NUMA_OFF
+ *
+ * Affects buffers created afterwards.  A card without a NUMA node (or a
+ * system without NUMA) makes CSA_NUMA_AUTO mean CSA_NUMA_OFF.
+ *
+ * Return: 0, or -EINVAL for a node the system does not have.
+ */
+CSA_EXPORT int csa_set_numa_node(struct csa_device *dev, int node);
+
+/**
+ * csa_numa_node() - the node this device's buffers are placed on
+ * @dev: open device
+ *
+ * Return: the node, or CSA_NUMA_OFF (-1) when placement is off.
+ */
+CSA_EXPORT int csa_numa_node(const struct csa_device *dev);
+
+/**
+ * csa_host_alloc() - page-aligned host memory on the device's NUMA node
+ * @dev: open device
+ * @size: bytes (> 0); rounded up to whole pages
+ * @ptrp: receives the memory, zero-filled
+ *
+ * Anonymous memory bound (mbind, MPOL_PREFERRED) to csa_numa_node() before
+ * its first touch: the right memory for csa_bo_userptr().  Free it with
+ * csa_host_free() and the same @size.
+ *
+ * Return: 0, -EINVAL for size 0 or a NULL @ptrp, -ENOMEM.
+ */
+CSA_EXPORT int csa_host_alloc(struct csa_device *dev, size_t size,
+			      void **ptrp);
+
+/**
+ * csa_host_free() - free memory of csa_host_alloc()
+ * @ptr: the memory; NULL is ignored
+ * @size: the size given to csa_host_alloc()
+ */
+CSA_EXPORT void csa_host_free(void *ptr, size_t size);
+
+/* ------------------------------------------------------------------------
+ * Buffer objects (bo.c)
+ */
+
+/* A GEM buffer object of one device; opaque. */
+struct csa_bo;
+
+/* csa_bo_create() flags */
+#define CSA_BO_NO_NUMA		(1u << 0)	/* do not place this BO's pages */
+
+/* csa_bo_userptr() flags */
+#define CSA_USERPTR_READ_ONLY	(1u << 0)	/* the card may only read it */
+
+/* csa_bo_wait() flags */
+#define CSA_WAIT_READ		(1u << 0)	/* CPU only reads: wait for the
+						 * card's writers only */
+
+/**
+ * struct csa_bo_info - what the kernel reports of a buffer (csa_bo_info())
+ * @size: size in bytes (page multiple)
+ * @mmap_offset: fake offset for mmap() on csa_fd(), 0 if not mappable
+ * @handle: GEM handle, valid on csa_fd() only
+ * @flags: DRM_CSA_BO_FLAG_* (USERPTR, READ_ONLY, IMPORTED)
+ */
+struct csa_bo_info {
+	uint64_t size;
+	uint64_t mmap_offset;
+	uint32_t handle;
+	uint32_t flags;
+};
+
+/**
+ * csa_bo_create() - create a buffer object
+ * @dev: open device
+ * @size: bytes (> 0), rounded up to whole pages
+ * @flags: CSA_BO_* flags
+ * @bop: receives the buffer; free it with csa_bo_free()
+ *
+ * With NUMA placement on (csa_numa_node() >= 0 and no CSA_BO_NO_NUMA) the
+ * buffer is mapped at once while the calling thread prefers that node, so
+ * its pages are allocated there; otherwise the first csa_bo_map() maps it.
+ *
+ * Return: 0, -EINVAL (size 0, unknown flag, NULL pointer), -E2BIG (above
+ * DRM_CSA_PARAM_MAX_BO_SIZE), -EOPNOTSUPP (driver without
+ * DRM_CSA_FEATURE_BO), -ENOMEM, or another negative errno.
+ */
+CSA_EXPORT int csa_bo_create(struct csa_device *dev, uint64_t size,
+			     uint32_t flags, struct csa_bo **bop);
+
+/**
+ * csa_bo_userptr() - wrap the caller's own memory in a buffer object
+ * @dev: open device
+ * @ptr: start, page aligned (csa_host_alloc() memory is)
+ * @size: bytes, a page multiple, > 0
+ * @flags: CSA_USERPTR_* flags
+ * @bop: receives the buffer; free it with csa_bo_free() before @ptr
+ *
+ * The card reads (and unless CSA_USERPTR_READ_ONLY writes) the memory in
+ * place; the kernel pins it while the buffer or a job using it exists.
+ *
+ * Return: 0, -EINVAL (misaligned, size, flags), -EFAULT (not mapped, or
+ * read-only memory without CSA_USERPTR_READ_ONLY), -ENOMEM (RLIMIT_MEMLOCK),
+ * -E2BIG, -EOPNOTSUPP (no DRM_CSA_FEATURE_USERPTR), or another negative errno.
+ */
+CSA_EXPORT int csa_bo_userptr(struct csa_device *dev, void *ptr,
+			      uint64_t size, uint32_t flags,
+			      struct csa_bo **bop);
+
+/**
+ * csa_bo_import() - import a PRIME (dma-buf) file descriptor
+ * @dev: open device
+ * @fd: dma-buf file descriptor; stays owned by the caller
+ * @bop: receives the buffer; free it with csa_bo_free()
+ *
+ * Importing a buffer this device already has (e.g. one it exported) gives
+ * the same struct csa_bo again, with one more reference.
+ *
+ * Return: 0 or a negative errno (-EBADF, -EINVAL for a fd that is not a
+ * dma-buf, -EOPNOTSUPP).
+ */
+CSA_EXPORT int csa_bo_import(struct csa_device *dev, int fd,
+			     struct csa_bo **bop);
+
+/**
+ * csa_bo_export() - export a buffer as a PRIME (dma-buf) file descriptor
+ * @bo: the buffer
+ * @fdp: receives a new close-on-exec, read/write descriptor; close it
+ *
+ * Return: 0 or a negative errno.
+ */
+CSA_EXPORT int csa_bo_export(struct csa_bo *bo, int *fdp);
+
+/**
+ * csa_bo_map() - CPU address of a buffer
+ * @bo: the buffer
+ * @ptrp: receives the address, valid until csa_bo_free()
+ *
+ * The first call maps the buffer (mmap of csa_fd() at the BO_INFO offset,
+ * shared, read/write); later calls return the same address.  For a userptr
+ * buffer it is the memory given to csa_bo_userptr().  Call csa_bo_wait()
+ * before the CPU reads what a job wrote.
+ *
+ * Return: 0, -EOPNOTSUPP (the kernel reports no mmap offset, e.g. some
+ * imported buffers), or the negative errno of mmap().
+ */
+CSA_EXPORT int csa_bo_map(struct csa_bo *bo, void **ptrp);
+
+/**
+ * csa_bo_wait() - wait until the CPU may access a buffer
+ * @bo: the buffer
+ * @flags: CSA_WAIT_READ or 0 (the CPU writes too: wait for every job)
+ * @deadline_ns: absolute CLOCK_MONOTONIC deadline (csa_deadline_after());
+ *               one in the past only polls
+ *
+ * Return: 0 (jobs done, caches synced for the CPU), -ETIMEDOUT if jobs still
+ * use the buffer at the deadline, or another negative errno.
+ */
+CSA_EXPORT int csa_bo_wait(struct csa_bo *bo, uint32_t flags,
+			   int64_t deadline_ns);
+
+/**
+ * csa_bo_wait_timeout() - csa_bo_wait() with a relative timeout
+ * @bo: the buffer
+ * @flags: as csa_bo_wait()
+ * @timeout_ns: relative timeout (csa_deadline_after() rules)
+ *
+ * Return: as csa_bo_wait().
+ */
+CSA_EXPORT int csa_bo_wait_timeout(struct csa_bo *bo, uint32_t flags,
+				   int64_t timeout_ns);
+
+/**
+ * csa_bo_info() - ask the kernel about a buffer (DRM_IOCTL_CSA_BO_INFO)
+ * @bo: the buffer
+ * @info: filled on success
+ *
+ * Return: 0 or a negative errno.
+ */
+CSA_EXPORT int csa_bo_info(const struct csa_bo *bo, struct csa_bo_info *info);
+
+/**
+ * csa_bo_handle() - GEM handle of a buffer, for raw ioctls on csa_fd()
+ * @bo: the buffer
+ *
+ * Return: the handle.
+ */
+CSA_EXPORT uint32_t csa_bo_handle(const struct csa_bo *bo);
+
+/**
+ * csa_bo_size() - size of a buffer in bytes
+ * @bo: the buffer
+ *
+ * Return: the size (page multiple).
+ */
+CSA_EXPORT uint64_t csa_bo_size(const struct csa_bo *bo);
+
+/**
+ * csa_bo_free() - drop a reference; the last one unmaps and closes the BO
+ * @bo: the buffer; NULL is ignored
+ *
+ * Jobs still using the buffer keep the kernel object alive until they end.
+ */
+CSA_EXPORT void csa_bo_free(struct csa_bo *bo);
+
+/* ------------------------------------------------------------------------
+ * Fences (fence.c): DRM syncobjs, binary or timeline.  A fence names a
+ * point in time a job reaches; a job may wait for fences (in) and signal
+ * fences (out).  Point 0 means "the binary fence"; timeline fences use
+ * points > 0.
+ */
+
+/* A syncobj of one device; opaque. */
+struct csa_fence;
+
+/* csa_fence_create() flags */
+#define CSA_FENCE_TIMELINE	(1u << 0)	/* timeline syncobj (points) */
+#define CSA_FENCE_SIGNALED	(1u << 1)	/* binary: created signaled */
+
+/**
+ * csa_fence_create() - create a fence (drmSyncobjCreate)
+ * @dev: open device
+ * @flags: CSA_FENCE_* flags
+ * @fencep: receives the fence; free it with csa_fence_destroy()
+ *
+ * Return: 0, -EINVAL (unknown flag, SIGNALED with TIMELINE), -EOPNOTSUPP
+ * (timeline fences on a kernel without DRIVER_SYNCOBJ_TIMELINE), or
+ * another negative errno.
+ */
+CSA_EXPORT int csa_fence_create(struct csa_device *dev, uint32_t flags,
+				struct csa_fence **fencep);
+
+/**
+ * csa_fence_destroy() - destroy a fence
+ * @fence: the fence; NULL is ignored
+ */
+CSA_EXPORT void csa_fence_destroy(struct csa_fence *fence);
+
+/**
+ * csa_fence_handle() - syncobj handle, for raw ioctls on csa_fd()
+ * @fence: the fence
+ *
+ * Return: the handle.
+ */
+CSA_EXPORT uint32_t csa_fence_handle(const struct csa_fence *fence);
+
+/**
+ * csa_fence_is_timeline() - whether the fence has timeline points
+ * @fence: the fence
+ *
+ * Return: true for a CSA_FENCE_TIMELINE fence.
+ */
+CSA_EXPORT bool csa_fence_is_timeline(const struct csa_fence *fence);
+
+/**
+ * csa_fence_wait() - wait until a fence point signals
+ * @fence: the fence
+ * @point: timeline point (> 0), 0 for a binary fence
+ * @deadline_ns: absolute CLOCK_MONOTONIC deadline
+ *
+ * Also waits for the point to get a job first (WAIT_FOR_SUBMIT), so a
+ * fence may be waited on before the job that signals it is submitted.
+ * A signaled fence may carry a job error: see csa_fence_status().
+ *
+ * Return: 0 once signaled, -ETIME when the deadline passed first, -EINVAL
+ * (point 0 on a timeline or > 0 on a binary fence), or another negative
+ * errno.
+ */
+CSA_EXPORT int csa_fence_wait(struct csa_fence *fence, uint64_t point,
+			      int64_t deadline_ns);
+
+/**
+ * csa_fence_signal() - signal a fence point from the CPU
+ * @fence: the fence
+ * @point: timeline point (> the last one), 0 for a binary fence
+ *
+ * Return: 0 or a negative errno.
+ */
+CSA_EXPORT int csa_fence_signal(struct csa_fence *fence, uint64_t point);
+
+/**
+ * csa_fence_reset() - make a binary fence unsignaled (no job attached)
+ * @fence: a binary fence
+ *
+ * Return: 0, -EINVAL for a timeline fence, or a negative errno.
+ */
+CSA_EXPORT int csa_fence_reset(struct csa_fence *fence);
+
+/**
+ * csa_fence_query() - last signaled point of a timeline fence
+ * @fence: a timeline fence
+ * @point: receives the point
+ *
+ * Return: 0, -EINVAL for a binary fence, or a negative errno.
+ */
+CSA_EXPORT int csa_fence_query(struct csa_fence *fence, uint64_t *point);
+
+/**
+ * csa_fence_sync_file() - a poll()-able file descriptor for a fence point
+ * @fence: the fence
+ * @point: timeline point, 0 for a binary fence
+ * @fdp: receives a sync_file descriptor (close-on-exec); close it
+ *
+ * poll() reports POLLIN once the point signals.  The point must already
+ * have a job (else -EINVAL).
+ *
+ * Return: 0 or a negative errno.
+ */
+CSA_EXPORT int csa_fence_sync_file(struct csa_fence *fence, uint64_t point,
+				   int *fdp);
+
+/**
+ * csa_sync_file_status() - state of a sync_file (SYNC_IOC_FILE_INFO)
+ * @fd: a sync_file descriptor
+ * @job_error: when signaled, receives 0 or the job's negative errno
+ *
+ * Return: 1 signaled, 0 still pending, or a negative errno of the query.
+ */
+CSA_EXPORT int csa_sync_file_status(int fd, int *job_error);
+
+/**
+ * csa_fence_status() - has a fence point signaled, and how did its job end
+ * @fence: the fence
+ * @point: timeline point, 0 for a binary fence
+ * @job_error: when signaled, receives 0 or the job's error: -EIO (DMA
+ *             error), -EINVAL (bad opcode or command), -EFAULT (bad slot or
+ *             range), -EACCES (access mode), -ETIMEDOUT (the job hung and
+ *             was reset), -ECANCELED (queued behind a hung job)
+ *
+ * Return: 1 signaled, 0 pending, or a negative errno of the query itself
+ * (-EINVAL when the point has no job yet).
+ */
+CSA_EXPORT int csa_fence_status(struct csa_fence *fence, uint64_t point,
+				int *job_error);
+
+/* ------------------------------------------------------------------------
+ * Queues and jobs (queue.c)
+ */
+
+/* A queue context on one hardware queue; opaque. */
+struct csa_queue;
+
+/**
+ * csa_queue_create() - create a queue context
+ * @dev: open device
+ * @hw_queue: hardware queue index < struct csa_info.num_queues
+ * @priority: DRM_CSA_PRIORITY_LOW, _NORMAL or _HIGH
+ * @queuep: receives the queue; free it with csa_queue_destroy()
+ *
+ * Jobs of one queue run in submission order.
+ *
+ * Return: 0, -EINVAL (bad queue index or priority), -EOPNOTSUPP (driver
+ * without DRM_CSA_FEATURE_QUEUES), or another negative errno.
+ */
+CSA_EXPORT int csa_queue_create(struct csa_device *dev, uint32_t hw_queue,
+				uint32_t priority, struct csa_queue **queuep);
+
+/**
+ * csa_queue_destroy() - destroy a queue context
+ * @queue: the queue; NULL is ignored
+ *
+ * Jobs already submitted still run and signal their fences.
+ *
+ * Return: 0 or a negative errno (the queue is freed anyway).
+ */
+CSA_EXPORT int csa_queue_destroy(struct csa_queue *queue);
+
+/**
+ * struct csa_bind - a buffer a job uses; its index in the bind list is the
+ *                   slot number the command's operands name
+ * @bo: the buffer (same device as the queue)
+ * @access: DRM_CSA_ACCESS_READ and/or DRM_CSA_ACCESS_WRITE
+ */
+struct csa_bind {
+	struct csa_bo *bo;
+	uint32_t access;
+};
+
+/**
+ * struct csa_sync - a fence point a job waits for or signals
+ * @fence: the fence (same device as the queue)
+ * @point: timeline point, 0 for a binary fence
+ */
+struct csa_sync {
+	struct csa_fence *fence;
+	uint64_t point;
+};
+
+/**
+ * struct csa_cmd - the command a job runs (see struct drm_csa_cmd)
+ * @opcode: CSA_OP_* of firmware/csa_hw.h, e.g. 0 NOP, 1 FILL, 2 COPY
+ * @flags: DRM_CSA_CMD_* (DRM_CSA_CMD_STATUS: write a completion record)
+ * @dst_slot: bind slot of the destination
+ * @src_slot: bind slot of the source
+ * @status_slot: bind slot of the completion record
+ * @reserved: must be 0
+ * @dst_offset: byte offset in @dst_slot
+ * @src_offset: byte offset in @src_slot
+ * @size: bytes the command touches
+ * @value: FILL pattern, WRITE_VALUE value
+ * @status_offset: byte offset of the completion record
+ */
+struct csa_cmd {
+	uint32_t opcode;
+	uint32_t flags;
+	uint32_t dst_slot;
+	uint32_t src_slot;
+	uint32_t status_slot;
+	uint32_t reserved;
+	uint64_t dst_offset;
+	uint64_t src_offset;
+	uint64_t size;
+	uint64_t value;
+	uint64_t status_offset;
+};
+
+/**
+ * struct csa_job - one submission (csa_submit())
+ * @binds: the buffers, slot i = binds[i]
+ * @in: fence points the job waits for
+ * @out: fence points the job signals (binary: replaced; timeline: added)
+ * @num_binds: entries of @binds, <= struct csa_limits.max_binds
+ * @num_in: entries of @in, <= DRM_CSA_MAX_SYNCS
+ * @num_out: entries of @out, <= DRM_CSA_MAX_SYNCS
+ * @reserved: must be 0
+ * @cmd: the command
+ */
+struct csa_job {
+	const struct csa_bind *binds;
+	const struct csa_sync *in;
+	const struct csa_sync *out;
+	uint32_t num_binds;
+	uint32_t num_in;
+	uint32_t num_out;
+	uint32_t reserved;
+	struct csa_cmd cmd;
+};
+
+/**
+ * csa_submit() - queue a job; returns without waiting for it
+ * @queue: the queue
+ * @job: what to run
+ *
+ * The job also waits for earlier jobs writing the buffers it reads, and
+ * for every earlier job using a buffer it writes (implicit sync).  Errors
+ * of the job itself arrive later, in its out fences (csa_fence_status()).
+ *
+ * Return: 0 once queued, or a negative errno: -EINVAL (bad access mode,
+ * duplicate buffer, unsignaled in-fence point, reserved field set), -EXDEV
+ * (buffer or fence of another device), -E2BIG (too many binds or syncs),
+ * -ENOENT, -EACCES (WRITE on a read-only userptr), -EOPNOTSUPP.
+ */
+CSA_EXPORT int csa_submit(struct csa_queue *queue, const struct csa_job *job);
+
+/* ------------------------------------------------------------------------
+ * Synchronous conveniences (sync.c): submit, wait for the job, make its
+ * written buffers CPU-accessible, return the job's error.
+ */
+
+/**
+ * csa_run_sync() - run one command and wait for it
+ * @queue: the queue
+ * @binds: buffers of the job (slot i = binds[i])
+ * @num_binds: entries of @binds
+ * @cmd: the command
+ *
+ * Return: 0 when the job succeeded, the job's error (see
+ * csa_fence_status()), or a negative errno of the submission.
+ */
+CSA_EXPORT int csa_run_sync(struct csa_queue *queue,
+			    const struct csa_bind *binds, uint32_t num_binds,
+			    const struct csa_cmd *cmd);
+
+/**
+ * csa_nop_sync() - run a NOP job and wait for it (a round trip)
+ * @queue: the queue
+ *
+ * Return: as csa_run_sync().
+ */
+CSA_EXPORT int csa_nop_sync(struct csa_queue *queue);
+
+/**
+ * csa_copy_sync() - copy bytes between buffers on the card
+ * @queue: the queue
+ * @dst: destination buffer
+ * @dst_offset: byte offset in @dst
+ * @src: source buffer, not @dst (a job binds each buffer only once)
+ * @src_offset: byte offset in @src
+ * @size: bytes
+ *
+ * Return: as csa_run_sync().
+ */
+CSA_EXPORT int csa_copy_sync(struct csa_queue *queue, struct csa_bo *dst,
+			     uint64_t dst_offset, struct csa_bo *src,
+			     uint64_t src_offset, uint64_t size);
+
+/**
+ * csa_fill_sync() - fill a buffer range with a 32-bit pattern on the card
+ * @queue: the queue
+ * @dst: destination buffer
+ * @offset: byte offset in @dst
+ * @size: bytes, a multiple of 4
+ * @pattern: the 32-bit value repeated
+ *
+ * Return: as csa_run_sync().
+ */
+CSA_EXPORT int csa_fill_sync(struct csa_queue *queue, struct csa_bo *dst,
+			     uint64_t offset, uint64_t size, uint32_t pattern);
 
 #if defined(__cplusplus)
 }

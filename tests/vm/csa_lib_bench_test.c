@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * csa-bench smoke test: --quick (text and --json) runs against every card
+ * and exits 0.  No timing is checked: it is a benchmark, and TCG timings
+ * mean nothing.  Rows the driver cannot run yet are reported as skipped by
+ * csa-bench itself, which still exits 0.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "csa_vm.h"
+
+static const char *bench_path(void)
+{
+	const char *p = getenv("CSA_BENCH");
+
+	return p && *p ? p : "/opt/csa/bin/csa-bench";
+}
+
+/* Runs csa-bench with @args (a shell word list); output into @buf. */
+static int run_bench(const char *args, char *buf, size_t len, int *status)
+{
+	char cmd[512];
+	size_t used = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", bench_path(), args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -errno;
+	while (used + 1 < len) {
+		size_t n = fread(buf + used, 1, len - 1 - used, p);
+
+		if (!n)
+			break;
+		used += n;
+	}
+	buf[used] = 0;
+	/* drain what did not fit */
+	while (fgetc(p) != EOF)
+		;
+	*status = pclose(p);
+	return 0;
+}
+
+static char output[65536];
+
+FIXTURE(bench) {
+	struct csa_vm_card card[CSA_VM_MAX_CARDS];
+	int n;
+};
+
+FIXTURE_SETUP(bench)
+{
+	self->n = csa_vm_cards(self->card, CSA_VM_MAX_CARDS);
+	ASSERT_LT(0, self->n) TH_LOG("no card list from the VM runner: %s",
+				     strerror(-self->n));
+	ASSERT_EQ(0, access(bench_path(), X_OK))
+		TH_LOG("%s is not in the VM image: %s", bench_path(), strerror(errno));
+}
+
+FIXTURE_TEARDOWN(bench)
+{
+}
+
+TEST_F(bench, quick_run_on_every_card_exits_0)
+{
+	for (int i = 0; i < self->n; i++) {
+		char node[CSA_VM_PATH_LEN], args[128];
+		int status = -1;
+
+		ASSERT_EQ(0, csa_vm_render_node(self->card[i].addr, node, sizeof(node)));
+		snprintf(args, sizeof(args), "--quick --device %s", node);
+		ASSERT_EQ(0, run_bench(args, output, sizeof(output), &status));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("csa-bench %s: status %#x, output:\n%s", args, status, output);
+		EXPECT_NE(NULL, strstr(output, "null ioctl"))
+			TH_LOG("no null-ioctl row in:\n%s", output);
+		EXPECT_NE(NULL, strstr(output, "copy size"))
+			TH_LOG("no copy table in:\n%s", output);
+	}
+}
+
+TEST_F(bench, quick_json_is_one_document)
+{
+	int status = -1;
+
+	ASSERT_EQ(0, run_bench("--quick --json", output, sizeof(output), &status));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("csa-bench --quick --json: status %#x, output:\n%s", status, output);
+	EXPECT_EQ('{', output[0]) TH_LOG("output does not start a JSON object:\n%s", output);
+	EXPECT_NE(NULL, strstr(output, "\"results\": ["))
+		TH_LOG("no results array in:\n%s", output);
+}
+
+TEST_F(bench, bad_option_is_a_usage_error)
+{
+	int status = -1;
+
+	ASSERT_EQ(0, run_bench("--no-such-option", output, sizeof(output), &status));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		TH_LOG("status %#x, output:\n%s", status, output);
+}
+
+TEST_HARNESS_MAIN

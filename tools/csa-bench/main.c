@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/*
+ * csa-bench: data-plane numbers of one CSA card, side by side in one run:
+ * null ioctl, NOP round trip, pipelined NOPs, card COPY against memcpy.
+ * A benchmark, not a test: it fails only when a measurement fails.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csa-bench.h"
+
+static const char *prog = "csa-bench";
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: %s [-d|--device INDEX|PATH] [-q|--quick] [-j|--json]\n"
+		"  -d, --device  card index (csa_enumerate order, default 0) or DRM node path\n"
+		"  -q, --quick   tiny budgets and copies up to 64 KiB: a smoke run\n"
+		"  -j, --json    JSON on stdout instead of the table\n"
+		"  -h, --help    this text\n", prog);
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static int open_card(const char *arg, struct csa_device **dev)
+{
+	if (!arg)
+		return csa_open(0, dev);
+	if (all_digits(arg))
+		return csa_open((unsigned int)strtoul(arg, NULL, 10), dev);
+	return csa_open_path(arg, dev);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "quick", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bench_config cfg = {
+		.min_seconds = 0.5,
+		.max_iterations = 100000,
+		.max_copy_size = 64ull << 20,
+	};
+	struct bench_result res[BENCH_MAX_RESULTS];
+	struct bench_card card;
+	struct csa_device *dev;
+	const char *device = NULL;
+	bool json = false;
+	int opt, n, failed = 0;
+
+	while ((opt = getopt_long(argc, argv, "d:qjh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			device = optarg;
+			break;
+		case 'q':
+			cfg = (struct bench_config){
+				.quick = true,
+				.min_seconds = 0.02,
+				.max_iterations = 50,
+				.max_copy_size = 64 << 10,
+			};
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+
+	if (open_card(device, &dev)) {
+		fprintf(stderr, "%s: %s\n", prog, csa_last_error());
+		return 1;
+	}
+	if (csa_query(dev, &card.info)) {
+		fprintf(stderr, "%s: %s\n", prog, csa_last_error());
+		csa_close(dev);
+		return 1;
+	}
+	card.numa_placement = csa_numa_node(dev);
+	n = bench_run_all(dev, &card.info, &cfg, res, BENCH_MAX_RESULTS);
+	csa_close(dev);
+
+	if (json)
+		report_json(stdout, &card, &cfg, res, n);
+	else
+		report_text(stdout, &card, &cfg, res, n);
+	for (int i = 0; i < n; i++) {
+		if (res[i].failed) {
+			fprintf(stderr, "%s: %s\n", prog, res[i].reason);
+			failed = 1;
+		}
+	}
+	return failed;
+}
