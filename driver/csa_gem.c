@@ -197,6 +197,19 @@ out:
 	return ret;
 }
 
+/* Look up @handle of @file while the device is present. */
+static int csa_bo_lookup(struct drm_device *drm, struct drm_file *file,
+			 u32 handle, struct drm_gem_object **obj)
+{
+	int idx;
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	*obj = drm_gem_object_lookup(file, handle);
+	drm_dev_exit(idx);
+	return *obj ? 0 : -ENOENT;
+}
+
 static u32 csa_bo_flags(struct drm_gem_object *obj)
 {
 	u32 flags = 0;
@@ -215,16 +228,13 @@ int csa_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_csa_bo_info *args = data;
 	struct drm_gem_object *obj;
-	int idx;
+	int ret;
 
 	if (args->flags || args->pad)
 		return -EINVAL;
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
-	obj = drm_gem_object_lookup(file, args->handle);
-	drm_dev_exit(idx);
-	if (!obj)
-		return -ENOENT;
+	ret = csa_bo_lookup(drm, file, args->handle, &obj);
+	if (ret)
+		return ret;
 
 	args->size = obj->size;
 	/* userptr objects have no fake offset: the node is empty, offset 0 */
@@ -276,20 +286,16 @@ int csa_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file)
 	struct drm_gem_object *obj;
 	signed long timeout;
 	long ret;
-	int idx;
 
 	if (args->flags & ~DRM_CSA_BO_WAIT_READ)
 		return -EINVAL;
 	/* CPU reads wait for card writers, CPU writes for every card access */
 	usage = dma_resv_usage_rw(!(args->flags & DRM_CSA_BO_WAIT_READ));
 
-	/* not held across the wait: unplug must not wait for the deadline */
-	if (!drm_dev_enter(drm, &idx))
-		return -ENODEV;
-	obj = drm_gem_object_lookup(file, args->handle);
-	drm_dev_exit(idx);
-	if (!obj)
-		return -ENOENT;
+	/* drm_dev_enter() only around the lookup: unplug must not wait for us */
+	ret = csa_bo_lookup(drm, file, args->handle, &obj);
+	if (ret)
+		return ret;
 
 	/* restarts after a signal see the same absolute deadline */
 	timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);

@@ -320,10 +320,8 @@ TEST_F(bo, handles_are_per_file_across_fork)
 		_exit(ret);
 	}
 	close(pipefd[1]);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child step %d failed",
-						 WEXITSTATUS(status));
+	status = reap(pid);
+	EXPECT_EQ(0, status) TH_LOG("child step %d failed", status);
 	{
 		int merr = 0;
 
@@ -388,9 +386,8 @@ TEST_F(bo, mapping_keeps_object_alive_after_close)
 TEST_F(bo, debugfs_count_returns_to_baseline_after_kill)
 {
 	int64_t c0 = 0, c = 0;
-	int status, ready[2];
+	int ready[2];
 	pid_t pid;
-	char byte;
 
 	ASSERT_EQ(0, csa_bos(self->fd, &c0, NULL));
 	ASSERT_EQ(0, pipe(ready));
@@ -414,19 +411,12 @@ TEST_F(bo, debugfs_count_returns_to_baseline_after_kill)
 		if (p == MAP_FAILED)
 			_exit(4);
 		memset(p, 1, 4 * self->pg);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(5);
-		for (;;)
-			pause();
+		child_ready_and_pause(ready);
 	}
-	close(ready[1]);
-	ASSERT_EQ(1, read(ready[0], &byte, 1)) TH_LOG("child failed before ready");
-	close(ready[0]);
+	ASSERT_EQ(0, wait_child_ready(ready)) TH_LOG("child failed before ready");
 	ASSERT_EQ(0, csa_bos(self->fd, &c, NULL));
 	EXPECT_EQ(c0 + 4, c);
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(0, kill_and_reap(pid));
 	ASSERT_EQ(0, csa_bos(self->fd, &c, NULL));
 	EXPECT_EQ(c0, c);
 }

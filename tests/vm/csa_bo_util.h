@@ -14,7 +14,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/sysmacros.h>
 
 #include <xf86drm.h>
@@ -162,6 +164,50 @@ static inline int kmsg_problems(int kfd, char *first, size_t len)
 	}
 	free(buf);
 	return n;
+}
+
+/* Reap child @pid: its exit code, or -1 if it did not exit normally. */
+static inline int reap(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * A child that holds resources until it is killed: it calls
+ * child_ready_and_pause() once set up; the parent's wait_child_ready()
+ * returns 0 then, -1 if the child exited first; kill_and_reap() ends it
+ * with SIGKILL and returns 0 if that is what it died of.
+ */
+static inline void child_ready_and_pause(int ready[2])
+{
+	if (write(ready[1], "r", 1) != 1)
+		_exit(99);
+	for (;;)
+		pause();
+}
+
+static inline int wait_child_ready(int ready[2])
+{
+	char byte;
+	ssize_t n;
+
+	close(ready[1]);
+	n = read(ready[0], &byte, 1);
+	close(ready[0]);
+	return n == 1 ? 0 : -1;
+}
+
+static inline int kill_and_reap(pid_t pid)
+{
+	int status;
+
+	if (kill(pid, SIGKILL) || waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? 0 : -ECHILD;
 }
 
 /* Open card @i of the VM's card list; -errno. */

@@ -293,10 +293,8 @@ TEST_F(userptr, rlimit_memlock_exceeded_is_enomem)
 
 		_exit(fd < 0 ? 99 : memlock_child(fd, self->mem, self->pg));
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child step %d failed",
-						 WEXITSTATUS(status));
+	status = reap(pid);
+	EXPECT_EQ(0, status) TH_LOG("child step %d failed", status);
 }
 
 TEST_F(userptr, cap_ipc_lock_bypasses_rlimit)
@@ -314,10 +312,8 @@ TEST_F(userptr, cap_ipc_lock_bypasses_rlimit)
 		/* root keeps CAP_IPC_LOCK */
 		_exit(bo_userptr(fd, (uintptr_t)self->mem, 16 * self->pg, 0, &h) ? 2 : 0);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child step %d failed",
-						 WEXITSTATUS(status));
+	status = reap(pid);
+	EXPECT_EQ(0, status) TH_LOG("child step %d failed", status);
 }
 
 TEST_F(userptr, cannot_be_mmapped_or_exported)
@@ -357,10 +353,9 @@ TEST_F(userptr, object_outlives_munmap_of_its_memory)
 TEST_F(userptr, close_and_kill_release_pins_and_objects)
 {
 	int64_t pin0 = vm_pin(), c0 = 0, c = 0;
-	int status, ready[2], fd;
+	int ready[2], fd;
 	uint32_t h = 0;
 	pid_t pid;
-	char byte;
 
 	ASSERT_EQ(0, csa_bos(self->fd, &c0, NULL));
 	fd = open_card(0);
@@ -386,18 +381,12 @@ TEST_F(userptr, close_and_kill_release_pins_and_objects)
 			if (bo_userptr(cfd, (uintptr_t)self->mem + i * self->pg,
 				       self->pg, 0, &h))
 				_exit(2);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(3);
-		for (;;)
-			pause();
+		child_ready_and_pause(ready);
 	}
-	close(ready[1]);
-	ASSERT_EQ(1, read(ready[0], &byte, 1)) TH_LOG("child failed before ready");
-	close(ready[0]);
+	ASSERT_EQ(0, wait_child_ready(ready)) TH_LOG("child failed before ready");
 	ASSERT_EQ(0, csa_bos(self->fd, &c, NULL));
 	EXPECT_EQ(c0 + 3, c);
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, kill_and_reap(pid));
 	ASSERT_EQ(0, csa_bos(self->fd, &c, NULL));
 	EXPECT_EQ(c0, c);
 }
