@@ -54,6 +54,7 @@ MSI1_DATA=0xc5a0f001
 RING0=0x300000 CPL0=0x301000 BINDS=0x302000 SEGS=0x303000
 RING1=0x304000 CPL1=0x305000 RING_B=0x306000 CPL_B=0x307000
 SEG0=0x310000 SEG1=0x312000 RO_BUF=0x320000	# slot 0 = SEG0 + SEG1
+BIG_BUF=0x1000000	# 4 MiB, slot 3
 
 n=0
 failed=0
@@ -178,7 +179,7 @@ put_image() {
 	stat -c %s "$1"
 }
 
-echo "1..72"
+echo "1..76"
 
 # PCI identity
 check "vendor/device id" "$(cfg_rd32 4 0x00)" 0xc5a01de5
@@ -360,6 +361,33 @@ step_1ms
 check "FILL aimed at the card's own SCRATCH register ignored" \
 	$(($(qrd $BAR0_A 0 $Q_HEAD) << 40 | $(rq $((CPL0 + 8))) << 32 | \
 	   $(rd $BAR0_A $REG_SCRATCH))) $((1 << 40 | ST_OK << 32 | 0x5ca7c400))
+
+# three descriptors behind one doorbell (indices 1..3, TAIL wraps to 0)
+put_desc $RING0 1 0x105 $OP_NOP 0 0 0 0 0 0 0
+put_desc $RING0 2 0x106 $OP_NOP 0 0 0 0 0 0 0
+put_desc $RING0 3 0x107 $OP_NOP 0 0 0 0 0 0 0
+qwr $BAR0_A 0 $Q_TAIL 0
+step_1ms
+check "three descriptors behind one doorbell complete in order" \
+	$(($(qrd $BAR0_A 0 $Q_HEAD) << 24 | ($(rq $((CPL0 + CPL_SIZE))) & 0xff) << 16 | \
+	   ($(rq $((CPL0 + 2 * CPL_SIZE))) & 0xff) << 8 | $(qrd $BAR0_A 0 $Q_SEQ_LO) & 0xff)) \
+	0x050607
+
+# a 4 MiB FILL runs in steps: still busy after 100 us, done by 1 ms
+wq $((SEGS + 64)) $BIG_BUF; wq $((SEGS + 72)) $((4 << 20))
+put_bind 3 $((SEGS + 64)) $((4 << 20)) 1 3
+put_desc $RING0 0 0x108 $OP_FILL 0 4 "$(opnd 3 0)" 0 $((4 << 20)) 0xa5a5a5a5 0
+qwr $BAR0_A 0 $Q_TAIL 1
+qt clock_step 100000 >/dev/null
+check "4 MiB FILL: BUSY after 100 us (262 us at 250 MHz)" \
+	$(($(qrd $BAR0_A 0 $Q_HEAD) << 8 | $(qrd $BAR0_A 0 $Q_STATUS))) \
+	$((QS_ENABLED | QS_BUSY))
+step_1ms
+check "4 MiB FILL: done, cycles 32 + 65536" \
+	$(($(qrd $BAR0_A 0 $Q_HEAD) << 32 | $(rq $((CPL0 + 16))))) $((1 << 32 | 65568))
+check "4 MiB FILL: first and last word written, next one not" \
+	$(($(rl $BIG_BUF) << 32 | $(rl $((BIG_BUF + (4 << 20) - 4))) ^ $(rl $((BIG_BUF + (4 << 20)))))) \
+	0xa5a5a5a5a5a5a5a5
 
 # DEBUG_HANG (card A has debug-ops=on) on queue 1: busy until queue reset
 set_ring $BAR0_A 1 $RING1 $CPL1 2
