@@ -179,7 +179,7 @@ put_image() {
 	stat -c %s "$1"
 }
 
-echo "1..76"
+echo "1..79"
 
 # PCI identity
 check "vendor/device id" "$(cfg_rd32 4 0x00)" 0xc5a01de5
@@ -388,6 +388,22 @@ check "4 MiB FILL: done, cycles 32 + 65536" \
 check "4 MiB FILL: first and last word written, next one not" \
 	$(($(rl $BIG_BUF) << 32 | $(rl $((BIG_BUF + (4 << 20) - 4))) ^ $(rl $((BIG_BUF + (4 << 20)))))) \
 	0xa5a5a5a5a5a5a5a5
+
+# disabling stops fetching but lets the running descriptor complete
+put_desc $RING0 1 0x109 $OP_FILL 0 4 "$(opnd 3 0)" 0 $((4 << 20)) 0x5a5a5a5a 0
+put_desc $RING0 2 0x10a $OP_NOP 0 0 0 0 0 0 0
+qwr $BAR0_A 0 $Q_TAIL 3
+qt clock_step 100000 >/dev/null
+qwr $BAR0_A 0 $Q_CTRL 0
+check "disable while running: BUSY, no longer ENABLED" \
+	"$(qrd $BAR0_A 0 $Q_STATUS)" $QS_BUSY
+step_1ms
+check "disable while running: it completes, the next one is not fetched" \
+	$(($(qrd $BAR0_A 0 $Q_HEAD) << 8 | $(qrd $BAR0_A 0 $Q_STATUS))) $((2 << 8))
+qwr $BAR0_A 0 $Q_TAIL 0
+check "TAIL write while disabled: ERROR" "$(qrd $BAR0_A 0 $Q_STATUS)" $QS_ERROR
+qwr $BAR0_A 0 $Q_RESET $RESET_MAGIC
+qwr $BAR0_A 0 $Q_CTRL 1
 
 # DEBUG_HANG (card A has debug-ops=on) on queue 1: busy until queue reset
 set_ring $BAR0_A 1 $RING1 $CPL1 2
