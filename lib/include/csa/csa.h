@@ -164,6 +164,9 @@ CSA_EXPORT int csa_open_path(const char *path, struct csa_device **devp);
 /**
  * csa_close() - close a card and free it
  * @dev: device from csa_open() or csa_open_path(); NULL is ignored
+ *
+ * Buffers still open are unmapped and freed; destroy fences and queues
+ * first (the kernel releases their objects, but not their memory here).
  */
 CSA_EXPORT void csa_close(struct csa_device *dev);
 
