@@ -160,6 +160,14 @@ bool csa_bo_is_read_only(struct drm_gem_object *obj)
 	return csa_bo_is_userptr(obj) && csa_userptr_is_read_only(obj);
 }
 
+/**
+ * csa_ioctl_bo_create() - DRM_IOCTL_CSA_BO_CREATE
+ * @drm: DRM device
+ * @data: &struct drm_csa_bo_create, copied in and out by the DRM core
+ * @file: the caller's file, which gets the handle
+ *
+ * Return: 0 or a negative errno (docs/uapi.md, "Buffers").
+ */
 int csa_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_csa_bo_create *args = data;
@@ -224,6 +232,14 @@ static u32 csa_bo_flags(struct drm_gem_object *obj)
 	return flags;
 }
 
+/**
+ * csa_ioctl_bo_info() - DRM_IOCTL_CSA_BO_INFO
+ * @drm: DRM device
+ * @data: &struct drm_csa_bo_info
+ * @file: the caller's file, whose handle is described
+ *
+ * Return: 0 or a negative errno (docs/uapi.md, "Buffers").
+ */
 int csa_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_csa_bo_info *args = data;
@@ -279,6 +295,17 @@ void csa_bo_sync(struct drm_gem_object *obj, bool for_cpu)
 		dma_sync_sgtable_for_device(obj->dev->dev, sgt, DMA_BIDIRECTIONAL);
 }
 
+/**
+ * csa_ioctl_bo_wait() - DRM_IOCTL_CSA_BO_WAIT
+ * @drm: DRM device
+ * @data: &struct drm_csa_bo_wait
+ * @file: the caller's file
+ *
+ * Waits interruptibly; -ERESTARTSYS makes the DRM core restart the ioctl
+ * with the same absolute deadline.
+ *
+ * Return: 0, -ETIMEDOUT or another negative errno (docs/uapi.md).
+ */
 int csa_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_csa_bo_wait *args = data;

@@ -195,6 +195,17 @@ static int csa_userptr_check(const struct drm_csa_bo_userptr *args, u64 max)
 	return 0;
 }
 
+/**
+ * csa_ioctl_bo_userptr() - DRM_IOCTL_CSA_BO_USERPTR
+ * @drm: DRM device
+ * @data: &struct drm_csa_bo_userptr
+ * @file: the caller's file, which gets the handle
+ *
+ * Charges, pins and DMA-maps the whole range before the handle exists;
+ * every failure undoes what was done so far.
+ *
+ * Return: 0 or a negative errno (docs/uapi.md, "Buffers").
+ */
 int csa_ioctl_bo_userptr(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_csa_bo_userptr *args = data;

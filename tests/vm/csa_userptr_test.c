@@ -246,6 +246,46 @@ TEST_F(userptr, read_only_memory_needs_read_only_flag)
 	EXPECT_EQ(0, gem_close(self->fd, h));
 }
 
+TEST_F(userptr, shared_memfd_memory_works)
+{
+	const size_t size = 4 * self->pg;
+	struct drm_csa_bo_info info;
+	int mfd = memfd_create("csa-userptr", MFD_CLOEXEC);
+	uint32_t h = 0;
+	char *p;
+
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, size));
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 7, size);
+	ASSERT_EQ(0, bo_userptr(self->fd, (uintptr_t)p, size, 0, &h));
+	ASSERT_EQ(0, bo_info(self->fd, h, &info));
+	EXPECT_EQ(size, (size_t)info.size);
+	EXPECT_EQ(0, gem_close(self->fd, h));
+	munmap(p, size);
+	close(mfd);
+}
+
+TEST_F(userptr, mapping_of_a_bo_is_efault)
+{
+	struct drm_csa_bo_info info;
+	uint32_t bo = 0, h = 0;
+	void *p;
+
+	/* a BO's mmap is VM_PFNMAP: no struct pages to pin, wrap the BO itself */
+	ASSERT_EQ(0, bo_create(self->fd, 2 * self->pg, 0, &bo, NULL));
+	ASSERT_EQ(0, bo_info(self->fd, bo, &info));
+	p = mmap(NULL, 2 * self->pg, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 info.mmap_offset);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-EFAULT, bo_userptr(self->fd, (uintptr_t)p, 2 * self->pg, 0, &h));
+	EXPECT_EQ(-EFAULT, bo_userptr(self->fd, (uintptr_t)p, self->pg,
+				      DRM_CSA_USERPTR_READ_ONLY, &h));
+	munmap(p, 2 * self->pg);
+	EXPECT_EQ(0, gem_close(self->fd, bo));
+}
+
 /*
  * Child steps, reported through the exit status: 0 all fine, else the
  * number of the step that did not give what it should.
