@@ -14,6 +14,7 @@
 #include "csa_compat.h"
 #include "csa_hw.h"
 
+struct csa_hw_queue;
 struct drm_file;
 struct drm_gem_object;
 struct drm_minor;
@@ -43,6 +44,8 @@ struct csa_device {
 	atomic_t bo_count;		/* live BOs, debugfs csa_bos (csa_gem.c) */
 	atomic64_t bo_bytes;		/* their total size */
 	u32 job_timeout_ms;		/* DRM_CSA_PARAM_JOB_TIMEOUT_MS */
+	struct csa_hw_queue *queues;	/* num_hw_queues, csa_sched.c */
+	unsigned int num_hw_queues;	/* 0 until csa_queues_init() */
 	struct completion fw_done;	/* signalled by the CSA_IRQ_FW interrupt */
 };
 
@@ -77,7 +80,8 @@ int csa_ioctl_get_param(struct drm_device *drm, void *data,
 
 /*
  * csa_gem.c: buffer objects (GEM shmem, userptr, PRIME), see docs/uapi.md.
- * csa_queue.c / csa_job.c: hardware rings, drm_sched, submit.
+ * csa_sched.c: hardware rings and schedulers; csa_queue.c: queue contexts
+ * and per-file state; csa_job.c: submit.  Internals in csa_queue.h.
  */
 int csa_gem_init(struct csa_device *csa);
 struct drm_gem_object *csa_gem_create_object(struct drm_device *drm, size_t size);

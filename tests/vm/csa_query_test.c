@@ -59,7 +59,8 @@ static int expected(const struct csa_vm_card *c, const struct csa_fw_header *fw,
 	e[n++] = (struct expect){ DRM_CSA_PARAM_UAPI_VERSION,
 		CSA_UAPI_VERSION_MAJOR << 16 | CSA_UAPI_VERSION_MINOR };
 	e[n++] = (struct expect){ DRM_CSA_PARAM_FEATURES,
-		DRM_CSA_FEATURE_BO | DRM_CSA_FEATURE_USERPTR };
+		DRM_CSA_FEATURE_BO | DRM_CSA_FEATURE_USERPTR |
+		DRM_CSA_FEATURE_QUEUES };
 	e[n++] = (struct expect){ DRM_CSA_PARAM_PCI_ID,
 		(uint64_t)CSA_PCI_VENDOR_ID << 16 | CSA_PCI_DEVICE_ID };
 	e[n++] = (struct expect){ DRM_CSA_PARAM_HW_VERSION,

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * CSA command queues: hardware rings, hardware fences, one drm_sched per
+ * hardware queue (csa_sched.c), per-file queue contexts (csa_queue.c) and
+ * jobs (csa_job.c).  See docs/driver.md, "Queues and jobs".
+ */
+#ifndef CSA_QUEUE_H
+#define CSA_QUEUE_H
+
+#include <linux/dma-fence.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
+#include <drm/gpu_scheduler.h>
+
+#include "csa_drv.h"
+
+struct drm_gem_object;
+struct sg_table;
+
+/* Descriptors per hardware ring (a power of 2, <= CSA_RING_MAX). */
+#define CSA_QUEUE_RING_SIZE	64
+/* Jobs drm_sched may have on one ring at once: always < ring size. */
+#define CSA_QUEUE_HW_JOBS	32
+
+/**
+ * struct csa_hw_queue - one hardware queue of the card
+ * @csa: the device
+ * @idx: hardware queue index
+ * @name: "csa-q<idx>@<pci address>": scheduler, fence timeline and IRQ
+ *        name; lives as long as the queue (fences may outlive the unbind)
+ * @sched: the scheduler feeding this ring
+ * @lock: protects the ring state below; also the lock of every hardware
+ *        fence of this queue, so fences signal in ring order
+ * @ring: descriptor ring (CPU address), CSA_QUEUE_RING_SIZE entries
+ * @ring_dma: bus address of @ring
+ * @cpl: completion array written by the card, one record per ring entry
+ * @cpl_dma: bus address of @cpl
+ * @head: next ring index whose completion the driver has not consumed
+ * @tail: next free ring index (the value last written to CSA_Q_TAIL)
+ * @inflight: the hardware fence of every descriptor between @head and @tail
+ * @fence_context: dma_fence context of the hardware fences
+ * @seqno: last sequence number handed out (descriptor and fence seqno)
+ * @irq: Linux IRQ number of the queue's MSI-X vector
+ * @dead: set by csa_queues_fini(): nothing reaches the ring any more
+ */
+struct csa_hw_queue {
+	struct csa_device *csa;
+	unsigned int idx;
+	char name[32];
+	struct drm_gpu_scheduler sched;
+
+	spinlock_t lock;	/* ring state, hardware fences */
+	struct csa_desc *ring;
+	dma_addr_t ring_dma;
+	struct csa_cpl *cpl;
+	dma_addr_t cpl_dma;
+	u32 head;
+	u32 tail;
+	struct csa_fence *inflight[CSA_QUEUE_RING_SIZE];
+	u64 fence_context;
+	u64 seqno;
+	int irq;
+	bool dead;
+};
+
+/**
+ * struct csa_fence - hardware fence of one descriptor on a ring
+ * @base: the fence; its lock is the queue's @lock
+ * @queue: the hardware queue
+ * @job: the job whose descriptor this is, valid until the fence signals
+ *
+ * A job gets a new hardware fence each time it is written to the ring
+ * (once, or again after a queue reset).  Its error is the card's status
+ * mapped to an errno (csa_sched.c), copied to the job's finished fence.
+ */
+struct csa_fence {
+	struct dma_fence base;
+	struct csa_hw_queue *queue;
+	struct csa_job *job;
+};
+
+/* Hardware fence signalled by a queue reset: run the job again. */
+#define CSA_FENCE_FLAG_ABORTED	DMA_FENCE_FLAG_USER_BITS
+
+/**
+ * struct csa_job_bo - one buffer bound to a job
+ * @obj: the GEM object, referenced until the job is freed
+ * @sgt: its DMA-mapped pages (valid while @obj is referenced)
+ * @access: CSA_ACCESS_* of the slot
+ */
+struct csa_job_bo {
+	struct drm_gem_object *obj;
+	struct sg_table *sgt;
+	u32 access;
+};
+
+/**
+ * struct csa_job - one submitted command
+ * @base: scheduler job
+ * @queue: hardware queue it runs on
+ * @desc: descriptor, complete but for the seqno (set by run_job)
+ * @hw_fence: hardware fence of the last time it was put on the ring
+ * @tables: bind table followed by the segment tables, DMA coherent
+ * @tables_dma: bus address of @tables
+ * @tables_size: bytes of @tables
+ * @num_bos: entries in @bos (= bind slots)
+ * @bos: the bound buffers, slot order
+ */
+struct csa_job {
+	struct drm_sched_job base;
+	struct csa_hw_queue *queue;
+	struct csa_desc desc;
+	struct dma_fence *hw_fence;
+	void *tables;
+	dma_addr_t tables_dma;
+	size_t tables_size;
+	u32 num_bos;
+	struct csa_job_bo bos[];
+};
+
+static inline struct csa_job *to_csa_job(struct drm_sched_job *job)
+{
+	return container_of(job, struct csa_job, base);
+}
+
+/**
+ * struct csa_queue_ctx - a queue context (QUEUE_CREATE) of one file
+ * @refcount: the file's id table holds one reference, a SUBMIT in
+ *            progress another; the entity is destroyed with the last one
+ * @entity: scheduler entity: the context's jobs in submission order
+ * @lock: serialises drm_sched_job_arm() + drm_sched_entity_push_job()
+ * @queue: hardware queue the entity feeds
+ */
+struct csa_queue_ctx {
+	struct kref refcount;
+	struct drm_sched_entity entity;
+	struct mutex lock;	/* arm + push order */
+	struct csa_hw_queue *queue;
+};
+
+/**
+ * struct csa_file - per-open-file state (drm_file.driver_priv)
+ * @csa: the device
+ * @queues: queue contexts by id (ids start at 1)
+ */
+struct csa_file {
+	struct csa_device *csa;
+	struct xarray queues;
+};
+
+/* csa_job.c */
+void csa_job_free(struct csa_job *job);
+
+/* csa_queue.c */
+struct csa_queue_ctx *csa_queue_ctx_get(struct csa_file *cfile, u32 id);
+void csa_queue_ctx_put(struct csa_queue_ctx *ctx);
+
+#endif /* CSA_QUEUE_H */
