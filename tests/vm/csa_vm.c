@@ -6,10 +6,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <linux/sync_file.h>
 
 #include <xf86drm.h>
 
@@ -307,4 +313,193 @@ int csa_vm_kmsg_read(int fd, char *buf, size_t len)
 			used += snprintf(buf + used, len - used, "%u %s\n",
 					 prio & 7, text);
 	}
+}
+
+/* Data plane: queues, jobs, fences. */
+
+int csa_vm_bo_create(int fd, uint64_t size, uint32_t *handle)
+{
+	struct drm_csa_bo_create bc = { .size = size };
+
+	if (drmIoctl(fd, DRM_IOCTL_CSA_BO_CREATE, &bc))
+		return -errno;
+	*handle = bc.handle;
+	return 0;
+}
+
+void *csa_vm_bo_map(int fd, uint32_t handle, uint64_t size)
+{
+	struct drm_csa_bo_info bi = { .handle = handle };
+	void *p;
+
+	if (drmIoctl(fd, DRM_IOCTL_CSA_BO_INFO, &bi))
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)bi.mmap_offset);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int csa_vm_bo_userptr(int fd, void *ptr, uint64_t size, uint32_t flags,
+		      uint32_t *handle)
+{
+	struct drm_csa_bo_userptr up = {
+		.user_ptr = (uintptr_t)ptr,
+		.size = size,
+		.flags = flags,
+	};
+
+	if (drmIoctl(fd, DRM_IOCTL_CSA_BO_USERPTR, &up))
+		return -errno;
+	*handle = up.handle;
+	return 0;
+}
+
+int csa_vm_gem_close(int fd, uint32_t handle)
+{
+	struct drm_gem_close gc = { .handle = handle };
+
+	return drmIoctl(fd, DRM_IOCTL_GEM_CLOSE, &gc) ? -errno : 0;
+}
+
+int csa_vm_queue_create(int fd, uint32_t hw_queue, uint32_t priority,
+			uint32_t *queue_id)
+{
+	struct drm_csa_queue_create qc = {
+		.hw_queue = hw_queue,
+		.priority = priority,
+	};
+
+	if (drmIoctl(fd, DRM_IOCTL_CSA_QUEUE_CREATE, &qc))
+		return -errno;
+	*queue_id = qc.queue_id;
+	return 0;
+}
+
+int csa_vm_queue_destroy(int fd, uint32_t queue_id)
+{
+	struct drm_csa_queue_destroy qd = { .queue_id = queue_id };
+
+	return drmIoctl(fd, DRM_IOCTL_CSA_QUEUE_DESTROY, &qd) ? -errno : 0;
+}
+
+int csa_vm_submit(int fd, struct drm_csa_submit *args)
+{
+	return drmIoctl(fd, DRM_IOCTL_CSA_SUBMIT, args) ? -errno : 0;
+}
+
+int csa_vm_job(int fd, uint32_t queue_id, const struct drm_csa_cmd *cmd,
+	       const struct drm_csa_bind *binds, uint32_t nbinds,
+	       uint32_t out_syncobj)
+{
+	struct drm_csa_sync out = { .handle = out_syncobj };
+	struct drm_csa_submit args = {
+		.queue_id = queue_id,
+		.binds = (uintptr_t)binds,
+		.num_binds = nbinds,
+		.out_syncs = (uintptr_t)&out,
+		.num_out_syncs = out_syncobj ? 1 : 0,
+		.cmd = *cmd,
+	};
+
+	return csa_vm_submit(fd, &args);
+}
+
+int csa_vm_syncobj_create(int fd, uint32_t *handle)
+{
+	return drmSyncobjCreate(fd, 0, handle) ? -errno : 0;
+}
+
+int csa_vm_syncobj_destroy(int fd, uint32_t handle)
+{
+	return drmSyncobjDestroy(fd, handle) ? -errno : 0;
+}
+
+int64_t csa_vm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int csa_vm_syncobj_wait(int fd, uint32_t handle, int64_t timeout_ms)
+{
+	int64_t deadline = csa_vm_now_ns() + timeout_ms * 1000000;
+
+	return drmSyncobjWait(fd, &handle, 1, deadline, 0, NULL) ? -errno : 0;
+}
+
+int csa_vm_fence_status(int fd, uint32_t syncobj, int *status)
+{
+	struct sync_file_info info;
+	int sync_fd, ret = 0;
+
+	if (drmSyncobjExportSyncFile(fd, syncobj, &sync_fd))
+		return -errno;
+	memset(&info, 0, sizeof(info));
+	if (ioctl(sync_fd, SYNC_IOC_FILE_INFO, &info))
+		ret = -errno;
+	else
+		*status = info.status;
+	close(sync_fd);
+	return ret;
+}
+
+int csa_vm_job_result(int fd, uint32_t syncobj, int64_t timeout_ms)
+{
+	int ret, status;
+
+	ret = csa_vm_syncobj_wait(fd, syncobj, timeout_ms);
+	if (ret)
+		return ret == -ETIME ? -ETIME : ret;
+	ret = csa_vm_fence_status(fd, syncobj, &status);
+	if (ret)
+		return ret;
+	return status == 1 ? 0 : status;
+}
+
+int csa_vm_debugfs_bos(const char *addr, uint64_t *count)
+{
+	char dir[128], path[192], buf[128];
+	struct dirent *de;
+	ssize_t len;
+	DIR *d;
+	int fd, minor = -1;
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/drm", addr);
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "card", 4))
+			minor = atoi(de->d_name + 4);
+	closedir(d);
+	if (minor < 0)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/csa_bos", minor);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return len < 0 ? -errno : -ENODATA;
+	buf[len] = 0;
+	if (sscanf(buf, "count %" SCNu64, count) != 1)
+		return -EINVAL;
+	return 0;
+}
+
+int csa_vm_open_first(char *addr)
+{
+	struct csa_vm_card cards[CSA_VM_MAX_CARDS];
+	int n = csa_vm_cards(cards, CSA_VM_MAX_CARDS);
+
+	if (n < 0)
+		return n;
+	if (!n)
+		return -ENODEV;
+	if (addr)
+		snprintf(addr, CSA_VM_ADDR_LEN, "%s", cards[0].addr);
+	return csa_vm_open_render(cards[0].addr);
 }

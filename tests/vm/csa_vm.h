@@ -69,4 +69,63 @@ int csa_vm_copy_file(const char *from, const char *to);
 int csa_vm_kmsg_open(void);
 int csa_vm_kmsg_read(int fd, char *buf, size_t len);
 
+/*
+ * Data plane (queues, jobs, fences): raw ioctls, each returning 0 or
+ * -errno, so suites can check exact error codes.
+ */
+struct drm_csa_cmd;
+struct drm_csa_bind;
+
+/* BO_CREATE; BO_CREATE + BO_INFO + mmap (MAP_FAILED -> NULL, errno set). */
+int csa_vm_bo_create(int fd, uint64_t size, uint32_t *handle);
+void *csa_vm_bo_map(int fd, uint32_t handle, uint64_t size);
+int csa_vm_bo_userptr(int fd, void *ptr, uint64_t size, uint32_t flags,
+		      uint32_t *handle);
+int csa_vm_gem_close(int fd, uint32_t handle);
+
+/* QUEUE_CREATE / QUEUE_DESTROY. */
+int csa_vm_queue_create(int fd, uint32_t hw_queue, uint32_t priority,
+			uint32_t *queue_id);
+int csa_vm_queue_destroy(int fd, uint32_t queue_id);
+
+/* DRM_IOCTL_CSA_SUBMIT of a fully prepared struct drm_csa_submit. */
+struct drm_csa_submit;
+int csa_vm_submit(int fd, struct drm_csa_submit *args);
+
+/*
+ * One job: @cmd on @queue_id with @nbinds buffers; @out_syncobj (0: none)
+ * is a binary syncobj that gets the job's fence.
+ */
+int csa_vm_job(int fd, uint32_t queue_id, const struct drm_csa_cmd *cmd,
+	       const struct drm_csa_bind *binds, uint32_t nbinds,
+	       uint32_t out_syncobj);
+
+/* Binary syncobj helpers (libdrm). */
+int csa_vm_syncobj_create(int fd, uint32_t *handle);
+int csa_vm_syncobj_destroy(int fd, uint32_t handle);
+/* Wait for a binary syncobj, relative @timeout_ms; -ETIME on expiry. */
+int csa_vm_syncobj_wait(int fd, uint32_t handle, int64_t timeout_ms);
+
+/*
+ * Status of the fence in a binary syncobj, read through a sync_file
+ * (SYNC_IOC_FILE_INFO): 1 signalled OK, 0 still running, < 0 the fence
+ * error (-EIO, -ETIMEDOUT, ...).  Returns 0 or -errno of the export.
+ */
+int csa_vm_fence_status(int fd, uint32_t syncobj, int *status);
+
+/* Wait up to @timeout_ms for a job's syncobj, then its fence status. */
+int csa_vm_job_result(int fd, uint32_t syncobj, int64_t timeout_ms);
+
+/* "count" of /sys/kernel/debug/dri/<primary minor>/csa_bos of card @addr. */
+int csa_vm_debugfs_bos(const char *addr, uint64_t *count);
+
+/*
+ * Open the render node of the first card of the VM's card list; its PCI
+ * address goes to @addr (CSA_VM_ADDR_LEN bytes) when not NULL.
+ */
+int csa_vm_open_first(char *addr);
+
+/* CLOCK_MONOTONIC in ns. */
+int64_t csa_vm_now_ns(void);
+
 #endif /* CSA_VM_H */

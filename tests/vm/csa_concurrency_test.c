@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Several processes, each with several threads, submit to every hardware
+ * queue at once with mixed priorities; every job's result is checked.
+ * Threads of one process also share one queue context (the driver must
+ * keep each context's jobs in submission order).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "csa_drm.h"
+#include "csa_hw.h"
+#include "csa_vm.h"
+
+#define NPROC		3
+#define NTHREAD		3
+#define ITERS		12
+#define SIZE		(64 * 1024)
+#define WAIT_MS		60000
+
+struct worker {
+	int fd;
+	uint32_t queue;		/* 0: create an own context */
+	uint32_t hw_queue;
+	uint32_t seed;
+	int error;		/* 0, or the line that failed */
+};
+
+#define FAIL_IF(cond) do { if (cond) { w->error = __LINE__; return NULL; } } while (0)
+
+/* FILL a with a value, COPY a -> b, check b; ITERS times. */
+static void *worker(void *arg)
+{
+	struct worker *w = arg;
+	struct drm_csa_bind binds[2];
+	uint32_t bo[2], so, q = w->queue, *pb;
+
+	if (!q)
+		FAIL_IF(csa_vm_queue_create(w->fd, w->hw_queue, w->seed % 3, &q));
+	FAIL_IF(csa_vm_syncobj_create(w->fd, &so));
+	for (int i = 0; i < 2; i++) {
+		FAIL_IF(csa_vm_bo_create(w->fd, SIZE, &bo[i]));
+		binds[i].handle = bo[i];
+		binds[i].access = DRM_CSA_ACCESS_READ | DRM_CSA_ACCESS_WRITE;
+	}
+	pb = csa_vm_bo_map(w->fd, bo[1], SIZE);
+	FAIL_IF(!pb);
+
+	for (int it = 0; it < ITERS; it++) {
+		uint32_t value = w->seed * 1000 + it;
+		struct drm_csa_cmd fill = {
+			.opcode = CSA_OP_FILL,
+			.size = SIZE,
+			.value = value,
+		};
+		struct drm_csa_cmd copy = {
+			.opcode = CSA_OP_COPY,
+			.dst_slot = 1,
+			.size = SIZE,
+		};
+
+		FAIL_IF(csa_vm_job(w->fd, q, &fill, binds, 2, 0));
+		/* implicit fences order the copy after the fill */
+		FAIL_IF(csa_vm_job(w->fd, q, &copy, binds, 2, so));
+		FAIL_IF(csa_vm_job_result(w->fd, so, WAIT_MS));
+		for (int k = 0; k < SIZE / 4; k += 97)
+			FAIL_IF(pb[k] != value);
+		FAIL_IF(pb[SIZE / 4 - 1] != value);
+	}
+	return NULL;
+}
+
+/* One process: NTHREAD workers, the last two sharing one context. */
+static int process(uint32_t seed)
+{
+	struct worker w[NTHREAD];
+	pthread_t t[NTHREAD];
+	uint64_t nq;
+	uint32_t shared;
+	int fd = csa_vm_open_first(NULL), err = 0;
+
+	if (fd < 0 || csa_vm_get_param(fd, DRM_CSA_PARAM_NUM_QUEUES, 0, 0, &nq))
+		return 1;
+	if (csa_vm_queue_create(fd, seed % nq, DRM_CSA_PRIORITY_NORMAL, &shared))
+		return 2;
+	for (int i = 0; i < NTHREAD; i++) {
+		w[i] = (struct worker){
+			.fd = fd,
+			.queue = i ? shared : 0,
+			.hw_queue = (seed + i) % nq,
+			.seed = seed * 10 + i,
+		};
+		if (pthread_create(&t[i], NULL, worker, &w[i]))
+			return 3;
+	}
+	for (int i = 0; i < NTHREAD; i++) {
+		pthread_join(t[i], NULL);
+		if (w[i].error && !err)
+			err = w[i].error;
+	}
+	close(fd);
+	return err ? 10 + (err % 200) : 0;
+}
+
+FIXTURE(conc) {
+	int unused;
+};
+
+FIXTURE_SETUP(conc)
+{
+}
+
+FIXTURE_TEARDOWN(conc)
+{
+}
+
+TEST_F_TIMEOUT(conc, processes_and_threads_on_all_queues, 240)
+{
+	pid_t pid[NPROC];
+	int status;
+
+	for (int p = 0; p < NPROC; p++) {
+		pid[p] = fork();
+		ASSERT_LE(0, pid[p]);
+		if (!pid[p])
+			_exit(process(p + 1));
+	}
+	for (int p = 0; p < NPROC; p++) {
+		ASSERT_EQ(pid[p], waitpid(pid[p], &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("process %d failed (code %d)",
+							 p, WEXITSTATUS(status));
+	}
+}
+
+/* Many threads hammering one context: its jobs complete in order. */
+TEST_F_TIMEOUT(conc, threads_share_one_context, 240)
+{
+	struct worker w[4];
+	pthread_t t[4];
+	uint32_t q;
+	int fd = csa_vm_open_first(NULL);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, csa_vm_queue_create(fd, 0, DRM_CSA_PRIORITY_HIGH, &q));
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct worker){ .fd = fd, .queue = q, .seed = 50 + i };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, worker, &w[i]));
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, w[i].error) TH_LOG("thread %d failed at line %d", i, w[i].error);
+	}
+	close(fd);
+}
+
+TEST_HARNESS_MAIN

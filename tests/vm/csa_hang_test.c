@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Hung jobs and card errors (debug opcodes of the virtual card, property
+ * debug-ops=on): a CSA_OP_DEBUG_HANG job is detected within the job
+ * timeout plus slack, its fence fails with -ETIMEDOUT, the queue is reset
+ * (one kernel warning), jobs queued behind it are resubmitted and
+ * complete, other hardware queues keep running meanwhile, and the next
+ * job on the queue works.  CSA_OP_DEBUG_DMA_ERROR fails with -EIO.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "csa_drm.h"
+#include "csa_hw.h"
+#include "csa_vm.h"
+
+#define WAIT_MS		30000
+/* TCG: the timeout work and the reset may run late on a loaded host. */
+#define SLACK_MS	3000
+
+FIXTURE(hang) {
+	int fd;
+	uint64_t timeout_ms;
+	uint32_t q[2];
+	uint32_t so;
+	uint32_t bo;
+	uint32_t *map;
+	struct drm_csa_bind bind;
+};
+
+static const struct drm_csa_cmd nop = { .opcode = CSA_OP_NOP };
+static const struct drm_csa_cmd hang = { .opcode = CSA_OP_DEBUG_HANG };
+
+FIXTURE_SETUP(hang)
+{
+	struct drm_csa_cmd dmaerr = { .opcode = CSA_OP_DEBUG_DMA_ERROR };
+	int r;
+
+	self->fd = csa_vm_open_first(NULL);
+	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(-self->fd));
+	ASSERT_EQ(0, csa_vm_get_param(self->fd, DRM_CSA_PARAM_JOB_TIMEOUT_MS, 0, 0,
+				      &self->timeout_ms));
+	ASSERT_EQ(0, csa_vm_queue_create(self->fd, 0, DRM_CSA_PRIORITY_NORMAL, &self->q[0]));
+	ASSERT_EQ(0, csa_vm_queue_create(self->fd, 1, DRM_CSA_PRIORITY_NORMAL, &self->q[1]));
+	ASSERT_EQ(0, csa_vm_syncobj_create(self->fd, &self->so));
+	ASSERT_EQ(0, csa_vm_bo_create(self->fd, 4096, &self->bo));
+	self->map = csa_vm_bo_map(self->fd, self->bo, 4096);
+	ASSERT_NE(NULL, self->map);
+	memset(self->map, 0, 4096);
+	self->bind.handle = self->bo;
+	self->bind.access = DRM_CSA_ACCESS_READ | DRM_CSA_ACCESS_WRITE;
+
+	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &dmaerr, NULL, 0, self->so));
+	r = csa_vm_job_result(self->fd, self->so, WAIT_MS);
+	if (r == -EINVAL)
+		SKIP(return, "card without debug-ops");
+	ASSERT_EQ(-EIO, r);
+}
+
+FIXTURE_TEARDOWN(hang)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static struct drm_csa_cmd write_value(uint64_t offset, uint64_t value)
+{
+	return (struct drm_csa_cmd){
+		.opcode = CSA_OP_WRITE_VALUE,
+		.dst_offset = offset,
+		.value = value,
+	};
+}
+
+TEST_F(hang, dma_error_eio)
+{
+	struct drm_csa_cmd dmaerr = { .opcode = CSA_OP_DEBUG_DMA_ERROR };
+
+	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[1], &dmaerr, &self->bind, 1, self->so));
+	ASSERT_EQ(-EIO, csa_vm_job_result(self->fd, self->so, WAIT_MS));
+	ASSERT_EQ(0u, self->map[0]);
+	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[1], &nop, NULL, 0, self->so));
+	ASSERT_EQ(0, csa_vm_job_result(self->fd, self->so, WAIT_MS));
+}
+
+TEST_F_TIMEOUT(hang, detected_reset_and_next_job_runs, 60)
+{
+	struct drm_csa_cmd wv = write_value(0, 0x1234);
+	char log[8192];
+	int64_t t0, dt;
+	int kmsg, warnings = 0;
+
+	kmsg = csa_vm_kmsg_open();
+	ASSERT_LE(0, kmsg);
+	t0 = csa_vm_now_ns();
+	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &hang, NULL, 0, self->so));
+	ASSERT_EQ(-ETIMEDOUT, csa_vm_job_result(self->fd, self->so, WAIT_MS));
+	dt = (csa_vm_now_ns() - t0) / 1000000;
+	ksft_print_msg("hang detected and reset after %lld ms (job_timeout_ms %llu)\n",
+		       (long long)dt, (unsigned long long)self->timeout_ms);
+	ASSERT_LE((int64_t)self->timeout_ms, dt);
+	ASSERT_GE((int64_t)(self->timeout_ms + SLACK_MS), dt);
+
+	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &wv, &self->bind, 1, self->so));
+	ASSERT_EQ(0, csa_vm_job_result(self->fd, self->so, WAIT_MS));
+	ASSERT_EQ(0x1234u, self->map[0]);
+
+	ASSERT_LE(0, csa_vm_kmsg_read(kmsg, log, sizeof(log)));
+	close(kmsg);
+	for (char *p = log; (p = strstr(p, "timed out after")); p++) {
+		char *line = p;
+
+		while (line > log && line[-1] != '\n')
+			line--;
+		ASSERT_EQ('4', line[0]) TH_LOG("not a warning: %s", line);
+		warnings++;
+	}
+	ASSERT_EQ(1, warnings) TH_LOG("kernel log:\n%s", log);
+}
+
+/* Jobs queued behind the hung one, from two contexts, all still run. */
+TEST_F_TIMEOUT(hang, innocent_jobs_resubmitted, 60)
+{
+	uint32_t other, so[4];
+	uint64_t *v = (uint64_t *)self->map;
+	struct drm_csa_cmd wv;
+
+	ASSERT_EQ(0, csa_vm_queue_create(self->fd, 0, DRM_CSA_PRIORITY_HIGH, &other));
+	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &hang, NULL, 0, self->so));
+	for (int i = 0; i < 4; i++) {
+		ASSERT_EQ(0, csa_vm_syncobj_create(self->fd, &so[i]));
+		wv = write_value(8 * i, 100 + i);
+		ASSERT_EQ(0, csa_vm_job(self->fd, i % 2 ? other : self->q[0], &wv,
+					&self->bind, 1, so[i]));
+	}
+	ASSERT_EQ(-ETIMEDOUT, csa_vm_job_result(self->fd, self->so, WAIT_MS));
+	for (int i = 0; i < 4; i++) {
+		ASSERT_EQ(0, csa_vm_job_result(self->fd, so[i], WAIT_MS)) TH_LOG("job %d", i);
+		ASSERT_EQ(100u + i, v[i]);
+	}
+}
+
+/* A hang on hardware queue 0 does not hold up hardware queue 1. */
+TEST_F_TIMEOUT(hang, other_queue_unaffected, 60)
+{
+	uint32_t so1;
+	int64_t t0, dt;
+	int status = 7;
+
+	ASSERT_EQ(0, csa_vm_syncobj_create(self->fd, &so1));
+	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &hang, NULL, 0, self->so));
+	t0 = csa_vm_now_ns();
+	for (int i = 0; i < 20; i++) {
+		struct drm_csa_cmd wv = write_value(0, i);
+
+		ASSERT_EQ(0, csa_vm_job(self->fd, self->q[1], &wv, &self->bind, 1, so1));
+		ASSERT_EQ(0, csa_vm_job_result(self->fd, so1, WAIT_MS));
+		ASSERT_EQ((uint32_t)i, self->map[0]);
+	}
+	dt = (csa_vm_now_ns() - t0) / 1000000;
+	ASSERT_EQ(0, csa_vm_fence_status(self->fd, self->so, &status));
+	ASSERT_EQ(0, status) TH_LOG("hung job finished after %lld ms", (long long)dt);
+	ASSERT_EQ(-ETIMEDOUT, csa_vm_job_result(self->fd, self->so, WAIT_MS));
+}
+
+/* Two hangs in a row: each is detected and reset on its own. */
+TEST_F_TIMEOUT(hang, two_hangs_in_a_row, 60)
+{
+	uint32_t so2;
+
+	ASSERT_EQ(0, csa_vm_syncobj_create(self->fd, &so2));
+	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &hang, NULL, 0, self->so));
+	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &hang, NULL, 0, so2));
+	ASSERT_EQ(-ETIMEDOUT, csa_vm_job_result(self->fd, self->so, WAIT_MS));
+	ASSERT_EQ(-ETIMEDOUT, csa_vm_job_result(self->fd, so2, WAIT_MS));
+	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &nop, NULL, 0, self->so));
+	ASSERT_EQ(0, csa_vm_job_result(self->fd, self->so, WAIT_MS));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * DRM_IOCTL_CSA_QUEUE_CREATE / QUEUE_DESTROY: the feature bit, every
+ * validation path with its errno, per-file id namespaces, every hardware
+ * queue of every card runs a job, and destroying a context with jobs in
+ * flight still completes them.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xf86drm.h>
+
+#include "kselftest_harness.h"
+#include "csa_drm.h"
+#include "csa_hw.h"
+#include "csa_vm.h"
+
+#define WAIT_MS		20000
+
+FIXTURE(queue) {
+	int fd;
+	uint64_t num_queues;
+};
+
+FIXTURE_SETUP(queue)
+{
+	self->fd = csa_vm_open_first(NULL);
+	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(-self->fd));
+	ASSERT_EQ(0, csa_vm_get_param(self->fd, DRM_CSA_PARAM_NUM_QUEUES, 0, 0,
+				      &self->num_queues));
+}
+
+FIXTURE_TEARDOWN(queue)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static int create_raw(int fd, uint32_t hw, uint32_t prio, uint32_t flags,
+		      uint32_t *id)
+{
+	struct drm_csa_queue_create qc = {
+		.hw_queue = hw,
+		.priority = prio,
+		.flags = flags,
+		.queue_id = 0xdead,
+	};
+	int ret = drmIoctl(fd, DRM_IOCTL_CSA_QUEUE_CREATE, &qc) ? -errno : 0;
+
+	*id = qc.queue_id;
+	return ret;
+}
+
+TEST_F(queue, feature_bit_and_timeout)
+{
+	uint64_t v;
+
+	ASSERT_EQ(0, csa_vm_get_param(self->fd, DRM_CSA_PARAM_FEATURES, 0, 0, &v));
+	ASSERT_TRUE(!!(v & DRM_CSA_FEATURE_QUEUES));
+	ASSERT_EQ(0, csa_vm_get_param(self->fd, DRM_CSA_PARAM_JOB_TIMEOUT_MS, 0, 0, &v));
+	ASSERT_EQ(2000u, v) TH_LOG("module default job_timeout_ms");
+	ASSERT_EQ(0, csa_vm_get_param(self->fd, DRM_CSA_PARAM_MAX_BINDS, 0, 0, &v));
+	ASSERT_EQ((uint64_t)CSA_MAX_BINDS, v);
+}
+
+TEST_F(queue, create_every_priority)
+{
+	uint32_t id[3];
+
+	for (uint32_t p = DRM_CSA_PRIORITY_LOW; p <= DRM_CSA_PRIORITY_HIGH; p++) {
+		ASSERT_EQ(0, create_raw(self->fd, 0, p, 0, &id[p]));
+		ASSERT_NE(0u, id[p]);
+	}
+	ASSERT_NE(id[0], id[1]);
+	ASSERT_NE(id[1], id[2]);
+	ASSERT_NE(id[0], id[2]);
+}
+
+TEST_F(queue, create_flags_einval)
+{
+	uint32_t id;
+
+	ASSERT_EQ(-EINVAL, create_raw(self->fd, 0, DRM_CSA_PRIORITY_NORMAL, 1, &id));
+	ASSERT_EQ(-EINVAL, create_raw(self->fd, 0, DRM_CSA_PRIORITY_NORMAL,
+				      1u << 31, &id));
+}
+
+TEST_F(queue, create_priority_einval)
+{
+	uint32_t id;
+
+	ASSERT_EQ(-EINVAL, create_raw(self->fd, 0, DRM_CSA_PRIORITY_HIGH + 1, 0, &id));
+	ASSERT_EQ(-EINVAL, create_raw(self->fd, 0, ~0u, 0, &id));
+}
+
+TEST_F(queue, create_hw_queue_einval)
+{
+	uint32_t id;
+
+	ASSERT_EQ(-EINVAL, create_raw(self->fd, self->num_queues,
+				      DRM_CSA_PRIORITY_NORMAL, 0, &id));
+	ASSERT_EQ(-EINVAL, create_raw(self->fd, CSA_MAX_QUEUES,
+				      DRM_CSA_PRIORITY_NORMAL, 0, &id));
+	ASSERT_EQ(-EINVAL, create_raw(self->fd, ~0u, DRM_CSA_PRIORITY_NORMAL, 0, &id));
+}
+
+TEST_F(queue, destroy_twice_enoent)
+{
+	uint32_t id;
+
+	ASSERT_EQ(0, csa_vm_queue_create(self->fd, 0, DRM_CSA_PRIORITY_NORMAL, &id));
+	ASSERT_EQ(0, csa_vm_queue_destroy(self->fd, id));
+	ASSERT_EQ(-ENOENT, csa_vm_queue_destroy(self->fd, id));
+}
+
+TEST_F(queue, destroy_unknown_enoent)
+{
+	ASSERT_EQ(-ENOENT, csa_vm_queue_destroy(self->fd, 0));
+	ASSERT_EQ(-ENOENT, csa_vm_queue_destroy(self->fd, 12345));
+}
+
+TEST_F(queue, destroy_pad_einval)
+{
+	struct drm_csa_queue_destroy qd = { .pad = 1 };
+
+	ASSERT_EQ(0, csa_vm_queue_create(self->fd, 0, DRM_CSA_PRIORITY_NORMAL,
+					 &qd.queue_id));
+	ASSERT_EQ(-1, drmIoctl(self->fd, DRM_IOCTL_CSA_QUEUE_DESTROY, &qd));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, csa_vm_queue_destroy(self->fd, qd.queue_id));
+}
+
+/* Queue ids are per file: another open file does not see them. */
+TEST_F(queue, ids_are_per_file)
+{
+	struct drm_csa_cmd nop = { .opcode = CSA_OP_NOP };
+	uint32_t id;
+	int fd2 = csa_vm_open_first(NULL);
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, csa_vm_queue_create(self->fd, 0, DRM_CSA_PRIORITY_NORMAL, &id));
+	ASSERT_EQ(-ENOENT, csa_vm_job(fd2, id, &nop, NULL, 0, 0));
+	ASSERT_EQ(-ENOENT, csa_vm_queue_destroy(fd2, id));
+	ASSERT_EQ(0, csa_vm_job(self->fd, id, &nop, NULL, 0, 0));
+	close(fd2);
+}
+
+/* Every hardware queue of every card completes a job. */
+TEST(every_hw_queue_of_every_card_runs)
+{
+	struct csa_vm_card cards[CSA_VM_MAX_CARDS];
+	struct drm_csa_cmd nop = { .opcode = CSA_OP_NOP };
+	int n = csa_vm_cards(cards, CSA_VM_MAX_CARDS);
+
+	ASSERT_LT(0, n);
+	for (int c = 0; c < n; c++) {
+		int fd = csa_vm_open_render(cards[c].addr);
+		uint64_t nq;
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, csa_vm_get_param(fd, DRM_CSA_PARAM_NUM_QUEUES, 0, 0, &nq));
+		ASSERT_EQ(cards[c].queues, nq);
+		for (uint32_t q = 0; q < nq; q++) {
+			uint32_t id, so;
+
+			ASSERT_EQ(0, csa_vm_queue_create(fd, q, DRM_CSA_PRIORITY_NORMAL, &id));
+			ASSERT_EQ(0, csa_vm_syncobj_create(fd, &so));
+			ASSERT_EQ(0, csa_vm_job(fd, id, &nop, NULL, 0, so));
+			ASSERT_EQ(0, csa_vm_job_result(fd, so, WAIT_MS))
+				TH_LOG("card %s hw queue %u", cards[c].addr, q);
+		}
+		close(fd);
+	}
+}
+
+/* Destroying a context does not cancel what it already submitted. */
+TEST_F(queue, destroy_with_jobs_in_flight)
+{
+	struct drm_csa_bind bind = { .access = DRM_CSA_ACCESS_WRITE };
+	struct drm_csa_cmd fill = {
+		.opcode = CSA_OP_FILL,
+		.size = 1 << 20,
+		.value = 0x01020304,
+	};
+	uint32_t id, so, bo, *p;
+
+	ASSERT_EQ(0, csa_vm_bo_create(self->fd, 1 << 20, &bo));
+	bind.handle = bo;
+	ASSERT_EQ(0, csa_vm_queue_create(self->fd, 0, DRM_CSA_PRIORITY_NORMAL, &id));
+	ASSERT_EQ(0, csa_vm_syncobj_create(self->fd, &so));
+	for (int i = 0; i < 8; i++)
+		ASSERT_EQ(0, csa_vm_job(self->fd, id, &fill, &bind, 1, so));
+	ASSERT_EQ(0, csa_vm_queue_destroy(self->fd, id));
+	ASSERT_EQ(0, csa_vm_job_result(self->fd, so, WAIT_MS));
+	p = csa_vm_bo_map(self->fd, bo, 1 << 20);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0x01020304u, p[(1 << 18) - 1]);
+}
+
+TEST_HARNESS_MAIN
