@@ -99,7 +99,7 @@ struct drm_gem_object *csa_gem_create_object(struct drm_device *drm, size_t size
 {
 	struct drm_gem_shmem_object *shmem;
 
-	shmem = kzalloc(sizeof(*shmem), GFP_KERNEL);
+	shmem = kzalloc(sizeof(*shmem), GFP_KERNEL_ACCOUNT);
 	if (!shmem)
 		return ERR_PTR(-ENOMEM);
 	shmem->base.funcs = &csa_shmem_funcs;

@@ -106,7 +106,8 @@ static int csa_userptr_pin(struct csa_userptr *bo, unsigned long start)
 	unsigned long pinned = 0;
 	int ret;
 
-	bo->pages = kvmalloc_array(bo->npages, sizeof(*bo->pages), GFP_KERNEL);
+	bo->pages = kvmalloc_array(bo->npages, sizeof(*bo->pages),
+				   GFP_KERNEL_ACCOUNT);
 	if (!bo->pages)
 		return -ENOMEM;
 
@@ -222,7 +223,7 @@ int csa_ioctl_bo_userptr(struct drm_device *drm, void *data, struct drm_file *fi
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;
 
-	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL_ACCOUNT);
 	if (!bo) {
 		ret = -ENOMEM;
 		goto out;

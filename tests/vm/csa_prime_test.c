@@ -239,6 +239,52 @@ TEST_F(prime, import_into_the_other_card)
 	EXPECT_EQ(self->count0, c);
 }
 
+/* Child: import @dmabuf on its own fd, check the pattern, write a reply. */
+static __attribute__((noinline)) int share_child(int dmabuf, size_t size)
+{
+	int fd = open_card(0);
+	uint32_t h = 0, *m;
+
+	if (fd < 0)
+		return 1;
+	if (prime_import(fd, dmabuf, &h))
+		return 2;
+	close(dmabuf);
+	m = map_bo(fd, h, size);
+	if (!m)
+		return 3;
+	for (size_t i = 0; i < size / 4; i++)
+		if (m[i] != pattern(i))
+			return 4;
+	m[1] = 0x5eed;
+	munmap(m, size);
+	close(fd);
+	return 0;
+}
+
+TEST_F(prime, share_with_another_process)
+{
+	int dmabuf = -1, status;
+	int64_t c = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, prime_export(self->fd, self->h, DRM_CLOEXEC, &dmabuf));
+	/* the child inherits the dma-buf fd (CLOEXEC only matters for exec) */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(share_child(dmabuf, self->size));
+	close(dmabuf);
+	status = reap(pid);
+	EXPECT_EQ(0, status) TH_LOG("child step %d failed", status);
+	EXPECT_EQ(0x5eedu, self->map[1]);
+	munmap(self->map, self->size);
+	self->map = NULL;
+	EXPECT_EQ(0, gem_close(self->fd, self->h));
+	ASSERT_EQ(0, csa_bos(self->fd, &c, NULL));
+	EXPECT_EQ(self->count0, c);
+}
+
 TEST_F(prime, bad_export_and_import)
 {
 	uint32_t h2 = 0;
