@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -169,6 +170,54 @@ TEST_F_TIMEOUT(lifetime, sync_file_outlives_fd, 60)
 	ASSERT_TRUE(pfd.revents & POLLIN);
 	close(pfd.fd);
 	ASSERT_EQ(self->baseline, settle(self->addr, self->baseline));
+}
+
+/*
+ * Unbind the card with a hung job and jobs queued behind it: their fences
+ * fail with -ENODEV, the open file gets -ENODEV from every ioctl and can
+ * still be closed, and the card binds again and runs jobs.
+ */
+TEST_F_TIMEOUT(lifetime, unbind_with_jobs_in_flight, 60)
+{
+	const char *drv = "/sys/bus/pci/drivers/csa";
+	struct drm_csa_cmd dmaerr = { .opcode = CSA_OP_DEBUG_DMA_ERROR };
+	struct drm_csa_cmd hang = { .opcode = CSA_OP_DEBUG_HANG };
+	struct drm_csa_cmd nop = { .opcode = CSA_OP_NOP };
+	uint32_t q, so[2];
+	char path[64];
+	int fd = csa_vm_open_first(NULL), r;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, csa_vm_queue_create(fd, 0, DRM_CSA_PRIORITY_NORMAL, &q));
+	ASSERT_EQ(0, csa_vm_syncobj_create(fd, &so[0]));
+	ASSERT_EQ(0, csa_vm_syncobj_create(fd, &so[1]));
+	ASSERT_EQ(0, csa_vm_job(fd, q, &dmaerr, NULL, 0, so[0]));
+	r = csa_vm_job_result(fd, so[0], SETTLE_MS);
+	if (r == -EINVAL) {
+		close(fd);
+		SKIP(return, "card without debug-ops");
+	}
+	ASSERT_EQ(-EIO, r);
+	ASSERT_EQ(0, csa_vm_job(fd, q, &hang, NULL, 0, so[0]));
+	ASSERT_EQ(0, csa_vm_job(fd, q, &nop, NULL, 0, so[1]));
+
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	ASSERT_EQ(0, csa_vm_write_file(path, self->addr));
+	ASSERT_EQ(-ENODEV, csa_vm_job_result(fd, so[0], SETTLE_MS));
+	ASSERT_EQ(-ENODEV, csa_vm_job_result(fd, so[1], SETTLE_MS));
+	ASSERT_EQ(-ENODEV, csa_vm_job(fd, q, &nop, NULL, 0, 0));
+	ASSERT_EQ(-ENODEV, csa_vm_queue_create(fd, 0, DRM_CSA_PRIORITY_NORMAL, &q));
+	close(fd);
+
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	ASSERT_EQ(0, csa_vm_write_file(path, self->addr));
+	fd = csa_vm_open_first(NULL);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, csa_vm_queue_create(fd, 0, DRM_CSA_PRIORITY_NORMAL, &q));
+	ASSERT_EQ(0, csa_vm_syncobj_create(fd, &so[0]));
+	ASSERT_EQ(0, csa_vm_job(fd, q, &nop, NULL, 0, so[0]));
+	ASSERT_EQ(0, csa_vm_job_result(fd, so[0], SETTLE_MS));
+	close(fd);
 }
 
 /*
