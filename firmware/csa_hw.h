@@ -115,6 +115,13 @@
 #define CSA_OP_WRITE_VALUE		0x03	/* 8 bytes at dst = value */
 #define CSA_OP_TIMESTAMP		0x04	/* 8 bytes at dst = card cycle counter */
 /*
+ * Run a job program (uapi/csa_format.h): dst names the program (slot,
+ * offset; the slot needs READ), size is its length in bytes.  The ops name
+ * their own operands in the same bind table.  A program the card refuses
+ * or cannot finish completes with CSA_STATUS_PROGRAM.
+ */
+#define CSA_OP_PROGRAM			0x10
+/*
  * Debug opcodes, executed only by a card built or configured for testing
  * (the virtual card's debug-ops property); any other card completes them
  * with CSA_STATUS_BAD_OPCODE.  The driver treats them like any opcode.
@@ -213,6 +220,12 @@ struct csa_seg {
 #define CSA_STATUS_OUT_OF_BOUNDS	5	/* operand range outside its slot */
 #define CSA_STATUS_ACCESS		6	/* write to a read-only slot (or read of write-only) */
 #define CSA_STATUS_DMA_ERROR		7	/* a DMA transfer failed */
+/*
+ * CSA_OP_PROGRAM failed validation or execution: detail = op index << 16 |
+ * operand << 8 | reason (CSA_PROG_DETAIL() and CSA_PROG_ERR_* in
+ * uapi/csa_format.h; op index 0xffff is the program header).
+ */
+#define CSA_STATUS_PROGRAM		8
 
 /**
  * struct csa_cpl - completion record, 32 bytes, written by the card
