@@ -181,4 +181,48 @@ TEST_F_TIMEOUT(hang, two_hangs_in_a_row, 60)
 	ASSERT_EQ(0, csa_vm_job_result(self->fd, self->so, WAIT_MS));
 }
 
+/*
+ * Priorities: while a hang holds hardware queue 0, a LOW context queues more
+ * jobs than fit on the ring; a HIGH context's job submitted afterwards runs
+ * before the LOW jobs still waiting in the scheduler.
+ */
+TEST_F_TIMEOUT(hang, high_priority_overtakes_queued_low, 60)
+{
+	uint32_t low, high, lbo, hbo, hso;
+	uint64_t *lts, *hts;
+	struct drm_csa_bind lbind = { .access = DRM_CSA_ACCESS_WRITE };
+	struct drm_csa_bind hbind = { .access = DRM_CSA_ACCESS_WRITE };
+	struct drm_csa_cmd ts = { .opcode = CSA_OP_TIMESTAMP };
+	const int n = 48;	/* > the 32 jobs the driver puts on a ring */
+
+	ASSERT_EQ(0, csa_vm_queue_create(self->fd, 0, DRM_CSA_PRIORITY_LOW, &low));
+	ASSERT_EQ(0, csa_vm_queue_create(self->fd, 0, DRM_CSA_PRIORITY_HIGH, &high));
+	ASSERT_EQ(0, csa_vm_bo_create(self->fd, 4096, &lbo));
+	ASSERT_EQ(0, csa_vm_bo_create(self->fd, 4096, &hbo));
+	lts = csa_vm_bo_map(self->fd, lbo, 4096);
+	hts = csa_vm_bo_map(self->fd, hbo, 4096);
+	ASSERT_NE(NULL, lts);
+	ASSERT_NE(NULL, hts);
+	lbind.handle = lbo;
+	hbind.handle = hbo;
+	ASSERT_EQ(0, csa_vm_syncobj_create(self->fd, &hso));
+
+	ASSERT_EQ(0, csa_vm_job(self->fd, low, &hang, NULL, 0, 0));
+	for (int i = 0; i < n; i++) {
+		ts.dst_offset = 8 * i;
+		ASSERT_EQ(0, csa_vm_job(self->fd, low, &ts, &lbind, 1,
+					i == n - 1 ? self->so : 0));
+	}
+	ts.dst_offset = 0;
+	ASSERT_EQ(0, csa_vm_job(self->fd, high, &ts, &hbind, 1, hso));
+
+	ASSERT_EQ(0, csa_vm_job_result(self->fd, self->so, WAIT_MS));
+	ASSERT_EQ(0, csa_vm_job_result(self->fd, hso, WAIT_MS));
+	for (int i = 1; i < n; i++) {
+		ASSERT_LT(lts[i - 1], lts[i]) TH_LOG("LOW jobs out of order at %d", i);
+	}
+	ASSERT_NE(0u, hts[0]);
+	ASSERT_LT(hts[0], lts[n - 1]) TH_LOG("HIGH job ran after every LOW job");
+}
+
 TEST_HARNESS_MAIN
