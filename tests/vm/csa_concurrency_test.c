@@ -159,4 +159,61 @@ TEST_F_TIMEOUT(conc, threads_share_one_context, 240)
 	close(fd);
 }
 
+struct racer {
+	int fd;
+	volatile uint32_t *queue;
+	volatile int *stop;
+	int submitted, refused, other;
+};
+
+static void *submit_loop(void *arg)
+{
+	struct racer *r = arg;
+	struct drm_csa_cmd nop = { .opcode = CSA_OP_NOP };
+
+	while (!*r->stop) {
+		int ret = csa_vm_job(r->fd, *r->queue, &nop, NULL, 0, 0);
+
+		if (!ret)
+			r->submitted++;
+		else if (ret == -ENOENT)
+			r->refused++;
+		else
+			r->other = ret;
+	}
+	return NULL;
+}
+
+/* QUEUE_DESTROY races SUBMITs on the same context: 0 or -ENOENT, no crash. */
+TEST_F_TIMEOUT(conc, destroy_races_submit, 120)
+{
+	volatile uint32_t queue = 0;
+	volatile int stop = 0;
+	struct racer r[3];
+	pthread_t t[3];
+	int fd = csa_vm_open_first(NULL);
+
+	ASSERT_LE(0, fd);
+	for (int i = 0; i < 3; i++) {
+		r[i] = (struct racer){ .fd = fd, .queue = &queue, .stop = &stop };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, submit_loop, &r[i]));
+	}
+	for (int round = 0; round < 200; round++) {
+		uint32_t q;
+
+		ASSERT_EQ(0, csa_vm_queue_create(fd, round % 2, round % 3, &q));
+		queue = q;
+		usleep(500);
+		ASSERT_EQ(0, csa_vm_queue_destroy(fd, q));
+	}
+	stop = 1;
+	for (int i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, r[i].other) TH_LOG("thread %d: unexpected %s", i,
+						strerror(-r[i].other));
+		EXPECT_LT(0, r[i].submitted + r[i].refused);
+	}
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
