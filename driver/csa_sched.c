@@ -82,6 +82,8 @@ static int csa_status_to_errno(u32 status)
 		return -EFAULT;
 	case CSA_STATUS_ACCESS:
 		return -EACCES;
+	case CSA_STATUS_PROGRAM:
+		return -ENOEXEC;
 	case CSA_STATUS_DMA_ERROR:
 	default:
 		return -EIO;

@@ -290,9 +290,11 @@ struct drm_csa_cmd {
  * READ slots, everyone for WRITE slots) and adds its own fence to them.
  * Its fence signals with error 0, or: -EIO (card status DMA_ERROR),
  * -EINVAL (BAD_OPCODE, BAD_DESC), -EFAULT (BAD_BIND, BAD_SLOT,
- * OUT_OF_BOUNDS), -EACCES (ACCESS), -ETIMEDOUT (it hung and the queue was
- * reset), -ECANCELED (it was queued behind a hung job and could not be
- * resubmitted).  Read the error from a sync_file (SYNC_IOC_FILE_INFO).
+ * OUT_OF_BOUNDS), -EACCES (ACCESS), -ENOEXEC (PROGRAM: the card refused
+ * or could not finish a job program; the status record's detail says
+ * where), -ETIMEDOUT (it hung and the queue was reset), -ECANCELED (it was
+ * queued behind a hung job and could not be resubmitted).  Read the error
+ * from a sync_file (SYNC_IOC_FILE_INFO).
  */
 struct drm_csa_submit {
 	__u32 queue_id;
