@@ -324,12 +324,18 @@ int csa_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file)
 	if (ret)
 		return ret;
 
-	/* restarts after a signal see the same absolute deadline */
-	timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
-	if (!timeout)
-		ret = dma_resv_test_signaled(obj->resv, usage) ? 1 : 0;
-	else
-		ret = dma_resv_wait_timeout(obj->resv, usage, true, timeout);
+	/*
+	 * Restarts after a signal see the same absolute deadline.  A jiffy
+	 * timeout may end up to a jiffy early: wait again until the deadline
+	 * has really passed, then poll once more.
+	 */
+	do {
+		timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
+		if (!timeout)
+			ret = dma_resv_test_signaled(obj->resv, usage) ? 1 : 0;
+		else
+			ret = dma_resv_wait_timeout(obj->resv, usage, true, timeout);
+	} while (!ret && timeout);
 	if (ret > 0) {
 		csa_bo_sync(obj, true);
 		ret = 0;
