@@ -84,3 +84,18 @@ $(LIBCSA_TESTS): $(LIBCSA_TEST_BUILD)/%: tests/host/%.c $(LIBCSA_A) \
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Ilib -pthread \
 		-o $@ $< $(LIBCSA_A) $(LIBCSA_LIBS)
+
+# The packer (lib/pack/): exported float model -> .csa model file.  Public
+# header lib/include/csa/pack.h; docs/libcsa-pack.md.  Jansson parses the
+# export's JSON, zlib reads gzip-compressed tensors and computes CRC32.
+LIBCSA_PACK_SRCS := lib/pack/f16.c lib/pack/safetensors.c lib/pack/fmodel.c \
+	lib/pack/bn_fold.c lib/pack/quantise.c lib/pack/grouping.c \
+	lib/pack/packed_layer.c lib/pack/container.c lib/pack/pack_model.c \
+	lib/pack/report.c lib/pack/write_file.c lib/pack/model_parse.c
+LIBCSA_PACK_OBJS := $(patsubst lib/%.c,$(LIB_BUILD)/obj/%.o,$(LIBCSA_PACK_SRCS))
+LIBCSA_SRCS += $(LIBCSA_PACK_SRCS)
+LIBCSA_OBJS += $(LIBCSA_PACK_OBJS)
+LIBCSA_LIBS += -ljansson -lz -lm
+$(LIBCSA_PACK_OBJS): LIBCSA_CFLAGS += -Ilib
+-include $(LIBCSA_PACK_OBJS:.o=.d)
+$(LIBCSA_SO) $(LIBCSA_A): $(LIBCSA_PACK_OBJS)

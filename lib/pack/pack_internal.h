@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the packer (lib/pack/): the safetensors reader and small
+ * helpers shared by its files.  Hidden from libcsa.so like lib/internal.h.
+ */
+#ifndef CSA_PACK_INTERNAL_H
+#define CSA_PACK_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csa/pack.h"
+
+/* Largest tensor file the reader accepts (after decompression). */
+#define CSA_ST_MAX_SIZE		(512ull << 20)
+/* Largest safetensors JSON header. */
+#define CSA_ST_MAX_HEADER	(1u << 20)
+
+/* safetensors.c: a safetensors file in memory (plain or gzip-compressed). */
+struct csa_safetensors {
+	uint8_t *data;
+	size_t size;
+	void *header;		/* json_t * of the JSON header */
+	size_t data_start;	/* first byte of the tensor data */
+	char path[256];
+};
+
+int csa_st_open(const char *path, struct csa_safetensors *st);
+void csa_st_close(struct csa_safetensors *st);
+/*
+ * Tensor @name as floats (F16 or F32), its shape exactly @shape[@ndim];
+ * *out is malloc()ed.  Non-finite values are rejected.
+ */
+int csa_st_get_float(const struct csa_safetensors *st, const char *name,
+		     const uint32_t *shape, unsigned int ndim, float **out);
+
+/* grouping.c: csa_group_units() without the exact (consecutive) path. */
+int csa_group_units_greedy(const int8_t *w, uint32_t units, uint32_t cols, uint32_t k,
+			   struct csa_grouping *g);
+
+/*
+ * container.c: assemble a .csa file: @hdr (sizes, offsets and CRC are
+ * filled in here), @num_layers table entries (blob_off, blob_size filled
+ * in) and the packed layers.  *datap is 64-byte aligned (free()).
+ */
+int csa_model_assemble(const struct csa_model_hdr *hdr, const struct csa_model_layer *layers,
+		       void *const *blobs, const size_t *blob_sizes, uint32_t num_layers,
+		       void **datap, size_t *sizep);
+
+/* container.c: CRC32 of the bytes after the header (zlib's crc32). */
+uint32_t csa_model_crc(const void *data, size_t hdr_size, size_t size);
+
+/* f16.c: IEEE 754 binary16 bits to float. */
+float csa_f16_to_float(uint16_t h);
+
+/* Round @v up to a multiple of @align (a power of two). */
+static inline uint64_t csa_align_up(uint64_t v, uint64_t align)
+{
+	return (v + align - 1) & ~(align - 1);
+}
+
+#endif /* CSA_PACK_INTERNAL_H */
