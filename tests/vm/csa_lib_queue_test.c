@@ -5,8 +5,9 @@
  * checked through the mappings, asynchronous submission with binary and
  * timeline fences, deadlines, sync_file poll and job errors mapped to
  * errno (-EFAULT out of bounds, -EINVAL bad opcode, -EACCES at submit for
- * WRITE on a read-only userptr).  Skips, saying so, while the driver lacks
- * DRM_CSA_FEATURE_QUEUES or _BO.
+ * WRITE on a read-only userptr; with the card's debug-ops, -EIO for a DMA
+ * error and -ETIMEDOUT for a hung job followed by a working queue).
+ * Skips, saying so, while the driver lacks DRM_CSA_FEATURE_QUEUES or _BO.
  */
 #include <errno.h>
 #include <poll.h>
@@ -299,6 +300,95 @@ TEST_F(queue, copy_into_userptr_memory_in_place)
 	csa_bo_free(ro);
 	csa_bo_free(src);
 	csa_host_free(mem, self->page);
+}
+
+TEST_F(queue, debug_dma_error_fails_the_job_with_eio)
+{
+	const struct csa_cmd cmd = { .opcode = CSA_OP_DEBUG_DMA_ERROR };
+	int ret;
+
+	SKIP_IF_UNABLE();
+	ret = csa_run_sync(self->q, NULL, 0, &cmd);
+	if (ret == -EINVAL)
+		SKIP(return, "card 0 runs without debug-ops (DEBUG_DMA_ERROR is a bad opcode)");
+	EXPECT_EQ(-EIO, ret) TH_LOG("DEBUG_DMA_ERROR: %s", csa_last_error());
+	EXPECT_EQ(0, csa_nop_sync(self->q)) TH_LOG("%s", csa_last_error());
+}
+
+TEST_F(queue, hung_job_times_out_and_the_queue_recovers)
+{
+	const struct csa_cmd cmd = { .opcode = CSA_OP_DEBUG_HANG };
+	struct csa_limits lim;
+	int64_t start;
+	int ret;
+
+	SKIP_IF_UNABLE();
+	ASSERT_EQ(0, csa_query_limits(self->dev[0], &lim)) TH_LOG("%s", csa_last_error());
+	start = csa_now_ns();
+	ret = csa_run_sync(self->q, NULL, 0, &cmd);
+	if (ret == -EINVAL)
+		SKIP(return, "card 0 runs without debug-ops (DEBUG_HANG is a bad opcode)");
+	EXPECT_EQ(-ETIMEDOUT, ret) TH_LOG("DEBUG_HANG: %s", csa_last_error());
+	EXPECT_LE(start + (int64_t)lim.job_timeout_ms * 1000000, csa_now_ns())
+		TH_LOG("failed before the %u ms job timeout", lim.job_timeout_ms);
+	EXPECT_EQ(0, csa_nop_sync(self->q)) TH_LOG("after the reset: %s", csa_last_error());
+}
+
+TEST_F(queue, timeline_point_sync_file_and_cpu_signaled_in_fence)
+{
+	struct csa_fence *tl, *gate;
+	struct csa_sync in, out;
+	int job_error = 1;
+
+	SKIP_IF_UNABLE();
+	ASSERT_EQ(0, csa_fence_create(self->dev[0], CSA_FENCE_TIMELINE, &tl));
+	ASSERT_EQ(0, csa_fence_create(self->dev[0], 0, &gate));
+	EXPECT_EQ(-EINVAL, csa_fence_status(gate, 0, &job_error))
+		TH_LOG("status of a fence without a job: %s", csa_last_error());
+	ASSERT_EQ(0, csa_fence_signal(gate, 0)) TH_LOG("%s", csa_last_error());
+	in = (struct csa_sync){ gate, 0 };
+	out = (struct csa_sync){ tl, 3 };
+	ASSERT_EQ(0, csa_submit(self->q, &(struct csa_job){
+		.in = &in, .num_in = 1, .out = &out, .num_out = 1,
+		.cmd = { .opcode = CSA_OP_NOP } })) TH_LOG("%s", csa_last_error());
+	ASSERT_EQ(0, csa_fence_wait(tl, 3, csa_deadline_after(30 * SEC)))
+		TH_LOG("%s", csa_last_error());
+	EXPECT_EQ(1, csa_fence_status(tl, 3, &job_error)) TH_LOG("%s", csa_last_error());
+	EXPECT_EQ(0, job_error);
+	ASSERT_EQ(0, csa_fence_reset(gate)) TH_LOG("%s", csa_last_error());
+	EXPECT_EQ(-ETIME, csa_fence_wait(gate, 0, csa_deadline_after(0)))
+		TH_LOG("a reset fence still signaled");
+	csa_fence_destroy(gate);
+	csa_fence_destroy(tl);
+}
+
+TEST_F(queue, bo_wait_after_an_async_copy_sees_the_data)
+{
+	const uint64_t size = 4 * self->page;
+	struct csa_bo *src, *dst;
+	struct csa_bind binds[2];
+	unsigned char *ps, *pd;
+
+	SKIP_IF_UNABLE();
+	ASSERT_EQ(0, csa_bo_create(self->dev[0], size, 0, &src));
+	ASSERT_EQ(0, csa_bo_create(self->dev[0], size, 0, &dst));
+	ASSERT_EQ(0, csa_bo_map(src, (void **)&ps));
+	ASSERT_EQ(0, csa_bo_map(dst, (void **)&pd));
+	memset(ps, 0xab, size);
+	memset(pd, 0, size);
+	binds[0] = (struct csa_bind){ dst, DRM_CSA_ACCESS_WRITE };
+	binds[1] = (struct csa_bind){ src, DRM_CSA_ACCESS_READ };
+	/* no fences at all: the buffers' implicit fences carry completion */
+	ASSERT_EQ(0, csa_submit(self->q, &(struct csa_job){
+		.binds = binds, .num_binds = 2,
+		.cmd = { .opcode = CSA_OP_COPY, .dst_slot = 0, .src_slot = 1,
+			 .size = size } })) TH_LOG("%s", csa_last_error());
+	ASSERT_EQ(0, csa_bo_wait_timeout(dst, CSA_WAIT_READ, 30 * SEC))
+		TH_LOG("%s", csa_last_error());
+	EXPECT_EQ(0xab, pd[0]);
+	EXPECT_EQ(0xab, pd[size - 1]);
+	csa_bo_free(src);
+	csa_bo_free(dst);
 }
 
 TEST_HARNESS_MAIN
