@@ -628,8 +628,9 @@ CSA_EXPORT int csa_sync_file_status(int fd, int *job_error);
  * @point: timeline point, 0 for a binary fence
  * @job_error: when signaled, receives 0 or the job's error: -EIO (DMA
  *             error), -EINVAL (bad opcode or command), -EFAULT (bad slot or
- *             range), -EACCES (access mode), -ETIMEDOUT (the job hung and
- *             was reset), -ECANCELED (queued behind a hung job)
+ *             range), -EACCES (access mode), -ENOEXEC (job program
+ *             refused or unfinished), -ETIMEDOUT (the job hung and was
+ *             reset), -ECANCELED (queued behind a hung job)
  *
  * Return: 1 signaled, 0 pending, or a negative errno of the query itself
  * (-EINVAL when the point has no job yet).
