@@ -99,3 +99,18 @@ LIBCSA_LIBS += -ljansson -lz -lm
 $(LIBCSA_PACK_OBJS): LIBCSA_CFLAGS += -Ilib
 -include $(LIBCSA_PACK_OBJS:.o=.d)
 $(LIBCSA_SO) $(LIBCSA_A): $(LIBCSA_PACK_OBJS)
+
+# Host tests of the packer; test_pack_reference (built by
+# tools/csa-pack/csa-pack.mk) packs the committed reference model and runs csa-pack.
+PACK_TEST_BUILD := $(BUILD)/tests/host
+PACK_UNIT_TESTS := $(PACK_TEST_BUILD)/test_pack_quantise \
+	$(PACK_TEST_BUILD)/test_pack_grouping $(PACK_TEST_BUILD)/test_model_parse
+HOST_TESTS += $(PACK_UNIT_TESTS)
+PACK_TEST_DEPS := $(LIBCSA_A) lib/include/csa/pack.h lib/pack/pack_internal.h \
+	tests/host/pack_test_model.h uapi/csa_model.h uapi/csa_format.h $(KSFT_HEADERS)
+
+$(PACK_UNIT_TESTS): $(PACK_TEST_BUILD)/%: tests/host/%.c $(PACK_TEST_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Ilib -Ilib/pack -o $@ $< \
+		$(LIBCSA_A) $(LIBCSA_LIBS)
+

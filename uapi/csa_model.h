@@ -14,9 +14,9 @@
  * loader can map the file (or read it into one buffer) and bind each packed
  * layer to the card as a read-only buffer range without reformatting.  All
  * multi-byte fields are little endian; reserved fields and unknown flags
- * are zero.  The CRC32 (IEEE 802.3, as zlib's crc32()) covers every byte
- * after the header, so corruption anywhere in the table or the blobs is
- * detected before anything is used.
+ * are zero.  The CRC32 (IEEE 802.3, as zlib's crc32()) covers the whole
+ * file, its own field taken as zero, so corruption anywhere in the header,
+ * the table or the blobs is detected before anything is used.
  *
  * Floats are IEEE 754 binary32.  They are host-side only (converting real
  * inputs to int8 and int8 outputs back to reals); the card's arithmetic is
@@ -57,7 +57,8 @@
  *        written by csa-pack; any aligned offset is valid)
  * @data_off: offset of the first packed layer
  * @data_size: bytes from @data_off to @file_size
- * @crc32: CRC32 of bytes [@hdr_size, @file_size)
+ * @crc32: CRC32 of the whole file (@file_size bytes) computed with this
+ *        field set to zero
  * @max_k: largest pack factor K of any layer: the card's max_k must be at
  *        least this
  * @in_c: @in_h: @in_w: shape of the int8 input tensor (CHW)

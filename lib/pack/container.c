@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * The .csa container (uapi/csa_model.h): header, layer table, packed layers
- * at 64-byte aligned offsets, CRC32 over everything after the header.
+ * at 64-byte aligned offsets, CRC32 over the whole file (its own field
+ * taken as zero).
  * Writes little-endian fields with memcpy from the structs: libcsa runs on
  * little-endian hosts only (checked at compile time).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,19 +21,28 @@ _Static_assert(sizeof(struct csa_model_layer) == CSA_MODEL_LAYER_SIZE, "csa_mode
 _Static_assert(sizeof(float) == 4, "IEEE binary32 floats");
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "little-endian host");
 
-uint32_t csa_model_crc(const void *data, size_t hdr_size, size_t size)
+static uLong crc_bytes(uLong crc, const uint8_t *p, size_t len)
 {
-	const uint8_t *p = (const uint8_t *)data + hdr_size;
-	size_t left = size - hdr_size;
-	uLong crc = crc32(0L, Z_NULL, 0);
-
-	while (left) {
-		uInt n = left > (1u << 30) ? (1u << 30) : (uInt)left;
+	while (len) {
+		uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
 
 		crc = crc32(crc, p, n);
 		p += n;
-		left -= n;
+		len -= n;
 	}
+	return crc;
+}
+
+uint32_t csa_model_crc(const void *data, size_t size)
+{
+	static const uint8_t zero[4];
+	const uint8_t *p = data;
+	size_t at = offsetof(struct csa_model_hdr, crc32);
+	uLong crc = crc32(0L, Z_NULL, 0);
+
+	crc = crc_bytes(crc, p, at);
+	crc = crc_bytes(crc, zero, sizeof(zero));
+	crc = crc_bytes(crc, p + at + 4, size - at - 4);
 	return (uint32_t)crc;
 }
 
@@ -78,7 +89,9 @@ int csa_model_assemble(const struct csa_model_hdr *hdr_in, const struct csa_mode
 	hdr.layer_table_off = table_off;
 	hdr.data_off = data_off;
 	hdr.data_size = off - data_off;
-	hdr.crc32 = csa_model_crc(data, CSA_MODEL_HDR_SIZE, off);
+	hdr.crc32 = 0;
+	memcpy(data, &hdr, sizeof(hdr));
+	hdr.crc32 = csa_model_crc(data, off);
 	memcpy(data, &hdr, sizeof(hdr));
 	*datap = data;
 	*sizep = off;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * .csa parser and validator.  Everything is checked before anything is
- * trusted: sizes first (so no read leaves the buffer), then the CRC, then
+ * trusted: sizes first (so no read leaves the buffer), then the header's
+ * fields, then the CRC of the whole file, then
  * every field, the shape chain and each packed layer.  Arithmetic on file
  * values is done in 64 bits on values already bounded.
  */
@@ -207,7 +208,7 @@ int csa_model_parse(const void *data, size_t size, struct csa_model_view *view)
 	ret = check_header(h, size);
 	if (ret)
 		return ret;
-	crc = csa_model_crc(data, CSA_MODEL_HDR_SIZE, size);
+	crc = csa_model_crc(data, size);
 	if (crc != h->crc32)
 		return csa_error(EBADMSG, "model file corrupt: CRC32 0x%08x, header says 0x%08x",
 				 crc, h->crc32);

@@ -34,6 +34,14 @@ void csa_st_close(struct csa_safetensors *st);
 int csa_st_get_float(const struct csa_safetensors *st, const char *name,
 		     const uint32_t *shape, unsigned int ndim, float **out);
 
+/*
+ * Raw little-endian data of tensor @name, which must have dtype @dtype
+ * ("I8", "I32", "F32", ...) and *numel elements of @elem_size bytes;
+ * *numel receives the element count.  Points into @st.
+ */
+int csa_st_get_raw(const struct csa_safetensors *st, const char *name, const char *dtype,
+		   size_t elem_size, const void **data, uint64_t *numel);
+
 /* grouping.c: csa_group_units() without the exact (consecutive) path. */
 int csa_group_units_greedy(const int8_t *w, uint32_t units, uint32_t cols, uint32_t k,
 			   struct csa_grouping *g);
@@ -47,8 +55,11 @@ int csa_model_assemble(const struct csa_model_hdr *hdr, const struct csa_model_l
 		       void *const *blobs, const size_t *blob_sizes, uint32_t num_layers,
 		       void **datap, size_t *sizep);
 
-/* container.c: CRC32 of the bytes after the header (zlib's crc32). */
-uint32_t csa_model_crc(const void *data, size_t hdr_size, size_t size);
+/*
+ * container.c: CRC32 (zlib's crc32) of a whole .csa file of @size >=
+ * CSA_MODEL_HDR_SIZE bytes, its crc32 field taken as zero.
+ */
+uint32_t csa_model_crc(const void *data, size_t size);
 
 /* f16.c: IEEE 754 binary16 bits to float. */
 float csa_f16_to_float(uint16_t h);

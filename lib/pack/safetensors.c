@@ -187,3 +187,39 @@ int csa_st_get_float(const struct csa_safetensors *st, const char *name,
 	*out = dst;
 	return 0;
 }
+
+int csa_st_get_raw(const struct csa_safetensors *st, const char *name, const char *dtype,
+		   size_t elem_size, const void **data, uint64_t *numel)
+{
+	json_t *t = json_object_get((json_t *)st->header, name);
+	json_t *dt, *shape, *offs;
+	uint64_t n = 1, begin, end;
+
+	if (!json_is_object(t))
+		return csa_error(EINVAL, "%s: no tensor \"%s\"", st->path, name);
+	dt = json_object_get(t, "dtype");
+	shape = json_object_get(t, "shape");
+	offs = json_object_get(t, "data_offsets");
+	if (!json_is_string(dt) || strcmp(json_string_value(dt), dtype))
+		return csa_error(EINVAL, "%s: tensor \"%s\" is not %s", st->path, name, dtype);
+	if (!json_is_array(shape) || !json_is_array(offs) || json_array_size(offs) != 2)
+		return csa_error(EINVAL, "%s: tensor \"%s\": malformed entry", st->path, name);
+	for (size_t i = 0; i < json_array_size(shape); i++) {
+		json_int_t d = json_integer_value(json_array_get(shape, i));
+
+		if (d < 0 || d > (1ll << 31))
+			return csa_error(EINVAL, "%s: tensor \"%s\": bad dimension", st->path, name);
+		n *= (uint64_t)d;
+	}
+	if (json_integer_value(json_array_get(offs, 0)) < 0 ||
+	    json_integer_value(json_array_get(offs, 1)) < 0)
+		return csa_error(EINVAL, "%s: tensor \"%s\": negative offsets", st->path, name);
+	begin = (uint64_t)json_integer_value(json_array_get(offs, 0));
+	end = (uint64_t)json_integer_value(json_array_get(offs, 1));
+	if (end < begin || end - begin != n * elem_size || end > st->size - st->data_start)
+		return csa_error(EINVAL, "%s: tensor \"%s\": data outside the file or not its shape",
+				 st->path, name);
+	*data = st->data + st->data_start + begin;
+	*numel = n;
+	return 0;
+}

@@ -19,3 +19,18 @@ install-csa-pack: $(CSA_PACK)
 	install -m 0755 $(CSA_PACK) $(DESTDIR)$(BINDIR)/csa-pack
 
 -include $(CSA_PACK_OBJS:.o=.d)
+
+# Host test: pack the committed reference model (tests/data/gsc), check the
+# report, csa-pack's exit codes and int8-vs-PyTorch top-1 agreement.
+GSC_DATA := $(CURDIR)/tests/data/gsc
+PACK_REF_TEST := $(BUILD)/tests/host/test_pack_reference
+HOST_TESTS += $(PACK_REF_TEST)
+
+$(PACK_REF_TEST): tests/host/test_pack_reference.c $(PACK_TEST_DEPS) $(CSA_PACK) \
+		$(wildcard $(GSC_DATA)/*)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Ilib -Ilib/pack \
+		-DGSC_DATA='"$(GSC_DATA)"' -DCSA_PACK_BIN='"$(CSA_PACK)"' -o $@ $< \
+		$(LIBCSA_A) $(LIBCSA_LIBS)
+
+include tools/model/model-data.mk

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Packer quantisation: per-unit int8 weights, requantisation multiplier,
+ * shift and bias, Q8.8 boost, and the card's requantisation arithmetic
+ * (uapi/csa_format.h) -- edge cases: saturation, zero and tiny scales,
+ * non-finite inputs.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+
+/* The 6.1 harness has no floating-point comparisons. */
+#define EXPECT_CLOSE(want, got) \
+	EXPECT_TRUE(fabs((double)(want) - (double)(got)) <= 1e-9 * fabs((double)(want)) + 1e-12)
+
+#include "csa/pack.h"
+
+TEST(row_max_maps_to_127)
+{
+	const float w[2][4] = { { 0.5f, -1.0f, 0.25f, 0.0f }, { 2.0f, 1.0f, -2.0f, 0.01f } };
+	int8_t q[8];
+	float s[2];
+
+	ASSERT_EQ(0, csa_quantise_rows(&w[0][0], 2, 4, q, s)) TH_LOG("%s", csa_last_error());
+	EXPECT_CLOSE(1.0f / 127, s[0]);
+	EXPECT_CLOSE(2.0f / 127, s[1]);
+	EXPECT_EQ(64, q[0]) TH_LOG("0.5 / (1/127) = 63.5 rounds to even 64");
+	EXPECT_EQ(-127, q[1]) TH_LOG("-max must be -127, never -128");
+	EXPECT_EQ(0, q[3]);
+	EXPECT_EQ(127, q[4]);
+	EXPECT_EQ(-127, q[6]);
+	EXPECT_EQ(1, q[7]) TH_LOG("0.01 / (2/127) = 0.635 rounds to 1");
+}
+
+TEST(zero_row_has_zero_scale_and_zero_weights)
+{
+	const float w[3] = { 0.0f, -0.0f, 0.0f };
+	int8_t q[3] = { 9, 9, 9 };
+	float s = 1;
+
+	ASSERT_EQ(0, csa_quantise_rows(w, 1, 3, q, &s));
+	EXPECT_EQ(0.0f, s);
+	EXPECT_EQ(0, q[0] | q[1] | q[2]) TH_LOG("a zero row must quantise to zeros");
+}
+
+TEST(denormal_row_is_treated_as_zero)
+{
+	const float w[2] = { 1e-44f, -1e-45f };
+	int8_t q[2];
+	float s;
+
+	ASSERT_EQ(0, csa_quantise_rows(w, 1, 2, q, &s));
+	EXPECT_EQ(0.0f, s) TH_LOG("max/127 underflows: scale must be 0, not a denormal");
+	EXPECT_EQ(0, q[0] | q[1]);
+}
+
+TEST(non_finite_weight_is_rejected)
+{
+	float w[2] = { 1.0f, NAN };
+	int8_t q[2];
+	float s;
+
+	EXPECT_EQ(-EINVAL, csa_quantise_rows(w, 1, 2, q, &s));
+	w[1] = INFINITY;
+	EXPECT_EQ(-EINVAL, csa_quantise_rows(w, 1, 2, q, &s));
+	EXPECT_NE(NULL, strstr(csa_last_error(), "not finite")) TH_LOG("%s", csa_last_error());
+}
+
+TEST(multiplier_of_one_half_and_small)
+{
+	int32_t m;
+	uint8_t s;
+
+	ASSERT_EQ(0, csa_requant_multiplier(1.0, &m, &s));
+	EXPECT_EQ(1 << 30, m);
+	EXPECT_EQ(30, s);
+	ASSERT_EQ(0, csa_requant_multiplier(0.5, &m, &s));
+	EXPECT_EQ(1 << 30, m);
+	EXPECT_EQ(31, s);
+	ASSERT_EQ(0, csa_requant_multiplier(0.001, &m, &s));
+	EXPECT_EQ(31, s);
+	EXPECT_LT(fabs(m / 2147483648.0 - 0.001), 1e-9) TH_LOG("multiplier %d", m);
+}
+
+TEST(multiplier_large_uses_smaller_shift_then_saturates)
+{
+	int32_t m;
+	uint8_t s;
+
+	ASSERT_EQ(0, csa_requant_multiplier(1000.0, &m, &s));
+	EXPECT_LT(fabs(ldexp(m, -s) - 1000.0), 1e-6);
+	EXPECT_LT(m, INT32_MAX);
+	EXPECT_EQ(1, csa_requant_multiplier(3e9, &m, &s)) TH_LOG("3e9 cannot be represented");
+	EXPECT_EQ(INT32_MAX, m);
+	EXPECT_EQ(0, s);
+}
+
+TEST(multiplier_zero_and_tiny)
+{
+	int32_t m = 5;
+	uint8_t s;
+
+	ASSERT_EQ(0, csa_requant_multiplier(0.0, &m, &s));
+	EXPECT_EQ(0, m);
+	ASSERT_EQ(0, csa_requant_multiplier(1e-12, &m, &s));
+	EXPECT_EQ(0, m) TH_LOG("below 2^-32 the multiplier rounds to 0");
+}
+
+TEST(multiplier_rejects_negative_and_nan)
+{
+	int32_t m;
+	uint8_t s;
+
+	EXPECT_EQ(-EINVAL, csa_requant_multiplier(-0.5, &m, &s));
+	EXPECT_EQ(-EINVAL, csa_requant_multiplier(NAN, &m, &s));
+	EXPECT_EQ(-EINVAL, csa_requant_multiplier(INFINITY, &m, &s));
+}
+
+TEST(bias_rounds_and_saturates)
+{
+	bool sat;
+
+	EXPECT_EQ(3, csa_quantise_bias(2.6, &sat));
+	EXPECT_FALSE(sat);
+	EXPECT_EQ(-2, csa_quantise_bias(-2.4, &sat));
+	EXPECT_EQ(INT32_MAX, csa_quantise_bias(1e12, &sat));
+	EXPECT_TRUE(sat);
+	EXPECT_EQ(INT32_MIN, csa_quantise_bias(-1e12, &sat));
+	EXPECT_TRUE(sat);
+	EXPECT_EQ(0, csa_quantise_bias(NAN, &sat));
+	EXPECT_TRUE(sat);
+}
+
+TEST(boost_q88)
+{
+	EXPECT_EQ(CSA_BOOST_ONE, csa_boost_q88(1.0f));
+	EXPECT_EQ(384, csa_boost_q88(1.5f));
+	EXPECT_EQ(0, csa_boost_q88(-1.0f));
+	EXPECT_EQ(0, csa_boost_q88(NAN));
+	EXPECT_EQ(UINT16_MAX, csa_boost_q88(1e9f));
+}
+
+TEST(requant_rounds_half_up)
+{
+	struct csa_requant rq = { .bias = 0, .multiplier = 1 << 30, .shift = 31 };	/* x 0.5 */
+
+	EXPECT_EQ(2, csa_requant_apply(3, &rq)) TH_LOG("1.5 rounds up to 2");
+	EXPECT_EQ(-1, csa_requant_apply(-3, &rq)) TH_LOG("-1.5 rounds half up to -1");
+	EXPECT_EQ(0, csa_requant_apply(-1, &rq)) TH_LOG("-0.5 rounds half up to 0");
+	rq.shift = 0;
+	rq.multiplier = 1;
+	EXPECT_EQ(7, csa_requant_apply(7, &rq)) TH_LOG("shift 0 is the plain product");
+}
+
+TEST(requant_saturates_int8_and_int32)
+{
+	struct csa_requant rq = { .bias = INT32_MAX, .multiplier = 1, .shift = 24 };
+
+	EXPECT_EQ(127, csa_requant_apply(INT32_MAX, &rq)) TH_LOG("acc + bias is sat32 first");
+	rq.bias = 0;
+	rq.multiplier = INT32_MAX;
+	rq.shift = 0;
+	EXPECT_EQ(127, csa_requant_apply(1000, &rq));
+	EXPECT_EQ(-128, csa_requant_apply(-1000, &rq));
+	rq.bias = INT32_MIN;
+	rq.multiplier = 1;
+	rq.shift = 31;
+	EXPECT_EQ(-1, csa_requant_apply(INT32_MIN, &rq)) TH_LOG("sat32(-2^32) * 2^-31 = -1");
+}
+
+TEST(requant_of_packer_matches_real_scale)
+{
+	/* acc * 0.37 for a range of accumulators: error at most one step */
+	int32_t m;
+	uint8_t s;
+
+	ASSERT_EQ(0, csa_requant_multiplier(0.37, &m, &s));
+	for (int32_t acc = -340; acc <= 340; acc += 17) {
+		struct csa_requant rq = { .bias = 0, .multiplier = m, .shift = s };
+		double want = floor(acc * 0.37 + 0.5);
+
+		if (want > 127)
+			want = 127;
+		if (want < -128)
+			want = -128;
+		EXPECT_EQ((int)want, csa_requant_apply(acc, &rq)) TH_LOG("acc %d", acc);
+	}
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The committed reference model (tests/data/gsc, tools/model/export.py):
+ * it loads, packs and parses; the pack report has the numbers the network
+ * implies (K, groups, 100 % efficiency for complete complementary groups);
+ * csa-pack's exit codes; and an integer forward pass of the packed model
+ * (plain loops over the unpacked weights, independent of the card's
+ * datapath code) agrees with PyTorch's float top-1 on the reference inputs.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+
+/* The 6.1 harness has no floating-point comparisons. */
+#define EXPECT_CLOSE(want, got) \
+	EXPECT_TRUE(fabs((double)(want) - (double)(got)) <= 1e-9 * fabs((double)(want)) + 1e-12)
+
+#include "pack_internal.h"
+
+#ifndef GSC_DATA
+#error "GSC_DATA: directory of the committed reference model"
+#endif
+#ifndef CSA_PACK_BIN
+#error "CSA_PACK_BIN: the csa-pack binary"
+#endif
+
+#define MODEL_JSON GSC_DATA "/model.json"
+#define REFERENCE GSC_DATA "/reference.safetensors.gz"
+
+FIXTURE(gsc) {
+	struct csa_fmodel *model;
+	struct csa_pack_result res;
+	struct csa_model_view view;
+};
+
+FIXTURE_SETUP(gsc)
+{
+	ASSERT_EQ(0, csa_fmodel_load(MODEL_JSON, &self->model)) TH_LOG("%s", csa_last_error());
+	ASSERT_EQ(0, csa_pack_model(self->model, NULL, &self->res)) TH_LOG("%s", csa_last_error());
+	ASSERT_EQ(0, csa_model_parse(self->res.data, self->res.size, &self->view))
+		TH_LOG("%s", csa_last_error());
+}
+
+FIXTURE_TEARDOWN(gsc)
+{
+	csa_pack_result_free(&self->res);
+	csa_fmodel_free(self->model);
+}
+
+TEST_F(gsc, report_numbers)
+{
+	static const struct {
+		const char *name;
+		uint32_t units, cols, k, groups;
+		uint64_t nonzeros;
+	} want[] = {
+		{ "conv1", 64, 25, 2, 32, 64 * 25 / 2 },	/* 13 + 12 per group */
+		{ "conv2", 64, 1600, 5, 13, 64 * 320 },	/* last group: 4 of 5 */
+		{ "fc1", 1000, 1600, 10, 100, 1000 * 160 },
+		{ "fc2", 12, 1000, 1, 12, 12 * 1000 },
+	};
+
+	ASSERT_EQ(4u, self->res.num_layers);
+	for (int i = 0; i < 4; i++) {
+		const struct csa_pack_layer_report *r = &self->res.layers[i];
+		double eff = (double)want[i].nonzeros / ((double)want[i].groups * want[i].cols);
+
+		EXPECT_STREQ(want[i].name, r->name);
+		EXPECT_EQ(want[i].units, r->units) TH_LOG("%s", r->name);
+		EXPECT_EQ(want[i].cols, r->cols) TH_LOG("%s", r->name);
+		EXPECT_EQ(want[i].k, r->k) TH_LOG("%s: K", r->name);
+		EXPECT_EQ(want[i].groups, r->groups) TH_LOG("%s: groups", r->name);
+		EXPECT_TRUE(r->exact) TH_LOG("%s: complementary masks must group exactly", r->name);
+		EXPECT_EQ(want[i].nonzeros, r->nonzeros) TH_LOG("%s: non-zeros", r->name);
+		EXPECT_CLOSE(eff, r->efficiency) TH_LOG("%s: efficiency", r->name);
+		EXPECT_EQ((uint64_t)r->units * r->cols * r->positions, r->macs_dense);
+		EXPECT_EQ((uint64_t)r->groups * r->cols * r->positions, r->macs_sparse);
+		EXPECT_EQ(0u, r->saturated_biases + r->saturated_multipliers) TH_LOG("%s", r->name);
+	}
+	EXPECT_CLOSE(1.0, self->res.layers[0].efficiency);
+	EXPECT_CLOSE(1.0, self->res.layers[2].efficiency);
+	EXPECT_EQ(784u, self->res.layers[0].positions);
+	EXPECT_EQ(10u, self->view.hdr->max_k);
+	EXPECT_EQ(12u, self->view.hdr->out_c);
+}
+
+TEST_F(gsc, greedy_finds_the_same_groups)
+{
+	struct csa_pack_options opt = { .greedy = true };
+	struct csa_pack_result g;
+
+	ASSERT_EQ(0, csa_pack_model(self->model, &opt, &g)) TH_LOG("%s", csa_last_error());
+	for (int i = 0; i < 4; i++) {
+		EXPECT_FALSE(g.layers[i].exact);
+		EXPECT_EQ(self->res.layers[i].groups, g.layers[i].groups)
+			TH_LOG("%s: greedy needed %u groups", g.layers[i].name, g.layers[i].groups);
+	}
+	csa_pack_result_free(&g);
+}
+
+TEST_F(gsc, max_k_limits_the_pack_factor)
+{
+	struct csa_pack_options opt = { .max_k = 4 };
+	struct csa_pack_result r;
+
+	ASSERT_EQ(0, csa_pack_model(self->model, &opt, &r)) TH_LOG("%s", csa_last_error());
+	/*
+	 * fc1's groups of 10 split into 4 + 4 + 2: runs of 4 straddle the
+	 * original groups, so grouping is greedy and cannot merge the pairs
+	 * left over from different groups (they overlap).
+	 */
+	EXPECT_EQ(4u, r.layers[2].k);
+	EXPECT_FALSE(r.layers[2].exact);
+	EXPECT_EQ(300u, r.layers[2].groups);
+	EXPECT_CLOSE(1.0 / 3, r.layers[2].efficiency);
+	EXPECT_EQ(2u, r.layers[0].k) TH_LOG("layers below the limit keep their K");
+	EXPECT_TRUE(r.layers[0].exact);
+	csa_pack_result_free(&r);
+}
+
+/* ---- integer forward pass of the packed model ---- */
+
+struct qlayer {
+	const struct csa_model_layer *e;
+	int8_t *w;
+	const uint8_t *requant;
+	const uint8_t *boost;
+	uint32_t cols;
+};
+
+static void load_qlayer(const struct csa_model_view *v, uint32_t i, struct qlayer *q)
+{
+	const struct csa_layer_hdr *h = csa_model_layer_blob(v, i);
+
+	q->e = &v->layers[i];
+	q->cols = h->cols;
+	q->w = malloc((size_t)h->units * h->cols);
+	csa_unpack_layer(h, h->total_size, q->w);
+	q->requant = (const uint8_t *)h + h->requant_off;
+	q->boost = h->boost_off ? (const uint8_t *)h + h->boost_off : NULL;
+}
+
+static int8_t requant(const struct qlayer *q, uint32_t unit, int32_t acc)
+{
+	struct csa_requant rq;
+
+	memcpy(&rq, q->requant + (size_t)unit * CSA_REQUANT_SIZE, sizeof(rq));
+	return csa_requant_apply(acc, &rq);
+}
+
+static void layer_op(const struct qlayer *q, const int8_t *in, int8_t *out)
+{
+	const struct csa_model_layer *e = q->e;
+
+	for (uint32_t o = 0; o < e->out_c; o++)
+		for (uint32_t y = 0; y < e->out_h; y++)
+			for (uint32_t x = 0; x < e->out_w; x++) {
+				const int8_t *w = q->w + (size_t)o * q->cols;
+				int32_t acc = 0;
+
+				if (e->type == CSA_MODEL_LAYER_LINEAR) {
+					for (uint32_t i = 0; i < q->cols; i++)
+						acc += w[i] * in[i];
+				} else {
+					for (uint32_t c = 0; c < e->in_c; c++)
+						for (uint32_t ky = 0; ky < e->kernel_h; ky++)
+							for (uint32_t kx = 0; kx < e->kernel_w; kx++)
+								acc += w[(c * e->kernel_h + ky) * e->kernel_w + kx] *
+									in[(c * e->in_h + y + ky) * e->in_w + x + kx];
+				}
+				out[(o * e->out_h + y) * e->out_w + x] = requant(q, o, acc);
+			}
+}
+
+struct scored {
+	int32_t score;
+	uint32_t index;
+};
+
+/* Higher score first; equal scores: lower index first. */
+static int by_score(const void *a, const void *b)
+{
+	const struct scored *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->index < y->index ? -1 : 1;
+}
+
+/* Global k-WTA: top k of value * boost[channel]; ties to the lower index. */
+static void kwta(const struct qlayer *q, int8_t *t)
+{
+	const struct csa_model_layer *e = q->e;
+	uint32_t per = e->out_h * e->out_w, n = e->out_c * per;
+	struct scored *s = malloc(n * sizeof(*s));
+	uint8_t *keep = calloc(n, 1);
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t c = i / per;
+		uint32_t b = q->boost ? (uint32_t)(q->boost[2 * c] | q->boost[2 * c + 1] << 8) :
+			CSA_BOOST_ONE;
+
+		s[i].score = t[i] * (int32_t)b;
+		s[i].index = i;
+	}
+	qsort(s, n, sizeof(*s), by_score);
+	for (uint32_t w = 0; w < e->kwta_k; w++)
+		keep[s[w].index] = 1;
+	for (uint32_t i = 0; i < n; i++)
+		if (!keep[i])
+			t[i] = 0;
+	free(s);
+	free(keep);
+}
+
+static void maxpool(const struct qlayer *q, const int8_t *in, int8_t *out)
+{
+	const struct csa_model_layer *e = q->e;
+	uint32_t p = e->pool, oh = e->out_h / p, ow = e->out_w / p;
+
+	for (uint32_t c = 0; c < e->out_c; c++)
+		for (uint32_t y = 0; y < oh; y++)
+			for (uint32_t x = 0; x < ow; x++) {
+				int8_t m = -128;
+
+				for (uint32_t dy = 0; dy < p; dy++)
+					for (uint32_t dx = 0; dx < p; dx++) {
+						int8_t v = in[(c * e->out_h + y * p + dy) * e->out_w + x * p + dx];
+
+						if (v > m)
+							m = v;
+					}
+				out[(c * oh + y) * ow + x] = m;
+			}
+}
+
+TEST_F_TIMEOUT(gsc, integer_forward_agrees_with_pytorch, 120)
+{
+	struct csa_safetensors st;
+	const void *inputs, *top1;
+	uint64_t n_in, n_top;
+	struct qlayer q[4];
+	uint32_t n = self->view.hdr->num_layers, agree = 0;
+	size_t cap = self->view.hdr->max_activation;
+	int8_t *a = malloc(cap), *b = malloc(cap);
+
+	ASSERT_EQ(0, csa_st_open(REFERENCE, &st)) TH_LOG("%s", csa_last_error());
+	ASSERT_EQ(0, csa_st_get_raw(&st, "inputs", "I8", 1, &inputs, &n_in)) TH_LOG("%s", csa_last_error());
+	ASSERT_EQ(0, csa_st_get_raw(&st, "top1", "I32", 4, &top1, &n_top)) TH_LOG("%s", csa_last_error());
+	ASSERT_EQ(n_top * 1024, n_in);
+	ASSERT_GE(n_top, 256u);
+	for (uint32_t i = 0; i < n; i++)
+		load_qlayer(&self->view, i, &q[i]);
+	for (uint64_t s = 0; s < n_top; s++) {
+		int32_t want;
+		uint32_t best = 0;
+
+		memcpy(a, (const int8_t *)inputs + s * 1024, 1024);
+		for (uint32_t i = 0; i < n; i++) {
+			layer_op(&q[i], a, b);
+			if (q[i].e->kwta_k)
+				kwta(&q[i], b);
+			if (q[i].e->pool)
+				maxpool(&q[i], b, a);
+			else
+				memcpy(a, b, (size_t)q[i].e->out_c * q[i].e->out_h * q[i].e->out_w);
+		}
+		for (uint32_t c = 1; c < self->view.hdr->out_c; c++)
+			if (a[c] > a[best])
+				best = c;
+		memcpy(&want, (const int32_t *)top1 + s, 4);
+		agree += (int32_t)best == want;
+	}
+	ksft_print_msg("int8 packed model: top-1 agrees with PyTorch float on %u of %llu reference inputs\n",
+		       agree, (unsigned long long)n_top);
+	fflush(stdout);
+	EXPECT_GE(agree * 100, n_top * 95) TH_LOG("only %u of %llu agree", agree,
+						   (unsigned long long)n_top);
+	for (uint32_t i = 0; i < n; i++)
+		free(q[i].w);
+	free(a);
+	free(b);
+	csa_st_close(&st);
+}
+
+/* ---- csa-pack, the tool ---- */
+
+static int run(const char *cmd, char *out, size_t len)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n = 0;
+	int status;
+
+	if (!p)
+		return -1;
+	if (out) {
+		n = fread(out, 1, len - 1, p);
+		out[n] = 0;
+	} else {
+		char sink[4096];
+
+		while (fread(sink, 1, sizeof(sink), p) > 0)
+			;
+	}
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(csa_pack_tool)
+{
+	static char out[16384];
+
+	ASSERT_EQ(0, run(CSA_PACK_BIN " " MODEL_JSON " -o /tmp/csa-pack-test.csa --report 2>&1",
+			 out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "conv1        64     25   2     32 exact   100.00%")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "fc1        1000   1600  10    100 exact   100.00%")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "conv2        64   1600   5     13 exact    98.46%")) TH_LOG("%s", out);
+	EXPECT_EQ(0, run(CSA_PACK_BIN " --info /tmp/csa-pack-test.csa 2>&1", out, sizeof(out)))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "4 layers, max K 10")) TH_LOG("%s", out);
+	EXPECT_EQ(1, run(CSA_PACK_BIN " " MODEL_JSON " -o /tmp/csa-pack-test.csa --variant super_sparse 2>&1",
+			 out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "not \"super_sparse\"")) TH_LOG("%s", out);
+	EXPECT_EQ(1, run(CSA_PACK_BIN " /nonexistent.json -o /tmp/csa-pack-test.csa 2>&1", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "/nonexistent.json")) TH_LOG("message names the file: %s", out);
+	EXPECT_EQ(1, run(CSA_PACK_BIN " --info " REFERENCE " 2>&1", out, sizeof(out)))
+		TH_LOG("a gzip file is not a model: %s", out);
+	EXPECT_EQ(2, run(CSA_PACK_BIN " 2>&1", NULL, 0)) TH_LOG("no arguments is a usage error");
+	EXPECT_EQ(2, run(CSA_PACK_BIN " --max-k 0 x.json -o y 2>&1", NULL, 0));
+	remove("/tmp/csa-pack-test.csa");
+}
+
+TEST(bad_exports_are_rejected_clearly)
+{
+	static const struct {
+		const char *json;
+		const char *expect;
+	} cases[] = {
+		{ "{", "" },
+		{ "{\"format\": \"other\"}", "csa-model-export" },
+		{ "{\"format\": \"csa-model-export\", \"version\": 1, \"input\": {\"shape\": [1, 32, 32], "
+		  "\"scale\": 0.1}, \"tensors\": \"model.safetensors.gz\", \"layers\": []}", "layers" },
+		{ "{\"format\": \"csa-model-export\", \"version\": 1, \"input\": {\"shape\": [1, 32, 32], "
+		  "\"scale\": 0}, \"tensors\": \"x\", \"layers\": [{}]}", "scale" },
+		{ "{\"format\": \"csa-model-export\", \"version\": 1, \"input\": {\"shape\": [1, 32, 32], "
+		  "\"scale\": 0.1}, \"tensors\": \"/nonexistent\", \"layers\": [{}]}", "/nonexistent" },
+		{ "{\"format\": \"csa-model-export\", \"version\": 1, \"input\": {\"shape\": [1, 32, 32], "
+		  "\"scale\": 0.1}, \"tensors\": \"" GSC_DATA "/model.safetensors.gz\", \"layers\": "
+		  "[{\"name\": \"conv1\", \"type\": \"conv2d\", \"in_shape\": [1, 32, 32], "
+		  "\"out_shape\": [64, 28, 28], \"kernel\": [5, 5], \"stride\": 1, \"padding\": 0, "
+		  "\"K\": 2, \"act_max\": 1, \"weight\": \"conv2.weight\"}]}", "dimension" },
+		{ "{\"format\": \"csa-model-export\", \"version\": 1, \"input\": {\"shape\": [1, 32, 32], "
+		  "\"scale\": 0.1}, \"tensors\": \"" GSC_DATA "/model.safetensors.gz\", \"layers\": "
+		  "[{\"name\": \"conv1\", \"type\": \"conv2d\", \"in_shape\": [1, 32, 32], "
+		  "\"out_shape\": [64, 27, 28], \"kernel\": [5, 5], \"stride\": 1, \"padding\": 0, "
+		  "\"K\": 2, \"act_max\": 1, \"weight\": \"conv1.weight\"}]}", "out_shape" },
+		{ "{\"format\": \"csa-model-export\", \"version\": 1, \"input\": {\"shape\": [1, 32, 32], "
+		  "\"scale\": 0.1}, \"tensors\": \"" GSC_DATA "/model.safetensors.gz\", \"layers\": "
+		  "[{\"name\": \"conv1\", \"type\": \"conv2d\", \"in_shape\": [1, 32, 32], "
+		  "\"out_shape\": [64, 28, 28], \"kernel\": [5, 5], \"stride\": 1, \"padding\": 0, "
+		  "\"K\": 2, \"act_max\": 0, \"weight\": \"conv1.weight\"}]}", "act_max" },
+	};
+	char path[] = "/tmp/csa-export-XXXXXX";
+	int fd = mkstemp(path);
+	struct csa_fmodel *m;
+
+	ASSERT_LE(0, fd);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ASSERT_EQ(0, ftruncate(fd, 0));
+		ASSERT_EQ((ssize_t)strlen(cases[i].json), pwrite(fd, cases[i].json, strlen(cases[i].json), 0));
+		EXPECT_GT(0, csa_fmodel_load(path, &m)) TH_LOG("case %zu accepted", i);
+		EXPECT_NE(NULL, strstr(csa_last_error(), cases[i].expect))
+			TH_LOG("case %zu: \"%s\" lacks \"%s\"", i, csa_last_error(), cases[i].expect);
+	}
+	close(fd);
+	unlink(path);
+}
+
+TEST_HARNESS_MAIN
