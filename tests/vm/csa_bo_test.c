@@ -421,4 +421,76 @@ TEST_F(bo, debugfs_count_returns_to_baseline_after_kill)
 	EXPECT_EQ(c0, c);
 }
 
+/*
+ * Unbinding the card (hot unplug) while a file, a mapping, a dma-buf and a
+ * userptr object still exist: the BO ioctls fail with -ENODEV, the memory
+ * stays readable through the mapping and the dma-buf, everything is
+ * released on close without a kernel warning, and a rebound card starts
+ * with no objects.
+ */
+TEST_F_TIMEOUT(bo, objects_outlive_unbind, 60)
+{
+	const char *drv = "/sys/bus/pci/drivers/csa";
+	struct csa_vm_card card[CSA_VM_MAX_CARDS];
+	const size_t size = 2 * self->pg;
+	struct drm_csa_bo_info info;
+	struct drm_prime_handle prime = { .flags = DRM_CLOEXEC | DRM_RDWR };
+	int64_t pin0 = vm_pin(), c = -1;
+	uint32_t h = 0, hu = 0, *m, *md;
+	char path[96];
+	void *mem;
+	int fd;
+
+	ASSERT_LT(0, csa_vm_cards(card, CSA_VM_MAX_CARDS));
+	ASSERT_EQ(0, posix_memalign(&mem, self->pg, size));
+	memset(mem, 3, size);
+	fd = open_card(0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bo_create(fd, size, 0, &h, NULL));
+	ASSERT_EQ(0, bo_info(fd, h, &info));
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, info.mmap_offset);
+	ASSERT_NE(MAP_FAILED, m);
+	for (size_t i = 0; i < size / 4; i++)
+		m[i] = pattern(i);
+	prime.handle = h;
+	ASSERT_EQ(0, drmIoctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime));
+	ASSERT_EQ(0, bo_userptr(fd, (uintptr_t)mem, size, 0, &hu));
+	EXPECT_EQ(pin0 + (int64_t)size, vm_pin());
+
+	snprintf(path, sizeof(path), "%s/unbind", drv);
+	ASSERT_EQ(0, csa_vm_write_file(path, card[0].addr));
+	EXPECT_EQ(-ENODEV, bo_info(fd, h, &info));
+	EXPECT_EQ(-ENODEV, bo_wait(fd, hu, 0, 0));
+	EXPECT_EQ(-ENODEV, bo_create(fd, size, 0, &h, NULL));
+	EXPECT_EQ(-ENODEV, bo_userptr(fd, (uintptr_t)mem, size, 0, &hu));
+
+	/* the pages are still there, through the mapping and the dma-buf */
+	for (size_t i = 0; i < size / 4; i++) {
+		ASSERT_EQ(pattern(i), m[i]) TH_LOG("word %zu after unbind", i);
+	}
+	md = mmap(NULL, size, PROT_READ, MAP_SHARED, prime.fd, 0);
+	ASSERT_NE(MAP_FAILED, md) TH_LOG("dma-buf mmap after unbind: %s",
+					 strerror(errno));
+	EXPECT_EQ(pattern(size / 4 - 1), md[size / 4 - 1]);
+	munmap(md, size);
+
+	/* the mapping holds the file, the file the userptr pins */
+	close(fd);
+	EXPECT_EQ(pin0 + (int64_t)size, vm_pin());
+	munmap(m, size);
+	EXPECT_EQ(pin0, vm_pin());
+	close(prime.fd);
+	free(mem);
+
+	snprintf(path, sizeof(path), "%s/bind", drv);
+	ASSERT_EQ(0, csa_vm_write_file(path, card[0].addr));
+	fd = open_card(0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, csa_bos(fd, &c, NULL));
+	EXPECT_EQ(0, c);
+	ASSERT_EQ(0, bo_create(fd, size, 0, &h, NULL));
+	ASSERT_EQ(0, bo_info(fd, h, &info));
+	close(fd);
+}
+
 TEST_HARNESS_MAIN

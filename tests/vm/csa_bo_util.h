@@ -8,6 +8,7 @@
 #define CSA_BO_UTIL_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,22 @@ static inline int kmsg_problems(int kfd, char *first, size_t len)
 	}
 	free(buf);
 	return n;
+}
+
+/* pinned_vm of this process in bytes (VmPin), or -1 */
+static inline int64_t vm_pin(void)
+{
+	char line[128];
+	long long kb = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
 }
 
 /* Reap child @pid: its exit code, or -1 if it did not exit normally. */

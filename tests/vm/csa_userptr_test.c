@@ -21,22 +21,6 @@
 #include "kselftest_harness.h"
 #include "csa_bo_util.h"
 
-/* pinned_vm of this process in bytes (VmPin), or -1 */
-static int64_t vm_pin(void)
-{
-	char line[128];
-	long long kb = -1;
-	FILE *f = fopen("/proc/self/status", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %lld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb < 0 ? -1 : kb * 1024;
-}
-
 static int drop_cap_ipc_lock(void)
 {
 	struct __user_cap_header_struct hdr = {
