@@ -34,3 +34,4 @@ $(PACK_REF_TEST): tests/host/test_pack_reference.c $(PACK_TEST_DEPS) $(CSA_PACK)
 		$(LIBCSA_A) $(LIBCSA_LIBS)
 
 include tools/model/model-data.mk
+include tests/fuzz/fuzz.mk
