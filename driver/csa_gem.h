@@ -8,6 +8,10 @@
  *  - shmem objects (BO_CREATE), drm_gem_shmem_helper, mmap through the fd;
  *  - imported dma-bufs of other devices, also shmem-helper objects;
  *  - userptr objects (BO_USERPTR), the caller's own pinned pages.
+ *
+ * Freeing an object sleeps (DMA unmap, unpinning, shmem): drop the last
+ * reference in process context, e.g. from drm_sched's free_job, never
+ * from a fence callback or an interrupt handler.
  */
 #ifndef CSA_GEM_H
 #define CSA_GEM_H
