@@ -114,3 +114,11 @@ $(PACK_UNIT_TESTS): $(PACK_TEST_BUILD)/%: tests/host/%.c $(PACK_TEST_DEPS)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Ilib -Ilib/pack -o $@ $< \
 		$(LIBCSA_A) $(LIBCSA_LIBS)
 
+
+# The packer's public header and the formats it includes.
+.PHONY: install-pack-headers
+install-lib: install-pack-headers
+install-pack-headers:
+	install -d $(DESTDIR)$(INCLUDEDIR)/csa
+	install -m 0644 lib/include/csa/pack.h uapi/csa_model.h uapi/csa_format.h \
+		$(DESTDIR)$(INCLUDEDIR)/csa/

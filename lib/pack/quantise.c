@@ -96,9 +96,18 @@ int8_t csa_requant_apply(int32_t acc, const struct csa_requant *rq)
 		sum = INT32_MAX;
 	if (sum < INT32_MIN)
 		sum = INT32_MIN;
-	p = sum * rq->multiplier;
-	/* floor((p + 2^(s-1)) / 2^s): arithmetic shift of a two's complement */
-	y = rq->shift ? (p + ((int64_t)1 << (rq->shift - 1))) >> rq->shift : p;
+	p = sum * rq->multiplier;		/* |p| <= 2^62: exact */
+	if (rq->shift) {
+		/*
+		 * floor((p + 2^(s-1)) / 2^s) without shifting a negative number:
+		 * bias by 2^62 (unsigned, exact), shift, remove 2^(62-s).
+		 */
+		uint64_t u = (uint64_t)p + (1ull << 62) + (1ull << (rq->shift - 1));
+
+		y = (int64_t)(u >> rq->shift) - ((int64_t)1 << (62 - rq->shift));
+	} else {
+		y = p;
+	}
 	if (y > 127)
 		y = 127;
 	if (y < -128)

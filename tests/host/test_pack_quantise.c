@@ -17,6 +17,7 @@
 	EXPECT_TRUE(fabs((double)(want) - (double)(got)) <= 1e-9 * fabs((double)(want)) + 1e-12)
 
 #include "csa/pack.h"
+#include "pack_test_model.h"
 
 TEST(row_max_maps_to_127)
 {
@@ -188,6 +189,80 @@ TEST(requant_of_packer_matches_real_scale)
 			want = -128;
 		EXPECT_EQ((int)want, csa_requant_apply(acc, &rq)) TH_LOG("acc %d", acc);
 	}
+}
+
+/* Model level: an all-zero unit, a saturating bias, unusable ranges. */
+TEST(model_zero_unit_and_saturated_bias)
+{
+	struct csa_fmodel *m = tm_model();
+	struct csa_fmodel_layer *l = &m->layers[2];
+	struct csa_pack_result r;
+	struct csa_model_view v;
+	const struct csa_layer_hdr *h;
+	struct csa_requant rq;
+	int8_t w[3 * 6];
+
+	memset(l->weight, 0, 6 * sizeof(float));	/* unit 0 of fc2 */
+	l->bias[1] = 1e30f;				/* unit 1: bias / scale > 2^31 */
+	ASSERT_EQ(0, csa_pack_model(m, NULL, &r)) TH_LOG("%s", csa_last_error());
+	EXPECT_EQ(1u, r.layers[2].zero_rows);
+	EXPECT_EQ(1u, r.layers[2].saturated_biases);
+	ASSERT_EQ(0, csa_model_parse(r.data, r.size, &v)) TH_LOG("%s", csa_last_error());
+	h = csa_model_layer_blob(&v, 2);
+	ASSERT_EQ(0, csa_unpack_layer(h, h->total_size, w));
+	for (int i = 0; i < 6; i++) {
+		EXPECT_EQ(0, w[i]) TH_LOG("all-zero unit, weight %d", i);
+	}
+	memcpy(&rq, (const uint8_t *)h + h->requant_off, sizeof(rq));
+	EXPECT_NE(0, rq.multiplier) TH_LOG("the zero unit still maps its bias to the output");
+	memcpy(&rq, (const uint8_t *)h + h->requant_off + CSA_REQUANT_SIZE, sizeof(rq));
+	EXPECT_EQ(INT32_MAX, rq.bias);
+	EXPECT_EQ(127, csa_requant_apply(0, &rq)) TH_LOG("a huge bias saturates the output");
+	csa_pack_result_free(&r);
+	csa_fmodel_free(m);
+}
+
+TEST(model_rejects_unusable_scales)
+{
+	struct csa_fmodel *m = tm_model();
+	struct csa_pack_result r;
+
+	m->layers[1].act_max = 0;
+	EXPECT_EQ(-EINVAL, csa_pack_model(m, NULL, &r));
+	EXPECT_NE(NULL, strstr(csa_last_error(), "fc1")) TH_LOG("%s", csa_last_error());
+	m->layers[1].act_max = 2;
+	m->layers[0].weight[0] = NAN;
+	EXPECT_EQ(-EINVAL, csa_pack_model(m, NULL, &r));
+	EXPECT_NE(NULL, strstr(csa_last_error(), "conv")) TH_LOG("%s", csa_last_error());
+	m->layers[0].weight[0] = 0;
+	m->input_scale = 0;
+	EXPECT_EQ(-EINVAL, csa_pack_model(m, NULL, &r));
+	m->input_scale = 1.0f / 127;
+	m->input_zero_point = 3;
+	EXPECT_EQ(-EINVAL, csa_pack_model(m, NULL, &r));
+	EXPECT_NE(NULL, strstr(csa_last_error(), "zero point")) TH_LOG("%s", csa_last_error());
+	csa_fmodel_free(m);
+}
+
+TEST(batchnorm_fold)
+{
+	float w[2 * 2] = { 1, 2, 3, 4 }, b[2] = { 0.5f, -1 }, mean[2] = { 1, 0 }, var[2] = { 3, 0 };
+	struct csa_fmodel_layer l = {
+		.type = CSA_MODEL_LAYER_LINEAR, .in_c = 2, .in_h = 1, .in_w = 1, .out_c = 2,
+		.out_h = 1, .out_w = 1, .weight = w, .bias = b, .bn_eps = 1,
+	};
+
+	l.bn_mean = malloc(sizeof(mean));
+	l.bn_var = malloc(sizeof(var));
+	memcpy(l.bn_mean, mean, sizeof(mean));
+	memcpy(l.bn_var, var, sizeof(var));
+	ASSERT_EQ(0, csa_fold_batchnorm(&l));
+	EXPECT_CLOSE(0.5, w[0]) TH_LOG("1 / sqrt(3 + 1)");
+	EXPECT_CLOSE(1.0, w[1]);
+	EXPECT_CLOSE(3.0, w[2]) TH_LOG("var 0 + eps 1: unchanged");
+	EXPECT_CLOSE(-0.25, b[0]) TH_LOG("(0.5 - 1) / 2");
+	EXPECT_CLOSE(-1.0, b[1]);
+	EXPECT_EQ(NULL, l.bn_mean) TH_LOG("folded: no batch-norm left");
 }
 
 TEST_HARNESS_MAIN
