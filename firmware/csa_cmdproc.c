@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "csa_cmdproc.h"
+#include "csa_prog.h"
 
 #define CSA_DESC_F_ALL		(CSA_DESC_F_IRQ | CSA_DESC_F_STATUS)
 #define CSA_ACCESS_ALL		(CSA_ACCESS_READ | CSA_ACCESS_WRITE)
@@ -134,6 +135,7 @@ const char *csa_status_name(uint32_t status)
 	case CSA_STATUS_OUT_OF_BOUNDS:	return "out-of-bounds";
 	case CSA_STATUS_ACCESS:		return "access";
 	case CSA_STATUS_DMA_ERROR:	return "dma-error";
+	case CSA_STATUS_PROGRAM:	return "program";
 	}
 	return "unknown";
 }
@@ -330,7 +332,7 @@ static enum csa_cmd_state cmd_finish(const struct csa_cmdproc *cp,
 
 	cpl->status = status;
 	cpl->detail = status ? detail : 0;
-	cpl->cycles = CSA_CYCLES_DESC +
+	cpl->cycles = CSA_CYCLES_DESC + cmd->prog_cycles +
 		      div_round_up(cmd->done, CSA_DMA_BYTES_PER_CYCLE);
 	cpl->timestamp = cmd->t0 + cpl->cycles;
 	cmd->state = CSA_CMD_DONE;
@@ -350,6 +352,132 @@ static enum csa_cmd_state cmd_finish(const struct csa_cmdproc *cp,
 		cpl->detail = CSA_DETAIL_STATUS;
 	}
 	return CSA_CMD_DONE;
+}
+
+/*
+ * CSA_OP_PROGRAM: the job program's operand accessor over this
+ * descriptor's bind table.  The few slots a program uses keep their
+ * cursors (bind entry, segment position) in a small round-robin cache.
+ */
+#define CSA_PROG_CURSORS	4
+
+struct prog_io_ctx {
+	const struct csa_cmdproc *cp;
+	const struct csa_desc *desc;
+	uint32_t nslots;		/* valid entries of slot[] */
+	uint32_t next;			/* entry replaced next */
+	uint32_t slot[CSA_PROG_CURSORS];
+	struct csa_slot_cursor cur[CSA_PROG_CURSORS];
+};
+
+/* CSA_STATUS_* of an operand failure -> CSA_PROG_ERR_* */
+static uint32_t prog_err(uint32_t st)
+{
+	switch (st) {
+	case CSA_STATUS_OK:		return 0;
+	case CSA_STATUS_BAD_SLOT:	return CSA_PROG_ERR_BAD_SLOT;
+	case CSA_STATUS_BAD_BIND:	return CSA_PROG_ERR_BAD_BIND;
+	case CSA_STATUS_OUT_OF_BOUNDS:	return CSA_PROG_ERR_BOUNDS;
+	case CSA_STATUS_ACCESS:		return CSA_PROG_ERR_ACCESS;
+	}
+	return CSA_PROG_ERR_DMA;
+}
+
+static uint32_t prog_cursor(struct prog_io_ctx *x, uint32_t slot,
+			    struct csa_slot_cursor **c)
+{
+	uint32_t i, st;
+
+	for (i = 0; i < x->nslots; i++) {
+		if (x->slot[i] == slot) {
+			*c = &x->cur[i];
+			return CSA_STATUS_OK;
+		}
+	}
+	i = x->nslots < CSA_PROG_CURSORS ? x->nslots : x->next;
+	x->next = (i + 1) % CSA_PROG_CURSORS;
+	if (x->nslots == i)
+		x->nslots++;
+	x->slot[i] = UINT32_MAX;
+	st = slot_open(x->cp, x->desc, CSA_OPERAND(slot, 0), &x->cur[i]);
+	if (st)
+		return st;
+	x->slot[i] = slot;
+	*c = &x->cur[i];
+	return CSA_STATUS_OK;
+}
+
+static uint32_t prog_io_check(void *ctx, uint32_t slot, uint64_t off,
+			      uint64_t len, bool write)
+{
+	uint32_t access = write ? CSA_ACCESS_WRITE : CSA_ACCESS_READ;
+	struct prog_io_ctx *x = ctx;
+	struct csa_slot_cursor *c;
+	uint32_t st = prog_cursor(x, slot, &c);
+
+	if (st)
+		return prog_err(st);
+	if (off > c->slot.size || len > c->slot.size - off)
+		return CSA_PROG_ERR_BOUNDS;
+	if ((c->slot.access & access) != access)
+		return CSA_PROG_ERR_ACCESS;
+	if (len)
+		st = slot_seek(x->cp, c, off + len - 1);
+	return prog_err(st);
+}
+
+static uint32_t prog_io_xfer(struct prog_io_ctx *x, uint32_t slot,
+			     uint64_t off, void *buf, size_t len, bool write)
+{
+	uint32_t e = prog_io_check(x, slot, off, len, write);
+	struct csa_slot_cursor *c;
+
+	if (e || !len)
+		return e;
+	prog_cursor(x, slot, &c);	/* cached by the check */
+	return prog_err(slot_xfer(x->cp, c, off, buf, len, write));
+}
+
+static uint32_t prog_io_read(void *ctx, uint32_t slot, uint64_t off,
+			     void *buf, size_t len)
+{
+	return prog_io_xfer(ctx, slot, off, buf, len, false);
+}
+
+static uint32_t prog_io_write(void *ctx, uint32_t slot, uint64_t off,
+			      const void *buf, size_t len)
+{
+	/* slot_xfer only reads buf when writing */
+	return prog_io_xfer(ctx, slot, off, (void *)(uintptr_t)buf, len, true);
+}
+
+static const struct csa_prog_io prog_io = {
+	.check = prog_io_check,
+	.read = prog_io_read,
+	.write = prog_io_write,
+};
+
+/* Run the program named by dst (checked: readable, size bytes). */
+static enum csa_cmd_state cmd_program(const struct csa_cmdproc *cp,
+				      struct csa_cmd *cmd)
+{
+	struct prog_io_ctx x = { .cp = cp, .desc = &cmd->desc };
+	const struct csa_prog_env env = {
+		.io = &prog_io,
+		.ctx = &x,
+		.lanes = cp->dp_lanes,
+		.max_k = cp->max_k,
+		.max_dim = cp->max_dim,
+		.max_tensor = cp->max_tensor,
+		.scratch = cp->scratch,
+		.scratch_size = cp->scratch_size,
+	};
+	struct csa_prog_result res;
+
+	csa_prog_run(&env, CSA_OPERAND_SLOT(cmd->desc.dst),
+		     CSA_OPERAND_OFF(cmd->desc.dst), cmd->desc.size, &res);
+	cmd->prog_cycles = res.cycles;
+	return cmd_finish(cp, cmd, res.status, res.detail, true);
 }
 
 enum csa_cmd_state csa_cmd_start(const struct csa_cmdproc *cp,
@@ -387,6 +515,9 @@ enum csa_cmd_state csa_cmd_start(const struct csa_cmdproc *cp,
 	case CSA_OP_TIMESTAMP:
 		dst_len = 8;
 		break;
+	case CSA_OP_PROGRAM:
+		dst_len = d->size;	/* the program is read, not written */
+		break;
 	case CSA_OP_DEBUG_HANG:
 		if (!cp->debug_ops)
 			return cmd_finish(cp, cmd, CSA_STATUS_BAD_OPCODE,
@@ -405,7 +536,8 @@ enum csa_cmd_state csa_cmd_start(const struct csa_cmdproc *cp,
 	/* every operand is checked before any data moves */
 	if (d->opcode != CSA_OP_NOP) {
 		st = operand_check(cp, cmd, CSA_DETAIL_DST, d->dst, dst_len,
-				   CSA_ACCESS_WRITE);
+				   d->opcode == CSA_OP_PROGRAM ?
+				   CSA_ACCESS_READ : CSA_ACCESS_WRITE);
 		if (st)
 			return cmd_finish(cp, cmd, st, CSA_DETAIL_DST, false);
 	}
@@ -425,6 +557,8 @@ enum csa_cmd_state csa_cmd_start(const struct csa_cmdproc *cp,
 		}
 	}
 
+	if (d->opcode == CSA_OP_PROGRAM)
+		return cmd_program(cp, cmd);
 	cmd->total = dst_len;
 	/* memmove semantics inside one slot: copy from the end */
 	if (d->opcode == CSA_OP_COPY &&

@@ -29,7 +29,8 @@
  * Cost model of the datapath (struct csa_cpl.cycles): every descriptor costs
  * CSA_CYCLES_DESC; data moves at CSA_DMA_BYTES_PER_CYCLE (rounded up).
  * Bytes counted: FILL and COPY size, WRITE_VALUE and TIMESTAMP 8; the
- * status record is not counted (it carries the count).
+ * status record is not counted (it carries the count).  CSA_OP_PROGRAM
+ * adds the cycles of its job program (csa_prog.h, csa_dp_cost.c).
  */
 #define CSA_CYCLES_DESC			32
 #define CSA_DMA_BYTES_PER_CYCLE		64
@@ -65,6 +66,14 @@ struct csa_cmdproc_ops {
  * @bounce: data staging buffer, or NULL for CSA_CMDPROC_STACK_BOUNCE bytes
  *          on the stack; bigger buffers mean fewer, larger DMA transfers
  * @bounce_size: bytes at @bounce (at least 4 when @bounce is set)
+ * @scratch: card-local memory of the datapath (CSA_OP_PROGRAM stages
+ *           operands there), 8-byte aligned; NULL: every program fails
+ *           with CSA_PROG_ERR_SCRATCH
+ * @scratch_size: bytes at @scratch
+ * @dp_lanes: CSA_REG_DP_LANES (cost model)
+ * @max_k: CSA_REG_MAX_K (packed layers with a larger k are refused)
+ * @max_dim: CSA_REG_MAX_DIM
+ * @max_tensor: CSA_REG_MAX_TENSOR
  */
 struct csa_cmdproc {
 	const struct csa_cmdproc_ops *ops;
@@ -72,6 +81,12 @@ struct csa_cmdproc {
 	bool debug_ops;
 	uint8_t *bounce;
 	size_t bounce_size;
+	uint8_t *scratch;
+	size_t scratch_size;
+	uint32_t dp_lanes;
+	uint32_t max_k;
+	uint32_t max_dim;
+	uint32_t max_tensor;
 };
 
 /* A walk position in one bind slot's segment list. */
@@ -106,6 +121,7 @@ struct csa_cmd {
 	uint64_t t0;		/* clock at csa_cmd_start() */
 	uint64_t total;		/* data bytes of the operation */
 	uint64_t done;		/* data bytes moved so far */
+	uint64_t prog_cycles;	/* CSA_OP_PROGRAM: cycles of the program */
 	struct csa_slot_cursor cur[3];	/* dst, src, status */
 };
 

@@ -120,7 +120,7 @@
  * their own operands in the same bind table.  A program the card refuses
  * or cannot finish completes with CSA_STATUS_PROGRAM.
  */
-#define CSA_OP_PROGRAM			0x10
+#define CSA_OP_PROGRAM			0x08
 /*
  * Debug opcodes, executed only by a card built or configured for testing
  * (the virtual card's debug-ops property); any other card completes them

@@ -2,6 +2,8 @@
 #   make firmware       build/firmware/{csa-mkfw,csa-fw.bin,csa-fw-badcrc.bin,csa-fw-badabi.bin}
 #   make host-test-fw   build/tests/host/test_fw_image (also in HOST_TESTS)
 #   make host-test-cmdproc  build/tests/host/test_cmdproc (also in HOST_TESTS)
+#   make host-test-dp   build/tests/host/test_dp_* and test_prog* (also in
+#                       HOST_TESTS): the datapath and job programs
 FW_DIR := $(BUILD)/firmware
 FW_MKFW := $(FW_DIR)/csa-mkfw
 FW_IMAGE := $(FW_DIR)/csa-fw.bin
@@ -11,7 +13,8 @@ FW_VERSION ?= 1.0.0
 FW_LIB_SRCS := firmware/csa_crc32.c firmware/csa_fw_image.c
 FW_LIB_HDRS := firmware/csa_hw.h firmware/csa_fw_image.h
 # Every source the virtual card runs: its hash is the image's build id.
-FW_ID_SRCS = $(sort $(wildcard firmware/*.c firmware/*.h tools/qemu/csa_card.c))
+FW_ID_SRCS = $(sort $(wildcard firmware/*.c firmware/*.h tools/qemu/csa_card.c) \
+	uapi/csa_format.h)
 FW_BUILD_ID = $(shell cat $(FW_ID_SRCS) | sha256sum | cut -c1-16)
 # An ABI the default card (fw-abi = CSA_FW_ABI_VERSION = 1) rejects.
 FW_BAD_ABI := 999
@@ -47,9 +50,18 @@ $(HOST_TEST_FW): tests/host/test_fw_image.c $(FW_LIB_SRCS) $(FW_LIB_HDRS) \
 	$(CC) $(CFLAGS_USER) $(KSFT_CFLAGS) -DCSA_MKFW_PATH='"$(FW_MKFW)"' \
 		-o $@ tests/host/test_fw_image.c $(FW_LIB_SRCS) -lz
 
+# The complementary-sparse datapath and the job-program engine: portable C
+# the card runs and libcsa compiles as its CPU reference.
+FW_DP_SRCS := firmware/csa_dp_requant.c firmware/csa_dp_linear.c \
+	firmware/csa_dp_conv.c firmware/csa_dp_kwta.c firmware/csa_dp_pool.c \
+	firmware/csa_dp_cost.c
+FW_DP_HDRS := firmware/csa_dp.h uapi/csa_format.h
+FW_PROG_SRCS := firmware/csa_prog.c $(FW_DP_SRCS)
+FW_PROG_HDRS := firmware/csa_prog.h $(FW_DP_HDRS) firmware/csa_hw.h
+
 # The command processor the card runs (csa_cmdproc.c) against a fake bus.
-FW_CMDPROC_SRCS := firmware/csa_cmdproc.c
-FW_CMDPROC_HDRS := firmware/csa_cmdproc.h firmware/csa_hw.h
+FW_CMDPROC_SRCS := firmware/csa_cmdproc.c $(FW_PROG_SRCS)
+FW_CMDPROC_HDRS := firmware/csa_cmdproc.h firmware/csa_hw.h $(FW_PROG_HDRS)
 HOST_TEST_CMDPROC := $(BUILD)/tests/host/test_cmdproc
 HOST_TESTS += $(HOST_TEST_CMDPROC)
 host-test-cmdproc: $(HOST_TEST_CMDPROC)
@@ -58,4 +70,20 @@ $(HOST_TEST_CMDPROC): tests/host/test_cmdproc.c $(FW_CMDPROC_SRCS) \
 		$(FW_CMDPROC_HDRS) $(KSFT_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_USER) $(KSFT_CFLAGS) -o $@ tests/host/test_cmdproc.c \
+		$(FW_CMDPROC_SRCS)
+
+# Datapath and program tests: every tests/host/test_dp_*.c and
+# test_prog*.c is one TAP binary linked with the engine and cmdproc.
+HOST_TEST_DP_NAMES := $(sort $(notdir $(basename $(wildcard \
+	tests/host/test_dp_*.c tests/host/test_prog*.c))))
+HOST_TEST_DP := $(addprefix $(BUILD)/tests/host/,$(HOST_TEST_DP_NAMES))
+HOST_TEST_DP_HDRS := $(wildcard tests/host/test_dp*.h)
+HOST_TESTS += $(HOST_TEST_DP)
+.PHONY: host-test-dp
+host-test-dp: $(HOST_TEST_DP)
+
+$(HOST_TEST_DP): $(BUILD)/tests/host/%: tests/host/%.c $(FW_CMDPROC_SRCS) \
+		$(FW_CMDPROC_HDRS) $(HOST_TEST_DP_HDRS) $(KSFT_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_USER) $(KSFT_CFLAGS) -Itests/host -o $@ $< \
 		$(FW_CMDPROC_SRCS)

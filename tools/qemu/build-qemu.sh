@@ -9,7 +9,7 @@
 # OUT_DIR/qemu-system-x86_64   symlink to the built binary
 #
 # Only our files go into the source tree: hw/misc/csa/ holds symlinks to
-# tools/qemu/ (the model and its meson.build) and firmware/, plus one
+# tools/qemu/ (the model and its meson.build), firmware/ and uapi/, plus one
 # idempotent line each in hw/misc/meson.build and hw/misc/Kconfig.  Because
 # they are symlinks, ninja sees edits to the model or firmware directly and
 # rebuilds incrementally.
@@ -63,6 +63,7 @@ csa=$src/hw/misc/csa
 mkdir -p "$csa"
 ln -sfn "$repo/tools/qemu" "$csa/model"
 ln -sfn "$repo/firmware" "$csa/firmware"
+ln -sfn "$repo/uapi" "$csa/uapi"
 ln -sfn model/meson.build "$csa/meson.build"
 grep -qxF "subdir('csa')" "$src/hw/misc/meson.build" ||
 	echo "subdir('csa')" >> "$src/hw/misc/meson.build"

@@ -40,6 +40,12 @@ OBJECT_DECLARE_SIMPLE_TYPE(CsaCardState, CSA_CARD)
 /* Data staging buffer of the command processor (one per card). */
 #define CSA_BOUNCE_SIZE		(64 * KiB)
 /*
+ * Card-local memory of the datapath: CSA_OP_PROGRAM stages operands,
+ * accumulators and packed columns there (one per card: a program runs to
+ * completion inside one queue timer callback).
+ */
+#define CSA_SCRATCH_SIZE	(8 * MiB)
+/*
  * Bytes one queue moves before it yields to the event loop: a huge COPY
  * runs as a series of timer callbacks instead of stalling QEMU.
  */
@@ -813,6 +819,12 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
 		.debug_ops = s->debug_ops,
 		.bounce = g_malloc(CSA_BOUNCE_SIZE),
 		.bounce_size = CSA_BOUNCE_SIZE,
+		.scratch = g_malloc(CSA_SCRATCH_SIZE),
+		.scratch_size = CSA_SCRATCH_SIZE,
+		.dp_lanes = s->lanes,
+		.max_k = s->max_k,
+		.max_dim = s->max_dim,
+		.max_tensor = s->max_tensor,
 	};
 	csa_soft_reset(s);
 }
@@ -830,6 +842,8 @@ static void csa_exit(PCIDevice *pdev)
 	}
 	g_free(s->cmdproc.bounce);
 	s->cmdproc.bounce = NULL;
+	g_free(s->cmdproc.scratch);
+	s->cmdproc.scratch = NULL;
 	msix_unuse_all_vectors(pdev);
 	msix_uninit_exclusive_bar(pdev);
 }

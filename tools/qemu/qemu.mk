@@ -9,7 +9,8 @@ QEMU := $(QEMU_DIR)/qemu-system-x86_64
 QEMU_DATA_ARGS := -L /usr/share/seabios -L /usr/share/qemu -nic none
 # Everything the script patches into the QEMU tree (via symlinks).
 QEMU_CSA_SRCS = tools/qemu/build-qemu.sh tools/qemu/csa_card.c \
-	tools/qemu/meson.build $(wildcard firmware/*.c firmware/*.h)
+	tools/qemu/meson.build $(wildcard firmware/*.c firmware/*.h) \
+	uapi/csa_format.h
 
 .PHONY: qemu qemu-smoke-test
 qemu: $(QEMU)

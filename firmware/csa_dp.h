@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * The card's complementary-sparse datapath: the arithmetic of the job
+ * program ops on data in (card-local) memory.  csa_prog.c moves data
+ * between the job's buffers and that memory and calls these.
+ *
+ * Portable C (only <stdint.h>, <stddef.h>, <stdbool.h>, <string.h>), no
+ * floating point: the virtual card runs it natively and libcsa compiles
+ * the same files as its CPU reference, so both give bit-identical results.
+ * docs/formats.md has the exact arithmetic, docs/hardware.md the cost
+ * model.
+ *
+ * One concern per file:
+ *   csa_dp_requant.c  requantisation (bias, multiplier, shift, saturation)
+ *   csa_dp_linear.c   Multiply/Route/Sum over packed columns, Select of
+ *                     active inputs, LINEAR, and the output stage (tag map
+ *                     + requantisation) shared with CONV2D
+ *   csa_dp_conv.c     CONV2D as a scatter of active inputs over columns
+ *   csa_dp_kwta.c     k-winners-take-all, global and local
+ *   csa_dp_pool.c     MAXPOOL2D
+ *   csa_dp_cost.c     the cycle cost model
+ */
+#ifndef CSA_DP_H
+#define CSA_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csa_format.h"
+
+/*
+ * Accumulator arrays have CSA_DP_ACC_PAD spare entries past the last
+ * group, so that a column with a bad tag (>= k, up to 255) stays inside
+ * the array; the op then fails (csa_dp_* return the largest tag seen).
+ */
+#define CSA_DP_ACC_PAD			256
+
+/**
+ * struct csa_dp_rq - decoded requantisation of one unit
+ * @bias: added to the accumulator (saturating to int32)
+ * @mult: multiplier
+ * @shift: 0..CSA_REQUANT_MAX_SHIFT
+ */
+struct csa_dp_rq {
+	int32_t bias;
+	int32_t mult;
+	uint32_t shift;
+};
+
+/**
+ * struct csa_dp_layer - a packed layer in memory
+ * @units: output units
+ * @cols: packed columns
+ * @k: kernels per group (accumulators per group)
+ * @groups: G
+ * @w: cols * groups packed elements {int8 value, uint8 tag}, column-major
+ *     (may be NULL when the caller hands over columns one by one)
+ * @tagmap: groups * k entries: unit of accumulator g * k + t, or
+ *     CSA_TAGMAP_NONE
+ * @rq: units requantisation records
+ */
+struct csa_dp_layer {
+	uint32_t units;
+	uint32_t cols;
+	uint32_t k;
+	uint32_t groups;
+	const uint8_t *w;
+	const uint16_t *tagmap;
+	const struct csa_dp_rq *rq;
+};
+
+/**
+ * struct csa_dp_stats - work done, for the cost model and benchmarks
+ * @visits: packed columns visited (each is @groups multiply lanes of work)
+ * @macs: packed elements multiplied (visits * groups)
+ * @inputs: input elements streamed through the zero detector/Select
+ */
+struct csa_dp_stats {
+	uint64_t visits;
+	uint64_t macs;
+	uint64_t inputs;
+};
+
+/* ---- csa_dp_requant.c ---- */
+
+/* sat32(acc + bias) */
+int32_t csa_dp_add_bias(int32_t acc, int32_t bias);
+/* sat8(round_half_up(sat32(acc + bias) * mult / 2^shift)), shift <= 31 */
+int8_t csa_dp_requant(int32_t acc, const struct csa_dp_rq *rq);
+
+/* ---- csa_dp_linear.c ---- */
+
+/*
+ * Multiply/Route/Sum of one packed column: for every group g,
+ * acc[g * k + tag] += value * x.  Returns the largest tag in the column
+ * (the caller fails the op when it is >= k).
+ */
+uint32_t csa_dp_mac_col(int32_t *acc, const uint8_t *col, uint32_t groups,
+			uint32_t k, int32_t x);
+
+/*
+ * LINEAR accumulation into acc (groups * k + CSA_DP_ACC_PAD entries,
+ * zeroed by the caller) from a dense input x[cols].  skip_zero: visit only
+ * non-zero inputs (Select on a dense vector); otherwise every column.
+ * Returns the largest tag seen.
+ */
+uint32_t csa_dp_linear_dense(const struct csa_dp_layer *l, const int8_t *x,
+			     bool skip_zero, int32_t *acc,
+			     struct csa_dp_stats *st);
+
+/*
+ * LINEAR accumulation from a sparse input: count (index, value) pairs,
+ * indices < cols (checked by the caller).  Zero values are skipped.
+ */
+uint32_t csa_dp_linear_sparse(const struct csa_dp_layer *l,
+			      const uint32_t *idx, const int8_t *val,
+			      uint32_t count, int32_t *acc,
+			      struct csa_dp_stats *st);
+
+/*
+ * Output stage: route accumulator a = g * k + t of every position p to
+ * unit tagmap[a] and requantise: y[unit * positions + p] (CHW order).
+ * acc holds positions blocks of stride = groups * k accumulators.  With
+ * y32 non-NULL, y32[...] = sat32(acc + bias) instead (y unused).
+ */
+void csa_dp_output(const struct csa_dp_layer *l, const int32_t *acc,
+		   uint32_t positions, int8_t *y, int32_t *y32);
+
+/* ---- csa_dp_conv.c ---- */
+
+/**
+ * struct csa_dp_conv - CONV2D geometry
+ * @in_c: @in_h: @in_w: input shape
+ * @out_h: @out_w: output plane
+ * @kh: @kw: kernel, @sh: @sw: stride (>= 1), @ph: @pw: zero padding
+ */
+struct csa_dp_conv {
+	uint32_t in_c, in_h, in_w;
+	uint32_t out_h, out_w;
+	uint32_t kh, kw, sh, sw, ph, pw;
+};
+
+/*
+ * Scatter input element (c, y, x) = v into every output position whose
+ * window covers it: column (c * kh + ky) * kw + kx of the layer into the
+ * accumulator block of that position (acc: out_h * out_w blocks of
+ * groups * k, plus CSA_DP_ACC_PAD).  Returns the largest tag seen.
+ */
+uint32_t csa_dp_conv_point(const struct csa_dp_layer *l,
+			   const struct csa_dp_conv *g, uint32_t c,
+			   uint32_t y, uint32_t x, int32_t v, int32_t *acc,
+			   struct csa_dp_stats *st);
+
+/* CONV2D from a dense CHW input, visiting its non-zero elements only. */
+uint32_t csa_dp_conv_dense(const struct csa_dp_layer *l,
+			   const struct csa_dp_conv *g, const int8_t *x,
+			   int32_t *acc, struct csa_dp_stats *st);
+
+/* CONV2D from a sparse input (flat CHW indices < in_c*in_h*in_w). */
+uint32_t csa_dp_conv_sparse(const struct csa_dp_layer *l,
+			    const struct csa_dp_conv *g, const uint32_t *idx,
+			    const int8_t *val, uint32_t count, int32_t *acc,
+			    struct csa_dp_stats *st);
+
+/* ---- csa_dp_kwta.c ---- */
+
+/*
+ * Global k-WTA over a C x plane tensor (plane = H * W): mark[i] = 1 for the
+ * k winners, 0 otherwise.  score = x[i] * boost[i / plane] (boost NULL:
+ * x[i]); a higher score wins, equal scores go to the lower index.  keys is
+ * scratch of n = C * plane entries.  1 <= k <= n.
+ */
+void csa_dp_kwta_global(const int8_t *x, uint32_t c, uint32_t plane,
+			const uint16_t *boost, uint32_t k, uint8_t *mark,
+			uint32_t *keys);
+
+/*
+ * Local k-WTA: at every position p, the k winners among the C channels
+ * x[ch * plane + p], same score and tie rule (lower channel wins).  keys is
+ * scratch of C entries.  1 <= k <= C.
+ */
+void csa_dp_kwta_local(const int8_t *x, uint32_t c, uint32_t plane,
+		       const uint16_t *boost, uint32_t k, uint8_t *mark,
+		       uint32_t *keys);
+
+/*
+ * The k-th largest of n keys (1 <= k <= n) and how many keys equal to it
+ * are winners when ties go to the lower index: *take_eq.
+ */
+uint32_t csa_dp_select_kth(const uint32_t *keys, uint32_t n, uint32_t k,
+			   uint32_t *take_eq);
+
+/* y[i] = mark[i] ? x[i] : 0 */
+void csa_dp_kwta_dense(const int8_t *x, const uint8_t *mark, uint32_t n,
+		       int8_t *y);
+/* The marked elements in ascending index order; returns their count. */
+uint32_t csa_dp_kwta_sparse(const int8_t *x, const uint8_t *mark, uint32_t n,
+			    uint32_t *idx, int8_t *val);
+
+/* ---- csa_dp_pool.c ---- */
+
+/*
+ * MAXPOOL2D on int8 CHW: y[c][oy][ox] = max of x[c][oy*sh + i][ox*sw + j],
+ * 0 <= i < kh, 0 <= j < kw (windows lie inside the input).
+ */
+void csa_dp_maxpool(const int8_t *x, uint32_t c, uint32_t h, uint32_t w,
+		    uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw,
+		    uint32_t oh, uint32_t ow, int8_t *y);
+
+/* ---- csa_dp_cost.c: cycles of the FPGA datapath (docs/hardware.md) ---- */
+
+#define CSA_DP_CYCLES_OP		64	/* per op: decode, layer setup */
+#define CSA_DP_KWTA_RADIX		256	/* buckets per radix pass */
+#define CSA_DP_KWTA_PASSES		4	/* radix passes over the scores */
+
+uint64_t csa_dp_div_up(uint64_t n, uint64_t d);
+/* DMA engine: CSA_DMA_BYTES_PER_CYCLE (64) bytes per cycle */
+uint64_t csa_dp_cost_dma(uint64_t bytes);
+/* Multiply/Route/Sum: each column visit takes ceil(groups / lanes) */
+uint64_t csa_dp_cost_mac(const struct csa_dp_stats *st, uint32_t groups,
+			 uint32_t lanes);
+/* lanes elements per cycle (zero detect, requantise, pooling compares) */
+uint64_t csa_dp_cost_stream(uint64_t n, uint32_t lanes);
+/* k-WTA: a selection among n scores, groups times (local: per position) */
+uint64_t csa_dp_cost_kwta(uint64_t n, uint64_t groups, uint32_t lanes);
+
+#endif /* CSA_DP_H */

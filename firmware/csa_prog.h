@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * Job programs (uapi/csa_format.h): validation and execution.
+ *
+ * The engine reaches the job's buffers only through an operand accessor
+ * (struct csa_prog_io): (bind slot, byte offset, length), every access
+ * checked by the accessor against the slot's size and access mode.  Data
+ * is staged in card-local scratch memory and computed by the datapath
+ * (csa_dp.h).  The command processor (CSA_OP_PROGRAM) supplies an accessor
+ * over its bind table; libcsa's CPU reference and the host tests supply
+ * one over plain memory.
+ *
+ * Order of work: the program header, then every op is validated (fields,
+ * shapes against the card limits, operand ranges and access modes, packed
+ * layer headers, tag maps and requantisation records, scratch needs)
+ * before the first op runs, so a refused program writes nothing.  Then
+ * the ops run in order; each reads its inputs, computes in scratch and
+ * writes its output once at the end.  What only execution can find (a
+ * weight tag >= k, a bad sparse activation, a failed transfer) fails the
+ * op before its output is written; outputs of earlier ops stay written.
+ *
+ * Portable C (only <stdint.h>, <stddef.h>, <stdbool.h>, <string.h>).
+ */
+#ifndef CSA_PROG_H
+#define CSA_PROG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csa_dp.h"
+#include "csa_format.h"
+
+/**
+ * struct csa_prog_io - operand accessor
+ * @check: full check of [off, off + len) of slot for reading (write false)
+ *         or writing, without moving data
+ * @read: check, then copy len bytes at (slot, off) into buf
+ * @write: check, then copy len bytes from buf to (slot, off)
+ *
+ * Each returns 0 or one of CSA_PROG_ERR_BAD_SLOT, _BAD_BIND, _BOUNDS,
+ * _ACCESS, _DMA.  off is a full 64-bit offset (an operand's 48-bit offset
+ * plus a position inside the operand).
+ */
+struct csa_prog_io {
+	uint32_t (*check)(void *ctx, uint32_t slot, uint64_t off, uint64_t len,
+			  bool write);
+	uint32_t (*read)(void *ctx, uint32_t slot, uint64_t off, void *buf,
+			 size_t len);
+	uint32_t (*write)(void *ctx, uint32_t slot, uint64_t off,
+			  const void *buf, size_t len);
+};
+
+/**
+ * struct csa_prog_env - what the engine runs on
+ * @io: operand accessor
+ * @ctx: passed to the accessor
+ * @lanes: CSA_REG_DP_LANES (cost model)
+ * @max_k: CSA_REG_MAX_K
+ * @max_dim: CSA_REG_MAX_DIM
+ * @max_tensor: CSA_REG_MAX_TENSOR
+ * @scratch: card-local memory for staging, at least 8-byte aligned
+ * @scratch_size: bytes at @scratch
+ */
+struct csa_prog_env {
+	const struct csa_prog_io *io;
+	void *ctx;
+	uint32_t lanes;
+	uint32_t max_k;
+	uint32_t max_dim;
+	uint32_t max_tensor;
+	uint8_t *scratch;
+	size_t scratch_size;
+};
+
+/**
+ * struct csa_prog_result - outcome of csa_prog_run()
+ * @status: CSA_STATUS_OK or CSA_STATUS_PROGRAM
+ * @detail: CSA_PROG_DETAIL(op, operand, reason) on failure, else 0
+ * @ops_done: ops that completed
+ * @cycles: datapath cycles (cost model) of the work done, program read
+ *          included, descriptor overhead not
+ * @bytes: bytes moved through the accessor
+ * @macs: packed elements multiplied
+ */
+struct csa_prog_result {
+	uint32_t status;
+	uint32_t detail;
+	uint32_t ops_done;
+	uint64_t cycles;
+	uint64_t bytes;
+	uint64_t macs;
+};
+
+/*
+ * Validate and run the program of len bytes at (slot, off).  Always fills
+ * *res.
+ */
+void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
+		  uint64_t len, struct csa_prog_result *res);
+
+/* Little-endian (de)serialisation of the uapi structs, any alignment. */
+void csa_prog_hdr_decode(struct csa_prog_hdr *h, const void *raw);
+void csa_prog_hdr_encode(void *raw, const struct csa_prog_hdr *h);
+void csa_prog_op_decode(struct csa_prog_op *op, const void *raw);
+void csa_prog_op_encode(void *raw, const struct csa_prog_op *op);
+void csa_layer_hdr_decode(struct csa_layer_hdr *h, const void *raw);
+void csa_layer_hdr_encode(void *raw, const struct csa_layer_hdr *h);
+void csa_sparse_hdr_decode(struct csa_sparse_hdr *h, const void *raw);
+void csa_sparse_hdr_encode(void *raw, const struct csa_sparse_hdr *h);
+void csa_requant_decode(struct csa_requant *r, const void *raw);
+void csa_requant_encode(void *raw, const struct csa_requant *r);
+
+/* Short stable name of a CSA_PROG_ERR_* reason ("shape", "tag", ...). */
+const char *csa_prog_err_name(uint32_t reason);
+
+#endif /* CSA_PROG_H */
