@@ -35,15 +35,9 @@ FIXTURE_SETUP(bo)
 
 FIXTURE_TEARDOWN(bo)
 {
-	char line[256];
-
-	if (self->kmsg >= 0) {
-		EXPECT_EQ(0, kmsg_problems(self->kmsg, line, sizeof(line)))
-			TH_LOG("kernel: %s", line);
-		close(self->kmsg);
-	}
 	if (self->fd >= 0)
 		close(self->fd);
+	expect_kmsg_clean(_metadata, self->kmsg);
 }
 
 TEST_F(bo, features_and_max_size)

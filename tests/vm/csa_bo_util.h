@@ -22,6 +22,7 @@
 
 #include <xf86drm.h>
 
+#include "kselftest_harness.h"
 #include "csa_drm.h"
 #include "csa_vm.h"
 
@@ -225,6 +226,22 @@ static inline int kill_and_reap(pid_t pid)
 	if (kill(pid, SIGKILL) || waitpid(pid, &status, 0) != pid)
 		return -errno;
 	return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? 0 : -ECHILD;
+}
+
+/*
+ * Teardown of the BO suites, after everything of the test is closed: fail
+ * the test if the kernel logged a problem since csa_vm_kmsg_open() gave
+ * @kmsg (which is closed).
+ */
+static inline void expect_kmsg_clean(struct __test_metadata *_metadata, int kmsg)
+{
+	char line[256];
+
+	if (kmsg < 0)
+		return;
+	EXPECT_EQ(0, kmsg_problems(kmsg, line, sizeof(line)))
+		TH_LOG("kernel: %s", line);
+	close(kmsg);
 }
 
 /* Open card @i of the VM's card list; -errno. */

@@ -82,15 +82,9 @@ FIXTURE_SETUP(wait)
 
 FIXTURE_TEARDOWN(wait)
 {
-	char line[256];
-
 	if (self->fd >= 0)
 		close(self->fd);
-	if (self->kmsg >= 0) {
-		EXPECT_EQ(0, kmsg_problems(self->kmsg, line, sizeof(line)))
-			TH_LOG("kernel: %s", line);
-		close(self->kmsg);
-	}
+	expect_kmsg_clean(_metadata, self->kmsg);
 }
 
 /* Time a BO_WAIT; returns its result, the duration in *@ns. */

@@ -82,17 +82,11 @@ FIXTURE_SETUP(prime)
 
 FIXTURE_TEARDOWN(prime)
 {
-	char line[256];
-
-	if (self->kmsg >= 0) {
-		EXPECT_EQ(0, kmsg_problems(self->kmsg, line, sizeof(line)))
-			TH_LOG("kernel: %s", line);
-		close(self->kmsg);
-	}
 	if (self->map)
 		munmap(self->map, self->size);
 	if (self->fd >= 0)
 		close(self->fd);
+	expect_kmsg_clean(_metadata, self->kmsg);
 }
 
 TEST_F(prime, import_on_second_fd_is_the_same_object)

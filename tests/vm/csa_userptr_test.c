@@ -71,17 +71,11 @@ FIXTURE_SETUP(userptr)
 
 FIXTURE_TEARDOWN(userptr)
 {
-	char line[256];
-
-	if (self->kmsg >= 0) {
-		EXPECT_EQ(0, kmsg_problems(self->kmsg, line, sizeof(line)))
-			TH_LOG("kernel: %s", line);
-		close(self->kmsg);
-	}
 	if (self->mem != MAP_FAILED)
 		munmap(self->mem, self->mem_size);
 	if (self->fd >= 0)
 		close(self->fd);
+	expect_kmsg_clean(_metadata, self->kmsg);
 }
 
 TEST_F(userptr, info_reports_size_flags_and_no_offset)
