@@ -21,6 +21,7 @@ include tools/kselftest.mk
 include firmware/firmware.mk
 include lib/lib.mk
 include tools/tools.mk
+include tools/dp-bench/dp-bench.mk
 include tools/csa-pack/csa-pack.mk
 include tools/kmod.mk
 include tools/qemu/qemu.mk

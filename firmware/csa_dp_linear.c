@@ -12,20 +12,36 @@
 uint32_t csa_dp_mac_col(int32_t *acc, const uint8_t *col, uint32_t groups,
 			uint32_t k, int32_t x)
 {
-	uint32_t maxtag = 0;
+	uint32_t maxtag = 0, g = 0;
 
 	if (k == 1) {
 		/* dense layer: one accumulator per group, tags must be 0 */
-		for (uint32_t g = 0; g < groups; g++) {
+		for (g = 0; g < groups; g++) {
 			acc[g] += (int32_t)(int8_t)col[2 * g] * x;
 			maxtag |= col[2 * g + 1];
 		}
 		return maxtag;
 	}
-	for (uint32_t g = 0; g < groups; g++, acc += k) {
-		uint32_t tag = col[2 * g + 1];
+	/*
+	 * Four groups per step: four independent scatters, the largest tag
+	 * by a compare tree (the loads of the next step overlap the stores).
+	 */
+	for (; g + 4 <= groups; g += 4, col += 8, acc += 4 * k) {
+		uint32_t t0 = col[1], t1 = col[3], t2 = col[5], t3 = col[7];
 
-		acc[tag] += (int32_t)(int8_t)col[2 * g] * x;
+		acc[t0] += (int32_t)(int8_t)col[0] * x;
+		acc[k + t1] += (int32_t)(int8_t)col[2] * x;
+		acc[2 * k + t2] += (int32_t)(int8_t)col[4] * x;
+		acc[3 * k + t3] += (int32_t)(int8_t)col[6] * x;
+		t0 = t0 > t1 ? t0 : t1;
+		t2 = t2 > t3 ? t2 : t3;
+		t0 = t0 > t2 ? t0 : t2;
+		maxtag = t0 > maxtag ? t0 : maxtag;
+	}
+	for (; g < groups; g++, col += 2, acc += k) {
+		uint32_t tag = col[1];
+
+		acc[tag] += (int32_t)(int8_t)col[0] * x;
 		maxtag = tag > maxtag ? tag : maxtag;
 	}
 	return maxtag;

@@ -181,6 +181,23 @@ TEST(bad_tag_is_reported)
 		TH_LOG("tag == k not reported");
 	ref_layer_free(&l);
 	free(tm); free(rq); free(acc);
+
+	/* inside the four-group steps too, in any of the four lanes */
+	ref_layer_make(&l, 40, 10, 4, REF_COMPLEMENTARY, 100, false);
+	ref_dp_layer(&l, &d, &tm, &rq);
+	acc = calloc(l.groups * l.k + CSA_DP_ACC_PAD, 4);
+	for (uint32_t g = 0; g < l.groups; g++) {
+		uint8_t *tag = &l.blob[l.weights_off + (3 * l.groups + g) * 2 + 1];
+		uint8_t keep = *tag;
+
+		*tag = 200;
+		memset(acc, 0, 4 * (l.groups * l.k + CSA_DP_ACC_PAD));
+		ASSERT_EQ(200u, csa_dp_linear_dense(&d, x, false, acc, &st))
+			TH_LOG("tag 200 in group %u of %u not reported", g, l.groups);
+		*tag = keep;
+	}
+	ref_layer_free(&l);
+	free(tm); free(rq); free(acc);
 }
 
 TEST_HARNESS_MAIN
