@@ -98,12 +98,17 @@ CSA_EXPORT int csa_fence_wait(struct csa_fence *fence, uint64_t point,
 	if (ret)
 		return ret;
 	fd = fence->dev->fd;
-	if (fence->timeline)
-		ret = drmSyncobjTimelineWait(fd, &fence->handle, &point, 1,
-					     deadline_ns, flags, NULL);
-	else
-		ret = drmSyncobjWait(fd, &fence->handle, 1, deadline_ns, flags,
-				     NULL);
+	/* The kernel turns the deadline into jiffies and may give up a
+	 * fraction of a jiffy early: wait again until it has really passed.
+	 */
+	do {
+		if (fence->timeline)
+			ret = drmSyncobjTimelineWait(fd, &fence->handle, &point, 1,
+						     deadline_ns, flags, NULL);
+		else
+			ret = drmSyncobjWait(fd, &fence->handle, 1, deadline_ns,
+					     flags, NULL);
+	} while ((ret == -ETIME || ret == -ETIMEDOUT) && csa_now_ns() < deadline_ns);
 	if (!ret)
 		return 0;
 	/* the wait functions of libdrm return -errno, the others -1 */

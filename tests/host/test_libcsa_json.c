@@ -97,4 +97,26 @@ TEST(document_structure)
 	free(buf);
 }
 
+TEST(doubles_and_non_finite_values)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json j;
+
+	ASSERT_NE(NULL, f);
+	json_init(&j, f);
+	json_begin_array(&j, NULL);
+	json_double(&j, NULL, 1.5);
+	json_double(&j, NULL, 1234567.0);
+	json_double(&j, NULL, 0.0 / 0.0);
+	json_double(&j, NULL, 1.0 / 0.0);
+	json_end_array(&j);
+	fclose(f);
+
+	/* JSON has no NaN or infinity: null instead */
+	EXPECT_STREQ("[\n  1.5,\n  1.23457e+06,\n  null,\n  null\n]\n", buf);
+	free(buf);
+}
+
 TEST_HARNESS_MAIN

@@ -14,6 +14,7 @@
 
 #include "kselftest_harness.h"
 #include "csa_vm.h"
+#include "csa_lib_util.h"
 
 static const char *bench_path(void)
 {
@@ -22,30 +23,11 @@ static const char *bench_path(void)
 	return p && *p ? p : "/opt/csa/bin/csa-bench";
 }
 
-/* Runs csa-bench with @args (a shell word list); output into @buf. */
+/* Runs csa-bench with @args, output into @buf; *status = wait status. */
 static int run_bench(const char *args, char *buf, size_t len, int *status)
 {
-	char cmd[512];
-	size_t used = 0;
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", bench_path(), args);
-	p = popen(cmd, "r");
-	if (!p)
-		return -errno;
-	while (used + 1 < len) {
-		size_t n = fread(buf + used, 1, len - 1 - used, p);
-
-		if (!n)
-			break;
-		used += n;
-	}
-	buf[used] = 0;
-	/* drain what did not fit */
-	while (fgetc(p) != EOF)
-		;
-	*status = pclose(p);
-	return 0;
+	*status = csa_lib_run(bench_path(), args, 0, buf, len);
+	return *status < 0 ? *status : 0;
 }
 
 static char output[65536];

@@ -23,29 +23,9 @@
 #include "kselftest_harness.h"
 #include "csa/csa.h"
 #include "csa_vm.h"
+#include "csa_lib_util.h"
 
 #define PAGES 16
-
-/* "numa-node=N" of the card at @addr in the runner's card list; -2 if absent. */
-static int listed_node(const char *addr)
-{
-	const char *path = getenv("CSA_CARDS_FILE");
-	char line[512], *p;
-	int node = -2;
-	FILE *f = fopen(path && *path ? path : "/etc/csa-vm/cards", "re");
-
-	if (!f)
-		return -2;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, addr, strlen(addr)) || line[strlen(addr)] != ' ')
-			continue;
-		p = strstr(line, " numa-node=");
-		if (p)
-			node = atoi(p + strlen(" numa-node="));
-	}
-	fclose(f);
-	return node;
-}
 
 /* Node of each of @n pages at @addr into @nodes (move_pages); 0 or -errno. */
 static int page_nodes(void *addr, int n, int *nodes)
@@ -119,7 +99,7 @@ FIXTURE_SETUP(numa)
 		return;
 	}
 	for (int i = 0; i < self->n; i++)
-		if (listed_node(self->card[i].addr) == 1)
+		if (csa_lib_listed_node(self->card[i].addr) == 1)
 			self->bridged = i;
 	if (self->bridged < 0) {
 		snprintf(self->skip, sizeof(self->skip),
@@ -146,7 +126,7 @@ TEST_F(numa, every_card_reports_its_listed_node)
 {
 	for (int i = 0; i < self->n; i++) {
 		const char *addr = self->card[i].addr;
-		int want = listed_node(addr);
+		int want = csa_lib_listed_node(addr);
 		char path[128], node[CSA_VM_PATH_LEN];
 		struct csa_device *dev;
 		struct csa_info info;

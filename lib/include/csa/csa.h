@@ -566,7 +566,8 @@ CSA_EXPORT bool csa_fence_is_timeline(const struct csa_fence *fence);
  * fence may be waited on before the job that signals it is submitted.
  * A signaled fence may carry a job error: see csa_fence_status().
  *
- * Return: 0 once signaled, -ETIME when the deadline passed first, -EINVAL
+ * Return: 0 once signaled, -ETIME when the deadline passed first (never
+ * earlier: a kernel wait that ends early is repeated), -EINVAL
  * (point 0 on a timeline or > 0 on a binary fence), or another negative
  * errno.
  */
