@@ -15,20 +15,6 @@
 /* Smallest caller bounce buffer used; smaller ones fall back to the stack. */
 #define CSA_BOUNCE_MIN		64
 
-static uint64_t get_le(const uint8_t *p, unsigned int n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
-static void put_le(uint8_t *p, uint64_t v, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
 
 /* One little-endian field of a ring structure: bytes at off <-> member. */
 struct csa_le_field {
@@ -77,7 +63,7 @@ static void fields_decode(void *obj, const uint8_t *raw,
 			  const struct csa_le_field *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		uint64_t v = get_le(raw + f[i].off, f[i].len);
+		uint64_t v = csa_get_le(raw + f[i].off, f[i].len);
 		uint32_t v32 = (uint32_t)v;
 
 		if (f[i].len == 4)
@@ -100,7 +86,7 @@ static void fields_encode(uint8_t *raw, const void *obj,
 		} else {
 			memcpy(&v, (const uint8_t *)obj + f[i].member, 8);
 		}
-		put_le(raw + f[i].off, v, f[i].len);
+		csa_put_le(raw + f[i].off, v, f[i].len);
 	}
 }
 
@@ -193,8 +179,8 @@ static uint32_t seg_get(const struct csa_cmdproc *cp,
 				  raw, (size_t)n * CSA_SEG_SIZE))
 			return CSA_STATUS_BAD_BIND;
 		for (uint32_t k = 0; k < n; k++) {
-			c->cache[k].addr = get_le(raw + k * CSA_SEG_SIZE, 8);
-			c->cache[k].len = get_le(raw + k * CSA_SEG_SIZE + 8, 8);
+			c->cache[k].addr = csa_get_le(raw + k * CSA_SEG_SIZE, 8);
+			c->cache[k].len = csa_get_le(raw + k * CSA_SEG_SIZE + 8, 8);
 		}
 		c->cache_first = first;
 		c->cache_n = n;
@@ -598,10 +584,10 @@ enum csa_cmd_state csa_cmd_step(const struct csa_cmdproc *cp,
 			buf[i] = (uint8_t)(d->value >> (8 * (i % 4)));
 		break;
 	case CSA_OP_WRITE_VALUE:
-		put_le(buf, d->value, 8);
+		csa_put_le(buf, d->value, 8);
 		break;
 	case CSA_OP_TIMESTAMP:
-		put_le(buf, cmd->t0, 8);
+		csa_put_le(buf, cmd->t0, 8);
 		break;
 	}
 

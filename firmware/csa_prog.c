@@ -19,21 +19,6 @@ _Static_assert(sizeof(struct csa_requant) == CSA_REQUANT_SIZE, "requant");
 
 /* ---- little-endian codec ---- */
 
-static uint64_t get_le(const uint8_t *p, unsigned int n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
-static void put_le(uint8_t *p, uint64_t v, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 /*
  * The uapi structs have no padding and their members sit at the byte
  * offsets of the wire format, so a struct is described by the sizes of its
@@ -57,7 +42,7 @@ static void le_decode(void *obj, const void *raw, const uint8_t *f, size_t n)
 	uint8_t *dst = obj;
 
 	for (size_t i = 0, off = 0; i < n; off += f[i++]) {
-		uint64_t v = get_le(src + off, f[i]);
+		uint64_t v = csa_get_le(src + off, f[i]);
 		uint32_t v32 = (uint32_t)v;
 		uint16_t v16 = (uint16_t)v;
 
@@ -86,7 +71,7 @@ static void le_encode(void *raw, const void *obj, const uint8_t *f, size_t n)
 		case 4: memcpy(&v32, src + off, 4); v = v32; break;
 		default: memcpy(&v, src + off, 8); break;
 		}
-		put_le(dst + off, v, f[i]);
+		csa_put_le(dst + off, v, f[i]);
 	}
 }
 
@@ -417,7 +402,7 @@ static uint32_t layer_load(struct run *r, const struct csa_prog_op *op,
 		return e;
 	memset(seen, 0, h->units);
 	for (uint64_t a = 0; a < nacc; a++) {
-		uint16_t u = (uint16_t)get_le((uint8_t *)&tagmap[a], 2);
+		uint16_t u = (uint16_t)csa_get_le((uint8_t *)&tagmap[a], 2);
 
 		tagmap[a] = u;
 		if (u == CSA_TAGMAP_NONE)
@@ -567,7 +552,7 @@ static uint32_t load_src(struct run *r, const struct csa_prog_op *op,
 	if (e)
 		return e;
 	for (uint32_t i = 0; i < s.count; i++) {
-		b->idx[i] = (uint32_t)get_le((uint8_t *)&b->idx[i], 4);
+		b->idx[i] = (uint32_t)csa_get_le((uint8_t *)&b->idx[i], 4);
 		if (b->idx[i] >= n || (i && b->idx[i] <= b->idx[i - 1]))
 			return ERR(SRC, SPARSE);
 	}
@@ -587,7 +572,7 @@ static uint32_t layer_out(struct run *r, const struct csa_prog_op *op,
 
 		csa_dp_output(l, b->acc, positions, NULL, y32);
 		for (uint64_t i = 0; i < n; i++)	/* in place, to LE */
-			put_le(b->out + 4 * i, (uint32_t)y32[i], 4);
+			csa_put_le(b->out + 4 * i, (uint32_t)y32[i], 4);
 	} else {
 		csa_dp_output(l, b->acc, positions, (int8_t *)b->out, NULL);
 	}
@@ -685,7 +670,7 @@ static uint32_t exec_kwta(struct run *r, const struct csa_prog_op *op,
 		if (e)
 			return e;
 		for (uint32_t c = 0; c < op->in_c; c++)
-			b->boost[c] = (uint16_t)get_le((uint8_t *)&b->boost[c], 2);
+			b->boost[c] = (uint16_t)csa_get_le((uint8_t *)&b->boost[c], 2);
 		boost = b->boost;
 	}
 	if (local) {
@@ -707,7 +692,7 @@ static uint32_t exec_kwta(struct run *r, const struct csa_prog_op *op,
 					     CSA_SPARSE_VAL_OFF(cap));
 		csa_sparse_hdr_encode(b->out, &s);
 		for (uint32_t i = 0; i < s.count; i++)
-			put_le(b->out + CSA_SPARSE_IDX_OFF + 4 * i, b->keys[i], 4);
+			csa_put_le(b->out + CSA_SPARSE_IDX_OFF + 4 * i, b->keys[i], 4);
 	} else {
 		csa_dp_kwta_dense(b->x, b->mark, n, (int8_t *)b->out);
 	}

@@ -99,6 +99,22 @@ struct csa_prog_result {
 void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
 		  uint64_t len, struct csa_prog_result *res);
 
+/* n (<= 8) little-endian bytes at p, any alignment */
+static inline uint64_t csa_get_le(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static inline void csa_put_le(uint8_t *p, uint64_t v, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
 /* Little-endian (de)serialisation of the uapi structs, any alignment. */
 void csa_prog_hdr_decode(struct csa_prog_hdr *h, const void *raw);
 void csa_prog_hdr_encode(void *raw, const struct csa_prog_hdr *h);

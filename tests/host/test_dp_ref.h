@@ -552,34 +552,35 @@ static inline uint32_t tmem_check(void *ctx, uint32_t slot, uint64_t off,
 	return 0;
 }
 
-static inline uint32_t tmem_read(void *ctx, uint32_t slot, uint64_t off,
-				 void *buf, size_t len)
+static inline uint32_t tmem_xfer(struct tmem *m, uint32_t slot, uint64_t off,
+				  void *buf, size_t len, bool write)
 {
-	struct tmem *m = ctx;
-	uint32_t e = tmem_check(ctx, slot, off, len, false);
+	uint32_t e = tmem_check(m, slot, off, len, write);
 
 	if (!e && slot == m->fail_slot)
 		e = CSA_PROG_ERR_DMA;
-	if (!e) {
+	if (e)
+		return e;
+	if (write) {
+		memcpy(m->s[slot].buf + off, buf, len);
+		m->writes++;
+	} else {
 		memcpy(buf, m->s[slot].buf + off, len);
 		m->reads++;
 	}
-	return e;
+	return 0;
+}
+
+static inline uint32_t tmem_read(void *ctx, uint32_t slot, uint64_t off,
+				 void *buf, size_t len)
+{
+	return tmem_xfer(ctx, slot, off, buf, len, false);
 }
 
 static inline uint32_t tmem_write(void *ctx, uint32_t slot, uint64_t off,
 				  const void *buf, size_t len)
 {
-	struct tmem *m = ctx;
-	uint32_t e = tmem_check(ctx, slot, off, len, true);
-
-	if (!e && slot == m->fail_slot)
-		e = CSA_PROG_ERR_DMA;
-	if (!e) {
-		memcpy(m->s[slot].buf + off, buf, len);
-		m->writes++;
-	}
-	return e;
+	return tmem_xfer(ctx, slot, off, (void *)(uintptr_t)buf, len, true);
 }
 
 static const struct csa_prog_io tmem_io = {
