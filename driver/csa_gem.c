@@ -45,6 +45,23 @@ void csa_gem_count(struct drm_device *drm, size_t size, bool add)
 	}
 }
 
+/**
+ * struct csa_bo - a shmem-helper object (BO_CREATE or imported dma-buf)
+ * @shmem: the helper's object; first, the helper kfree()s it
+ * @sgt: the table csa_bo_sgt() returned once, published with
+ *       smp_store_release() so csa_bo_sync() needs no helper lock;
+ *       owned by the helper, valid until the object is freed
+ */
+struct csa_bo {
+	struct drm_gem_shmem_object shmem;
+	struct sg_table *sgt;
+};
+
+static struct csa_bo *to_csa_bo(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct csa_bo, shmem.base);
+}
+
 static void csa_shmem_free(struct drm_gem_object *obj)
 {
 	csa_gem_count(obj->dev, obj->size, false);
@@ -97,16 +114,18 @@ int csa_gem_init(struct csa_device *csa)
  */
 struct drm_gem_object *csa_gem_create_object(struct drm_device *drm, size_t size)
 {
-	struct drm_gem_shmem_object *shmem;
+	struct csa_bo *bo;
 
-	shmem = kzalloc(sizeof(*shmem), GFP_KERNEL_ACCOUNT);
-	if (!shmem)
+	/* the helper frees objects with kfree(shmem): shmem comes first */
+	BUILD_BUG_ON(offsetof(struct csa_bo, shmem) != 0);
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL_ACCOUNT);
+	if (!bo)
 		return ERR_PTR(-ENOMEM);
-	shmem->base.funcs = &csa_shmem_funcs;
+	bo->shmem.base.funcs = &csa_shmem_funcs;
 	/* the card may have written the pages: never drop them as clean */
-	shmem->pages_mark_dirty_on_put = true;
-	shmem->pages_mark_accessed_on_put = true;
-	return &shmem->base;
+	bo->shmem.pages_mark_dirty_on_put = true;
+	bo->shmem.pages_mark_accessed_on_put = true;
+	return &bo->shmem.base;
 }
 
 /**
@@ -144,9 +163,16 @@ csa_gem_prime_import_sg_table(struct drm_device *drm,
  */
 struct sg_table *csa_bo_sgt(struct drm_gem_object *obj)
 {
+	struct sg_table *sgt;
+
 	if (csa_bo_is_userptr(obj))
 		return csa_userptr_sgt(obj);
-	return drm_gem_shmem_get_pages_sgt(to_drm_gem_shmem_obj(obj));
+	sgt = drm_gem_shmem_get_pages_sgt(to_drm_gem_shmem_obj(obj));
+	if (IS_ERR(sgt))
+		return sgt;
+	/* pairs with smp_load_acquire() in csa_bo_sync(): a filled table */
+	smp_store_release(&to_csa_bo(obj)->sgt, sgt);
+	return sgt;
 }
 
 /**
@@ -273,7 +299,6 @@ int csa_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file)
  */
 void csa_bo_sync(struct drm_gem_object *obj, bool for_cpu)
 {
-	struct drm_gem_shmem_object *shmem;
 	struct sg_table *sgt;
 
 	if (csa_bo_is_userptr(obj)) {
@@ -283,10 +308,8 @@ void csa_bo_sync(struct drm_gem_object *obj, bool for_cpu)
 	if (obj->import_attach)
 		return;
 
-	shmem = to_drm_gem_shmem_obj(obj);
-	mutex_lock(&shmem->pages_lock);
-	sgt = shmem->sgt;	/* set once, freed with the object */
-	mutex_unlock(&shmem->pages_lock);
+	/* pairs with smp_store_release() in csa_bo_sgt() */
+	sgt = smp_load_acquire(&to_csa_bo(obj)->sgt);
 	if (!sgt)
 		return;
 	if (for_cpu)
