@@ -15,7 +15,6 @@
 /* Smallest caller bounce buffer used; smaller ones fall back to the stack. */
 #define CSA_BOUNCE_MIN		64
 
-
 /* One little-endian field of a ring structure: bytes at off <-> member. */
 struct csa_le_field {
 	uint8_t off;

@@ -46,12 +46,14 @@ static void le_decode(void *obj, const void *raw, const uint8_t *f, size_t n)
 		uint32_t v32 = (uint32_t)v;
 		uint16_t v16 = (uint16_t)v;
 
-		switch (f[i]) {
-		case 1: dst[off] = (uint8_t)v; break;
-		case 2: memcpy(dst + off, &v16, 2); break;
-		case 4: memcpy(dst + off, &v32, 4); break;
-		default: memcpy(dst + off, &v, 8); break;
-		}
+		if (f[i] == 1)
+			dst[off] = (uint8_t)v;
+		else if (f[i] == 2)
+			memcpy(dst + off, &v16, 2);
+		else if (f[i] == 4)
+			memcpy(dst + off, &v32, 4);
+		else
+			memcpy(dst + off, &v, 8);
 	}
 }
 
@@ -65,11 +67,16 @@ static void le_encode(void *raw, const void *obj, const uint8_t *f, size_t n)
 		uint32_t v32;
 		uint16_t v16;
 
-		switch (f[i]) {
-		case 1: v = src[off]; break;
-		case 2: memcpy(&v16, src + off, 2); v = v16; break;
-		case 4: memcpy(&v32, src + off, 4); v = v32; break;
-		default: memcpy(&v, src + off, 8); break;
+		if (f[i] == 1) {
+			v = src[off];
+		} else if (f[i] == 2) {
+			memcpy(&v16, src + off, 2);
+			v = v16;
+		} else if (f[i] == 4) {
+			memcpy(&v32, src + off, 4);
+			v = v32;
+		} else {
+			memcpy(&v, src + off, 8);
 		}
 		csa_put_le(dst + off, v, f[i]);
 	}
@@ -721,8 +728,7 @@ static uint32_t op_exec(struct run *r, const struct csa_prog_op *op)
 	struct op_bufs b;
 	uint32_t e = 0;
 
-	/* the layer is read and checked again: an earlier op may have
-	 * written over it */
+	/* read and checked again: an earlier op may have written over it */
 	if (is_layer_op(op))
 		e = layer_load(r, op, &h, &l);
 	if (!e)

@@ -203,12 +203,19 @@ struct csa_prog_hdr {
 #define CSA_PROG_OP_KWTA		3	/* k winners, global or local */
 #define CSA_PROG_OP_MAXPOOL2D		4	/* int8 CHW max pooling */
 
-/* struct csa_prog_op.flags */
-#define CSA_PROG_F_SRC_SPARSE		(1u << 0)	/* LINEAR, CONV2D: src is a sparse activation */
-#define CSA_PROG_F_DST_SPARSE		(1u << 1)	/* KWTA: dst is a sparse activation */
-#define CSA_PROG_F_LOCAL		(1u << 2)	/* KWTA: k winners per (y, x) across channels */
-#define CSA_PROG_F_BOOST		(1u << 3)	/* KWTA: param is uint16 boost[in_c] (Q8.8) */
-#define CSA_PROG_F_DST_INT32		(1u << 4)	/* LINEAR, CONV2D: dst int32 sat32(acc + bias), no requant */
+/*
+ * struct csa_prog_op.flags:
+ *   SRC_SPARSE  LINEAR, CONV2D: src is a sparse activation
+ *   DST_SPARSE  KWTA: dst is a sparse activation
+ *   LOCAL       KWTA: k winners per (y, x) across the channels
+ *   BOOST       KWTA: param is uint16 boost[in_c] (Q8.8)
+ *   DST_INT32   LINEAR, CONV2D: dst is int32 sat32(acc + bias), no requant
+ */
+#define CSA_PROG_F_SRC_SPARSE		(1u << 0)
+#define CSA_PROG_F_DST_SPARSE		(1u << 1)
+#define CSA_PROG_F_LOCAL		(1u << 2)
+#define CSA_PROG_F_BOOST		(1u << 3)
+#define CSA_PROG_F_DST_INT32		(1u << 4)
 
 /**
  * struct csa_prog_op - one op of a job program (80 bytes)
@@ -267,7 +274,8 @@ struct csa_prog_op {
  *   operand  CSA_PROG_OPND_* the reason is about, or 0
  *   reason   CSA_PROG_ERR_*
  */
-#define CSA_PROG_DETAIL(op, opnd, why)	(((uint32_t)(op) << 16) | ((uint32_t)(opnd) << 8) | (uint32_t)(why))
+#define CSA_PROG_DETAIL(op, opnd, why) \
+	(((uint32_t)(op) << 16) | ((uint32_t)(opnd) << 8) | (uint32_t)(why))
 #define CSA_PROG_DETAIL_OP(d)		((d) >> 16)
 #define CSA_PROG_DETAIL_OPND(d)		(((d) >> 8) & 0xff)
 #define CSA_PROG_DETAIL_ERR(d)		((d) & 0xff)
@@ -299,9 +307,9 @@ struct csa_prog_op {
 #define CSA_PROG_ERR_SCRATCH		19	/* op does not fit the card's scratch memory */
 #define CSA_PROG_ERR_COLS		20	/* fan-in > CSA_LAYER_MAX_COLS */
 #define CSA_PROG_ERR_BAD_SLOT		32	/* operand slot >= num_binds */
-#define CSA_PROG_ERR_BAD_BIND		33	/* operand's bind entry/segments malformed */
+#define CSA_PROG_ERR_BAD_BIND		33	/* operand's bind entry or segments malformed */
 #define CSA_PROG_ERR_BOUNDS		34	/* operand range outside its slot */
-#define CSA_PROG_ERR_ACCESS		35	/* read of a write-only / write of a read-only slot */
+#define CSA_PROG_ERR_ACCESS		35	/* slot lacks READ (src, param) or WRITE (dst) */
 #define CSA_PROG_ERR_DMA		36	/* a transfer failed */
 
 #endif /* CSA_FORMAT_H */
