@@ -85,5 +85,11 @@ host-test-dp: $(HOST_TEST_DP)
 $(HOST_TEST_DP): $(BUILD)/tests/host/%: tests/host/%.c $(FW_CMDPROC_SRCS) \
 		$(FW_CMDPROC_HDRS) $(HOST_TEST_DP_HDRS) $(KSFT_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_USER) $(KSFT_CFLAGS) -Itests/host -o $@ $< \
-		$(FW_CMDPROC_SRCS)
+	$(CC) $(CFLAGS_USER) $(KSFT_CFLAGS) -Itests/host $(HOST_TEST_DP_DEFS) \
+		-o $@ $< $(FW_CMDPROC_SRCS)
+
+# test_prog_qemu drives the virtual card (QEMU's qtest): it needs the QEMU
+# build (tools/qemu/qemu.mk, $(BUILD)/qemu/qemu-system-x86_64).
+$(BUILD)/tests/host/test_prog_qemu: $(BUILD)/qemu/qemu-system-x86_64
+$(BUILD)/tests/host/test_prog_qemu: HOST_TEST_DP_DEFS = \
+	-DCSA_QEMU_PATH='"$(BUILD)/qemu/qemu-system-x86_64"'
