@@ -92,6 +92,16 @@ void csa_dp_output(const struct csa_dp_layer *l, const int32_t *acc,
 {
 	uint32_t nacc = l->groups * l->k;
 
+	if (positions == 1 && !y32) {
+		/* LINEAR: one accumulator per unit, the common case */
+		for (uint32_t a = 0; a < nacc; a++) {
+			uint32_t u = l->tagmap[a];
+
+			if (u != CSA_TAGMAP_NONE)
+				y[u] = csa_dp_requant(acc[a], &l->rq[u]);
+		}
+		return;
+	}
 	for (uint32_t a = 0; a < nacc; a++) {
 		uint32_t u = l->tagmap[a];
 		const struct csa_dp_rq *rq;
