@@ -21,7 +21,8 @@ VM_TEST_CFLAGS = $(CFLAGS_USER) $(KSFT_CFLAGS) -Itests/vm \
 	$(shell pkg-config --cflags libdrm)
 VM_TEST_LIBS = $(LIBCSA_A) $(LIBCSA_LIBS)
 # The two cards of the test VM: different non-default properties on the
-# first, model defaults on the second (tools/vm/card-defaults.conf).
+# first, model defaults on the second (tools/vm/card-defaults.conf) except
+# debug-ops, which the hang and fault tests need on both.
 VM_TEST_CARDS := queues=3,lanes=128,max-k=10,max-dim=2048,max-tensor=65536,clock-khz=125000,serial=0x1234,debug-ops=on
 VM_TEST_CARD2 := debug-ops=on
 # Two NUMA nodes; the second card sits behind a PCIe expander bridge on
@@ -35,7 +36,7 @@ HOST_TEST_TIMEOUT ?= 120
 
 vm-tests: $(VM_TESTS)
 
-$(VM_TEST_BUILD)/%: tests/vm/%.c $(VM_TEST_HELPER) tests/vm/csa_vm.h \
+$(VM_TEST_BUILD)/%: tests/vm/%.c $(VM_TEST_HELPER) $(wildcard tests/vm/*.h) \
 		$(KSFT_HEADERS) $(LIBCSA_A) lib/include/csa/csa.h uapi/csa_drm.h \
 		firmware/csa_hw.h
 	@mkdir -p $(@D)
