@@ -246,6 +246,12 @@ int main(int argc, char **argv)
 	       (double)cycles[DENSE] / cycles[SPARSE_SPARSE]);
 	printf("output stage (tag map + requantise %u units): %.1f us, the floor of the sparse-sparse layer time\n",
 	       UNITS, (t_layer[SPARSE_SPARSE] - t_acc[SPARSE_SPARSE]) / 1e3);
+	printf("limits: dense streams %.1f MB of packed weights per pass (%.1f GB/s here); sparse-sparse reads %u columns of %u B and scatters each product to a data-dependent accumulator (%.2f vs %.2f ns per MAC), and pays the output stage, which does not shrink with sparsity\n",
+	       COLS * (double)UNITS * CSA_PACKED_ELEM_SIZE / 1e6,
+	       COLS * (double)UNITS * CSA_PACKED_ELEM_SIZE / t_acc[DENSE],
+	       in.count, sparse.d.groups * CSA_PACKED_ELEM_SIZE,
+	       t_acc[SPARSE_SPARSE] / (double)macs[SPARSE_SPARSE],
+	       t_acc[DENSE] / (double)macs[DENSE]);
 	printf("all variants: identical int8 outputs\n");
 	return 0;
 }
