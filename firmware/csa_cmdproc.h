@@ -67,7 +67,7 @@ struct csa_cmdproc_ops {
  *          on the stack; bigger buffers mean fewer, larger DMA transfers
  * @bounce_size: bytes at @bounce (at least 4 when @bounce is set)
  * @scratch: card-local memory of the datapath (CSA_OP_PROGRAM stages
- *           operands there), 8-byte aligned; NULL: every program fails
+ *           operands there); NULL: every program fails
  *           with CSA_PROG_ERR_SCRATCH
  * @scratch_size: bytes at @scratch
  * @dp_lanes: CSA_REG_DP_LANES (cost model)

@@ -807,7 +807,6 @@ void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
 {
 	struct run r = {
 		.env = env, .res = res,
-		.ar = { env->scratch, env->scratch ? env->scratch_size : 0 },
 		.lanes = env->lanes ? env->lanes : 1,
 	};
 	struct csa_prog_op *ops = NULL;
@@ -816,6 +815,15 @@ void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
 	struct arena base;
 
 	memset(res, 0, sizeof(*res));
+	if (env->scratch) {
+		/* the arena hands out 8-byte aligned blocks */
+		size_t skew = (size_t)(-(uintptr_t)env->scratch & 7);
+
+		if (env->scratch_size > skew) {
+			r.ar.p = env->scratch + skew;
+			r.ar.left = env->scratch_size - skew;
+		}
+	}
 	e = prog_load(&r, slot, off, len, &ops, &nops);
 	if (e) {
 		i = CSA_PROG_DETAIL_HDR;

@@ -59,7 +59,7 @@ struct csa_prog_io {
  * @max_k: CSA_REG_MAX_K
  * @max_dim: CSA_REG_MAX_DIM
  * @max_tensor: CSA_REG_MAX_TENSOR
- * @scratch: card-local memory for staging, at least 8-byte aligned
+ * @scratch: card-local memory for staging (the engine aligns it to 8)
  * @scratch_size: bytes at @scratch
  */
 struct csa_prog_env {

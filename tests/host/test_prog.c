@@ -133,6 +133,25 @@ TEST(network_program_end_to_end)
 	}
 }
 
+TEST(scratch_at_any_alignment)
+{
+	for (size_t skew = 1; skew < 8; skew += 3) {
+		struct csa_prog_result r;
+		struct csa_prog_env env;
+		struct net n;
+
+		net_build(&n, 9);
+		env = tmem_env(&n.m, scratch);
+		env.scratch = scratch + skew;
+		env.scratch_size = TEST_SCRATCH - skew;
+		run_env(&n, &env, n.prog_len, &r);
+		ASSERT_TRUE(result_is(&r, CSA_STATUS_OK, 0, "misaligned scratch"))
+			TH_LOG("scratch at +%zu", skew);
+		ASSERT_TRUE(net_slots_are(&n, n.want, "misaligned scratch"));
+		net_free(&n);
+	}
+}
+
 /* ---- one op at a time ---- */
 
 struct one {
