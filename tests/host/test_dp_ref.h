@@ -458,20 +458,14 @@ static inline void ref_fill(int8_t *x, size_t n, uint32_t pct)
 static inline size_t ref_to_sparse(const int8_t *x, uint32_t n, uint32_t cap,
 				   uint8_t *out)
 {
-	uint32_t cnt = 0;
+	uint8_t *mark = malloc(n ? n : 1);
+	size_t len;
 
-	for (uint32_t i = 0; i < n; i++) {
-		if (!x[i])
-			continue;
-		wle(out + 16 + 4 * cnt, i, 4);
-		out[16 + 4 * cap + cnt] = (uint8_t)x[i];
-		cnt++;
-	}
-	wle(out, CSA_SPARSE_MAGIC, 4);
-	wle(out + 4, cnt, 4);
-	wle(out + 8, cap, 4);
-	wle(out + 12, n, 4);
-	return 16 + 5 * (size_t)cap;
+	for (uint32_t i = 0; i < n; i++)
+		mark[i] = x[i] != 0;
+	len = ref_sparse_marked(x, mark, n, cap, out);
+	free(mark);
+	return len;
 }
 
 /* ---- program builder: ops written at the documented offsets ---- */
