@@ -131,6 +131,55 @@ const char *csa_prog_err_name(uint32_t reason)
 	return "unknown";
 }
 
+/* ---- operand accessor over plain memory ---- */
+
+static uint32_t mem_check(void *ctx, uint32_t slot, uint64_t off,
+			  uint64_t len, bool write)
+{
+	const struct csa_prog_mem *m = ctx;
+	uint32_t need = write ? CSA_ACCESS_WRITE : CSA_ACCESS_READ;
+	const struct csa_prog_mem_slot *s;
+
+	if (slot >= m->nslots)
+		return CSA_PROG_ERR_BAD_SLOT;
+	s = &m->slots[slot];
+	if (!s->base && s->size)
+		return CSA_PROG_ERR_BAD_BIND;
+	if (off > s->size || len > s->size - off)
+		return CSA_PROG_ERR_BOUNDS;
+	if ((s->access & need) != need)
+		return CSA_PROG_ERR_ACCESS;
+	return 0;
+}
+
+static uint32_t mem_read(void *ctx, uint32_t slot, uint64_t off, void *buf,
+			 size_t len)
+{
+	const struct csa_prog_mem *m = ctx;
+	uint32_t e = mem_check(ctx, slot, off, len, false);
+
+	if (!e && len)
+		memcpy(buf, m->slots[slot].base + off, len);
+	return e;
+}
+
+static uint32_t mem_write(void *ctx, uint32_t slot, uint64_t off,
+			  const void *buf, size_t len)
+{
+	const struct csa_prog_mem *m = ctx;
+	uint32_t e = mem_check(ctx, slot, off, len, true);
+
+	if (!e && len)
+		memmove(m->slots[slot].base + off, buf, len);
+	return e;
+}
+
+const struct csa_prog_io csa_prog_mem_io = {
+	.check = mem_check,
+	.read = mem_read,
+	.write = mem_write,
+};
+
 /* ---- scratch arena: a bump allocator, reset per op ---- */
 
 struct arena {

@@ -92,6 +92,35 @@ struct csa_prog_result {
 	uint64_t macs;
 };
 
+/**
+ * struct csa_prog_mem_slot - one bind slot in plain memory
+ * @base: the slot's bytes
+ * @size: bytes at @base
+ * @access: CSA_ACCESS_READ and/or CSA_ACCESS_WRITE
+ */
+struct csa_prog_mem_slot {
+	uint8_t *base;
+	uint64_t size;
+	uint32_t access;
+};
+
+/**
+ * struct csa_prog_mem - context of csa_prog_mem_io
+ * @slots: the bind table
+ * @nslots: entries in @slots
+ */
+struct csa_prog_mem {
+	const struct csa_prog_mem_slot *slots;
+	uint32_t nslots;
+};
+
+/*
+ * An operand accessor over plain memory (a struct csa_prog_mem as ctx),
+ * with the card's checks in the card's order: slot index, range, access
+ * mode.  For CPU reference runs (libcsa) and tests.
+ */
+extern const struct csa_prog_io csa_prog_mem_io;
+
 /*
  * Validate and run the program of len bytes at (slot, off).  Always fills
  * *res.

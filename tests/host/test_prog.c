@@ -133,6 +133,46 @@ TEST(network_program_end_to_end)
 	}
 }
 
+TEST(plain_memory_accessor_of_the_engine)
+{
+	struct csa_prog_mem_slot slots[S_NUM];
+	struct csa_prog_mem mem = { slots, S_NUM };
+	struct csa_prog_result r;
+	struct csa_prog_env env;
+	struct net n;
+
+	net_build(&n, 10);
+	for (uint32_t s = 0; s < S_NUM; s++)
+		slots[s] = (struct csa_prog_mem_slot){ n.m.s[s].buf, n.m.s[s].size,
+						       n.m.s[s].access };
+	env = tmem_env(&n.m, scratch);
+	env.io = &csa_prog_mem_io;
+	env.ctx = &mem;
+	run_env(&n, &env, n.prog_len, &r);
+	ASSERT_TRUE(result_is(&r, CSA_STATUS_OK, 0, "csa_prog_mem_io"));
+	ASSERT_TRUE(net_slots_are(&n, n.want, "csa_prog_mem_io"));
+
+	/* its checks: slot index, range, access, as the card's */
+	ASSERT_EQ((uint32_t)CSA_PROG_ERR_BAD_SLOT,
+		  csa_prog_mem_io.check(&mem, S_NUM, 0, 1, false))
+		TH_LOG("slot past the table");
+	ASSERT_EQ((uint32_t)CSA_PROG_ERR_BOUNDS,
+		  csa_prog_mem_io.check(&mem, S_X, n.m.s[S_X].size, 1, false))
+		TH_LOG("one byte past the end");
+	ASSERT_EQ(0u, csa_prog_mem_io.check(&mem, S_X, n.m.s[S_X].size, 0, false))
+		TH_LOG("a zero-length access at the end is in range");
+	ASSERT_EQ((uint32_t)CSA_PROG_ERR_BOUNDS,
+		  csa_prog_mem_io.check(&mem, S_X, UINT64_MAX, 2, false))
+		TH_LOG("offset + length wraps");
+	ASSERT_EQ((uint32_t)CSA_PROG_ERR_ACCESS,
+		  csa_prog_mem_io.check(&mem, S_X, 0, 1, true))
+		TH_LOG("write to a read-only slot");
+	ASSERT_EQ((uint32_t)CSA_PROG_ERR_ACCESS,
+		  csa_prog_mem_io.check(&mem, S_OUT, 0, 1, false))
+		TH_LOG("read of a write-only slot");
+	net_free(&n);
+}
+
 TEST(scratch_at_any_alignment)
 {
 	for (size_t skew = 1; skew < 8; skew += 3) {
