@@ -35,3 +35,15 @@ $(PACK_REF_TEST): tests/host/test_pack_reference.c $(PACK_TEST_DEPS) $(CSA_PACK)
 
 include tools/model/model-data.mk
 include tests/fuzz/fuzz.mk
+
+# Host test: the packed reference model, bound unchanged, as a job program
+# on the firmware's engine (firmware.mk's FW_PROG_SRCS), bit-exact with the
+# packer tests' int8 reference.
+PACK_PROG_TEST := $(BUILD)/tests/host/test_pack_program
+HOST_TESTS += $(PACK_PROG_TEST)
+
+$(PACK_PROG_TEST): tests/host/test_pack_program.c $(PACK_TEST_DEPS) $(FW_PROG_SRCS) \
+		$(FW_PROG_HDRS) $(wildcard $(GSC_DATA)/*)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Ilib -Ilib/pack \
+		-DGSC_DATA='"$(GSC_DATA)"' -o $@ $< $(FW_PROG_SRCS) $(LIBCSA_A) $(LIBCSA_LIBS)
