@@ -122,3 +122,24 @@ install-pack-headers:
 	install -d $(DESTDIR)$(INCLUDEDIR)/csa
 	install -m 0644 lib/include/csa/pack.h uapi/csa_model.h uapi/csa_format.h \
 		$(DESTDIR)$(INCLUDEDIR)/csa/
+
+# Models (lib/model_*.c): load a .csa model onto a card once, run it many
+# times; the CPU reference is the firmware's job-program engine
+# (firmware.mk's FW_PROG_SRCS) compiled into libcsa (hidden symbols).
+# Public header lib/include/csa/model.h; docs/libcsa-model.md.
+LIBCSA_MODEL_SRCS := lib/model_buf.c lib/model_program.c lib/model_load.c \
+	lib/model_run.c lib/model_cpu.c lib/model_quant.c
+LIBCSA_MODEL_OBJS := $(patsubst lib/%.c,$(LIB_BUILD)/obj/%.o,$(LIBCSA_MODEL_SRCS)) \
+	$(patsubst firmware/%.c,$(LIB_BUILD)/obj/fw/%.o,$(FW_PROG_SRCS))
+LIBCSA_OBJS += $(LIBCSA_MODEL_OBJS)
+$(LIB_BUILD)/obj/fw/%.o: firmware/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBCSA_CFLAGS) -c $< -o $@
+-include $(LIBCSA_MODEL_OBJS:.o=.d)
+$(LIBCSA_SO) $(LIBCSA_A): $(LIBCSA_MODEL_OBJS)
+
+.PHONY: install-model-header
+install-lib: install-model-header
+install-model-header:
+	install -d $(DESTDIR)$(INCLUDEDIR)/csa
+	install -m 0644 lib/include/csa/model.h $(DESTDIR)$(INCLUDEDIR)/csa/

@@ -64,3 +64,6 @@ $(CSA_INFO_TEST_BUILD)/test_libcsa_format: tests/host/test_libcsa_format.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Itools/csa-info -o $@ \
 		$< tools/csa-info/format.c $(LIBCSA_A) $(LIBCSA_LIBS)
+
+# csa-run, the packed reference model and the model API's host tests.
+include tools/csa-run/csa-run.mk

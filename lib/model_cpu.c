@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The CPU reference of a model: the firmware's job-program engine
+ * (firmware/csa_prog.c and the datapath, compiled into libcsa) runs the
+ * model's program with csa_prog_mem_io over the inference's own buffers
+ * (the card's bind slots, in the card's order and with its checks and
+ * limits), so its output is the card's, bit for bit, and its cycles are
+ * the card's cost model.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csa_hw.h"
+#include "internal.h"
+#include "model_internal.h"
+
+/* The one-op programs of csa_infer_layer_cycles() are one slot more. */
+#define SLOT_OP_PROGS	CSA_MODEL_NUM_SLOTS
+
+static int cpu_env(struct csa_infer *inf, struct csa_prog_mem_slot *slots,
+		   struct csa_prog_mem *mem, struct csa_prog_env *env)
+{
+	struct csa_model *m = inf->model;
+
+	if (inf->in_flight)
+		return csa_error(EBUSY, "csa_infer_run_cpu: the inference is in flight on the card");
+	if (!inf->scratch) {
+		inf->scratch = malloc(CSA_MODEL_SCRATCH_SIZE);
+		if (!inf->scratch)
+			return csa_error(ENOMEM, "model: out of memory for the CPU reference");
+	}
+	/* the card's view of the same buffers (sizes as bound: whole BOs) */
+	slots[CSA_MODEL_SLOT_MODEL] = (struct csa_prog_mem_slot){
+		m->weights.map, m->weights.bo ? csa_bo_size(m->weights.bo) : m->weights.size,
+		CSA_ACCESS_READ };
+	slots[CSA_MODEL_SLOT_PROG] = (struct csa_prog_mem_slot){
+		m->prog.map, m->prog.bo ? csa_bo_size(m->prog.bo) : m->prog.size,
+		CSA_ACCESS_READ };
+	slots[CSA_MODEL_SLOT_INPUT] = (struct csa_prog_mem_slot){
+		inf->input.map, inf->input.bo ? csa_bo_size(inf->input.bo) : inf->input.size,
+		CSA_ACCESS_READ };
+	slots[CSA_MODEL_SLOT_ACT] = (struct csa_prog_mem_slot){
+		inf->act.map, inf->act.bo ? csa_bo_size(inf->act.bo) : inf->act.size,
+		CSA_ACCESS_READ | CSA_ACCESS_WRITE };
+	slots[CSA_MODEL_SLOT_OUTPUT] = (struct csa_prog_mem_slot){
+		inf->output.map, inf->output.bo ? csa_bo_size(inf->output.bo) : inf->output.size,
+		CSA_ACCESS_WRITE };
+	slots[SLOT_OP_PROGS] = (struct csa_prog_mem_slot){
+		m->op_progs, (uint64_t)m->plan.num_ops * CSA_PROG_SIZE(1), CSA_ACCESS_READ };
+	*mem = (struct csa_prog_mem){ slots, CSA_MODEL_NUM_SLOTS + 1 };
+	*env = m->env;
+	env->io = &csa_prog_mem_io;
+	env->ctx = mem;
+	env->scratch = inf->scratch;
+	env->scratch_size = CSA_MODEL_SCRATCH_SIZE;
+	return 0;
+}
+
+static int refused(const struct csa_prog_result *r)
+{
+	return csa_error(ENOEXEC, "CPU reference: the job program failed at op %u, operand %u: %s",
+			 CSA_PROG_DETAIL_OP(r->detail), CSA_PROG_DETAIL_OPND(r->detail),
+			 csa_prog_err_name(CSA_PROG_DETAIL_ERR(r->detail)));
+}
+
+CSA_EXPORT int csa_infer_run_cpu(struct csa_infer *inf, struct csa_infer_result *result)
+{
+	struct csa_prog_mem_slot slots[CSA_MODEL_NUM_SLOTS + 1];
+	struct csa_prog_result r;
+	struct csa_prog_mem mem;
+	struct csa_prog_env env;
+	int64_t t0;
+	int ret;
+
+	if (!inf)
+		return csa_error(EINVAL, "csa_infer_run_cpu: infer must not be NULL");
+	ret = cpu_env(inf, slots, &mem, &env);
+	if (ret)
+		return ret;
+	t0 = csa_now_ns();
+	csa_prog_run(&env, CSA_MODEL_SLOT_PROG, 0, inf->model->plan.prog_size, &r);
+	if (result)
+		*result = (struct csa_infer_result){
+			.status = r.status, .detail = r.detail, .cycles = r.cycles,
+			.host_ns = csa_now_ns() - t0,
+		};
+	return r.status == CSA_STATUS_OK ? 0 : refused(&r);
+}
+
+CSA_EXPORT int csa_infer_layer_cycles(struct csa_infer *inf, uint64_t *layer_cycles)
+{
+	struct csa_prog_mem_slot slots[CSA_MODEL_NUM_SLOTS + 1];
+	struct csa_prog_result r;
+	struct csa_prog_mem mem;
+	struct csa_prog_env env;
+	const struct csa_model *m;
+	int ret;
+
+	if (!inf || !layer_cycles)
+		return csa_error(EINVAL, "csa_infer_layer_cycles: NULL argument");
+	ret = cpu_env(inf, slots, &mem, &env);
+	if (ret)
+		return ret;
+	m = inf->model;
+	memset(layer_cycles, 0, m->view.hdr->num_layers * sizeof(*layer_cycles));
+	for (uint32_t i = 0; i < m->plan.num_ops; i++) {
+		csa_prog_run(&env, SLOT_OP_PROGS, (uint64_t)i * CSA_PROG_SIZE(1),
+			     CSA_PROG_SIZE(1), &r);
+		if (r.status != CSA_STATUS_OK) {
+			/* the op index of a one-op program is always 0 */
+			r.detail = CSA_PROG_DETAIL(i, CSA_PROG_DETAIL_OPND(r.detail),
+						   CSA_PROG_DETAIL_ERR(r.detail));
+			return refused(&r);
+		}
+		layer_cycles[m->plan.op_layer[i]] += r.cycles;
+	}
+	return 0;
+}

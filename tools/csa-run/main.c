@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+/*
+ * csa-run: run a packed .csa model on a CSA card (or on the CPU reference)
+ * over a file of inputs; print predictions, per-layer modelled cycles,
+ * device cycles, host latency and throughput; compare with the CPU
+ * reference (--check, bit-exact) and with PyTorch's float logits
+ * (--reference).  docs/libcsa-model.md has the manual.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csa-run.h"
+
+#define MAX_INFLIGHT	64
+
+struct opts {
+	const char *model, *inputs, *reference, *device;
+	uint64_t count;
+	uint32_t inflight;
+	bool check, cpu, quiet;
+	double min_agreement;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: csa-run MODEL.csa --inputs FILE [--reference FILE] [--check]\n"
+		"               [--count N] [--inflight N] [-d DEV] [--cpu] [--min-agreement PCT]\n"
+		"  --inputs FILE      safetensors[.gz] with \"inputs\" (I8 or F32, N x C x H x W),\n"
+		"                     or a raw file of N int8 input tensors\n"
+		"  --reference FILE   safetensors[.gz] with PyTorch \"logits\" (F32, N x classes):\n"
+		"                     top-1 agreement and mean logit cosine similarity\n"
+		"  --check            compare every card output with the CPU reference (bit-exact)\n"
+		"  --count N          run N inferences (inputs repeat; default: one per input)\n"
+		"  --inflight N, --batch N  inferences in flight on the card (default 4, max %d)\n"
+		"  -d, --device DEV   render node path or card index (default: card 0)\n"
+		"  --cpu              run on the CPU reference only (no card needed)\n"
+		"  --min-agreement PCT  exit 1 if the top-1 agreement is below PCT\n"
+		"  -q, --quiet        no per-layer table\n"
+		"exit status: 0 ok, 1 failure (bad input, card error, --check mismatch,\n"
+		"agreement below --min-agreement), 2 usage\n", MAX_INFLIGHT);
+}
+
+static int parse_u64(const char *s, const char *what, uint64_t min, uint64_t max, uint64_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (errno || !*s || *end || *s == '-' || x < min || x > max) {
+		fprintf(stderr, "csa-run: %s wants a number %llu..%llu, got '%s'\n", what,
+			(unsigned long long)min, (unsigned long long)max, s);
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
+		{ "inputs", required_argument, NULL, 'i' },
+		{ "reference", required_argument, NULL, 'r' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "inflight", required_argument, NULL, 'b' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "cpu", no_argument, NULL, 'C' },
+		{ "min-agreement", required_argument, NULL, 'm' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	uint64_t v;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->inflight = 4;
+	o->min_agreement = -1;
+	while ((c = getopt_long(argc, argv, "d:qh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'i': o->inputs = optarg; break;
+		case 'r': o->reference = optarg; break;
+		case 'c': o->check = true; break;
+		case 'n':
+			if (parse_u64(optarg, "--count", 1, UINT32_MAX, &o->count))
+				return -1;
+			break;
+		case 'b':
+			if (parse_u64(optarg, "--inflight", 1, MAX_INFLIGHT, &v))
+				return -1;
+			o->inflight = (uint32_t)v;
+			break;
+		case 'd': o->device = optarg; break;
+		case 'C': o->cpu = true; break;
+		case 'm':
+			o->min_agreement = strtod(optarg, &end);
+			if (*end || end == optarg || o->min_agreement < 0 || o->min_agreement > 100) {
+				fprintf(stderr, "csa-run: --min-agreement wants a percentage, got '%s'\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'q': o->quiet = true; break;
+		case 'h': usage(stdout); exit(0);
+		default: return -1;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "csa-run: %s\n", optind >= argc ? "no model file given" :
+			"only one model file, please");
+		return -1;
+	}
+	o->model = argv[optind];
+	if (!o->inputs) {
+		fprintf(stderr, "csa-run: --inputs FILE is required\n");
+		return -1;
+	}
+	if (o->cpu && o->check) {
+		fprintf(stderr, "csa-run: --check compares the card with the CPU reference; not with --cpu\n");
+		return -1;
+	}
+	if (o->cpu && o->device) {
+		fprintf(stderr, "csa-run: --cpu runs without a card; -d makes no sense with it\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int open_device(const char *spec, struct csa_device **devp)
+{
+	uint64_t idx;
+	char *end;
+	int ret;
+
+	if (spec && *spec != '/') {
+		idx = strtoull(spec, &end, 10);
+		if (*end) {
+			fprintf(stderr, "csa-run: -d wants a render node path or a card index, got '%s'\n",
+				spec);
+			return -EINVAL;
+		}
+		ret = csa_open((unsigned int)idx, devp);
+	} else if (spec) {
+		ret = csa_open_path(spec, devp);
+	} else {
+		ret = csa_open(0, devp);
+	}
+	if (ret)
+		fprintf(stderr, "csa-run: cannot open the card: %s\n", csa_last_error());
+	return ret;
+}
+
+/* Record one finished inference i (output in place in inf). */
+static int record(struct run_stats *st, uint64_t i, struct csa_infer *inf,
+		  const struct csa_infer_result *r, bool check)
+{
+	int8_t *dst = st->outputs + i * st->classes;
+
+	memcpy(dst, csa_infer_output(inf), st->classes);
+	st->cycles_sum += r->cycles;
+	st->cycles_min = !i || r->cycles < st->cycles_min ? r->cycles : st->cycles_min;
+	st->cycles_max = r->cycles > st->cycles_max ? r->cycles : st->cycles_max;
+	st->lat_sum += r->host_ns;
+	st->lat_min = !i || r->host_ns < st->lat_min ? r->host_ns : st->lat_min;
+	st->lat_max = r->host_ns > st->lat_max ? r->host_ns : st->lat_max;
+	if (check) {
+		struct csa_infer_result cr;
+
+		/* the CPU reference over the very buffers the card used */
+		if (csa_infer_run_cpu(inf, &cr)) {
+			fprintf(stderr, "csa-run: input %llu: %s\n", (unsigned long long)i,
+				csa_last_error());
+			return -1;
+		}
+		st->checked++;
+		if (memcmp(dst, csa_infer_output(inf), st->classes)) {
+			st->mismatches++;
+			if (st->mismatches <= 10)
+				fprintf(stderr, "csa-run: input %llu: card output differs from the CPU reference\n",
+					(unsigned long long)i);
+		}
+	}
+	return 0;
+}
+
+static int run_card(const struct opts *o, struct csa_infer **inf, const struct run_inputs *in,
+		    struct run_stats *st)
+{
+	struct csa_infer_result r;
+	int64_t t0 = csa_now_ns();
+	uint64_t done = 0;
+
+	for (uint64_t i = 0; i < st->n + o->inflight; i++) {
+		uint32_t s = (uint32_t)(i % o->inflight);
+
+		/* the inference of slot s from inflight submissions ago */
+		if (i >= o->inflight && done < st->n) {
+			if (csa_infer_wait(inf[s], CSA_DEADLINE_INFINITE, &r)) {
+				fprintf(stderr, "csa-run: input %llu: %s\n",
+					(unsigned long long)(done % in->count), csa_last_error());
+				return -1;
+			}
+			if (record(st, done, inf[s], &r, o->check))
+				return -1;
+			done++;
+		}
+		if (i >= st->n)
+			continue;
+		memcpy(csa_infer_input(inf[s]), in->data + (i % in->count) * in->size, in->size);
+		if (csa_infer_submit(inf[s])) {
+			fprintf(stderr, "csa-run: input %llu: %s\n", (unsigned long long)i,
+				csa_last_error());
+			return -1;
+		}
+	}
+	st->wall_ns = csa_now_ns() - t0;
+	return 0;
+}
+
+static int run_cpu(struct csa_infer *inf, const struct run_inputs *in, struct run_stats *st)
+{
+	struct csa_infer_result r;
+	int64_t t0 = csa_now_ns();
+
+	for (uint64_t i = 0; i < st->n; i++) {
+		memcpy(csa_infer_input(inf), in->data + (i % in->count) * in->size, in->size);
+		if (csa_infer_run_cpu(inf, &r)) {
+			fprintf(stderr, "csa-run: input %llu: %s\n", (unsigned long long)i,
+				csa_last_error());
+			return -1;
+		}
+		record(st, i, inf, &r, false);
+	}
+	st->wall_ns = csa_now_ns() - t0;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct csa_infer *inf[MAX_INFLIGHT] = { 0 };
+	struct run_reference ref = { 0 };
+	struct run_inputs in = { 0 };
+	struct run_stats st = { 0 };
+	struct csa_model_info info;
+	struct csa_model *model = NULL;
+	struct csa_device *dev = NULL;
+	struct csa_info card = { 0 };
+	uint64_t *layer_cycles = NULL;
+	double agreement;
+	struct opts o;
+	int rc = 1;
+
+	if (parse(argc, argv, &o)) {
+		usage(stderr);
+		return 2;
+	}
+	if (o.cpu)
+		o.inflight = 1;
+	if (!o.cpu && (open_device(o.device, &dev) || csa_query(dev, &card)))
+		goto out;
+	if (csa_model_load(dev, o.model, NULL, &model)) {
+		fprintf(stderr, "csa-run: %s\n", csa_last_error());
+		goto out;
+	}
+	csa_model_info(model, &info);
+	if (run_load_inputs(o.inputs, model, &in))
+		goto out;
+	if (o.reference && run_load_reference(o.reference, (uint32_t)info.output_size, &ref))
+		goto out;
+	if (ref.count && ref.count < in.count)
+		fprintf(stderr, "csa-run: %s has %llu reference rows for %llu inputs: comparing the first %llu\n",
+			o.reference, (unsigned long long)ref.count, (unsigned long long)in.count,
+			(unsigned long long)ref.count);
+	st.n = o.count ? o.count : in.count;
+	st.classes = (uint32_t)info.output_size;
+	st.outputs = calloc(st.n, st.classes);
+	layer_cycles = calloc(info.num_layers, sizeof(*layer_cycles));
+	if (!st.outputs || !layer_cycles) {
+		fprintf(stderr, "csa-run: out of memory\n");
+		goto out;
+	}
+	for (uint32_t i = 0; i < o.inflight; i++) {
+		if (csa_infer_create(model, &inf[i])) {
+			fprintf(stderr, "csa-run: %s\n", csa_last_error());
+			goto out;
+		}
+	}
+	printf("model %s: %u layers, %u ops, input %ux%ux%u, output %llu, %llu bytes; %s%s\n",
+	       info.name, info.num_layers, info.num_ops, info.in_c, info.in_h, info.in_w,
+	       (unsigned long long)info.output_size, (unsigned long long)info.file_size,
+	       o.cpu ? "CPU reference" : "card ", o.cpu ? "" : card.render_node);
+	if (!o.quiet) {
+		memcpy(csa_infer_input(inf[0]), in.data, in.size);
+		if (csa_infer_layer_cycles(inf[0], layer_cycles)) {
+			fprintf(stderr, "csa-run: %s\n", csa_last_error());
+			goto out;
+		}
+		run_print_layers(model, layer_cycles, card.clock_khz);
+	}
+	if (o.cpu ? run_cpu(inf[0], &in, &st) : run_card(&o, inf, &in, &st))
+		goto out;
+	run_print_summary(&st, model, ref.count ? &ref : NULL, o.cpu ? "CPU reference" : "card",
+			  o.inflight, &agreement);
+	rc = 0;
+	if (st.mismatches) {
+		fprintf(stderr, "csa-run: %llu card outputs differ from the CPU reference\n",
+			(unsigned long long)st.mismatches);
+		rc = 1;
+	}
+	if (o.min_agreement >= 0 && agreement < o.min_agreement) {
+		fprintf(stderr, "csa-run: top-1 agreement with the reference %.2f %% is below %.2f %%\n",
+			agreement, o.min_agreement);
+		rc = 1;
+	}
+out:
+	for (uint32_t i = 0; i < MAX_INFLIGHT; i++)
+		csa_infer_destroy(inf[i]);
+	csa_model_unload(model);
+	csa_close(dev);
+	run_inputs_free(&in);
+	run_reference_free(&ref);
+	free(st.outputs);
+	free(layer_cycles);
+	return rc;
+}
