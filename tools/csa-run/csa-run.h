@@ -35,12 +35,15 @@ struct run_stats {
 	uint64_t n;			/* inferences */
 	uint32_t classes;
 	int8_t *outputs;		/* n x classes int8 logits */
+	uint64_t *cycles;		/* n device cycles */
 	uint64_t cycles_sum;
 	uint64_t cycles_min, cycles_max;
 	int64_t lat_sum, lat_min, lat_max;	/* host ns per inference */
 	int64_t wall_ns;
-	uint64_t mismatches;		/* --check */
+	uint64_t mismatches;		/* --check: outputs */
+	uint64_t cycle_mismatches;	/* --check: cycles != CPU + 32 */
 	uint64_t checked;
+	int64_t check_ns;
 };
 
 double run_cosine(const float *a, const float *b, uint32_t n);

@@ -158,35 +158,46 @@ static int open_device(const char *spec, struct csa_device **devp)
 }
 
 /* Record one finished inference i (output in place in inf). */
-static int record(struct run_stats *st, uint64_t i, struct csa_infer *inf,
-		  const struct csa_infer_result *r, bool check)
+static void record(struct run_stats *st, uint64_t i, struct csa_infer *inf,
+		   const struct csa_infer_result *r)
 {
-	int8_t *dst = st->outputs + i * st->classes;
-
-	memcpy(dst, csa_infer_output(inf), st->classes);
+	memcpy(st->outputs + i * st->classes, csa_infer_output(inf), st->classes);
+	st->cycles[i] = r->cycles;
 	st->cycles_sum += r->cycles;
 	st->cycles_min = !i || r->cycles < st->cycles_min ? r->cycles : st->cycles_min;
 	st->cycles_max = r->cycles > st->cycles_max ? r->cycles : st->cycles_max;
 	st->lat_sum += r->host_ns;
 	st->lat_min = !i || r->host_ns < st->lat_min ? r->host_ns : st->lat_min;
 	st->lat_max = r->host_ns > st->lat_max ? r->host_ns : st->lat_max;
-	if (check) {
-		struct csa_infer_result cr;
+}
 
-		/* the CPU reference over the very buffers the card used */
-		if (csa_infer_run_cpu(inf, &cr)) {
+/*
+ * --check, after the timed card run: every input again on the CPU
+ * reference over the buffers of an inference the card used; outputs must
+ * be equal byte for byte, cycles = the card's - 32 (descriptor overhead).
+ */
+static int check_cpu(struct csa_infer *inf, const struct run_inputs *in, struct run_stats *st)
+{
+	int64_t t0 = csa_now_ns();
+	struct csa_infer_result r;
+
+	for (uint64_t i = 0; i < st->n; i++) {
+		memcpy(csa_infer_input(inf), in->data + (i % in->count) * in->size, in->size);
+		if (csa_infer_run_cpu(inf, &r)) {
 			fprintf(stderr, "csa-run: input %llu: %s\n", (unsigned long long)i,
 				csa_last_error());
 			return -1;
 		}
 		st->checked++;
-		if (memcmp(dst, csa_infer_output(inf), st->classes)) {
+		if (memcmp(st->outputs + i * st->classes, csa_infer_output(inf), st->classes)) {
 			st->mismatches++;
 			if (st->mismatches <= 10)
 				fprintf(stderr, "csa-run: input %llu: card output differs from the CPU reference\n",
 					(unsigned long long)i);
 		}
+		st->cycle_mismatches += st->cycles[i] != r.cycles + 32;
 	}
+	st->check_ns = csa_now_ns() - t0;
 	return 0;
 }
 
@@ -207,8 +218,7 @@ static int run_card(const struct opts *o, struct csa_infer **inf, const struct r
 					(unsigned long long)(done % in->count), csa_last_error());
 				return -1;
 			}
-			if (record(st, done, inf[s], &r, o->check))
-				return -1;
+			record(st, done, inf[s], &r);
 			done++;
 		}
 		if (i >= st->n)
@@ -221,7 +231,7 @@ static int run_card(const struct opts *o, struct csa_infer **inf, const struct r
 		}
 	}
 	st->wall_ns = csa_now_ns() - t0;
-	return 0;
+	return o->check ? check_cpu(inf[0], in, st) : 0;
 }
 
 static int run_cpu(struct csa_infer *inf, const struct run_inputs *in, struct run_stats *st)
@@ -236,7 +246,7 @@ static int run_cpu(struct csa_infer *inf, const struct run_inputs *in, struct ru
 				csa_last_error());
 			return -1;
 		}
-		record(st, i, inf, &r, false);
+		record(st, i, inf, &r);
 	}
 	st->wall_ns = csa_now_ns() - t0;
 	return 0;
@@ -281,8 +291,9 @@ int main(int argc, char **argv)
 	st.n = o.count ? o.count : in.count;
 	st.classes = (uint32_t)info.output_size;
 	st.outputs = calloc(st.n, st.classes);
+	st.cycles = calloc(st.n, sizeof(*st.cycles));
 	layer_cycles = calloc(info.num_layers, sizeof(*layer_cycles));
-	if (!st.outputs || !layer_cycles) {
+	if (!st.outputs || !st.cycles || !layer_cycles) {
 		fprintf(stderr, "csa-run: out of memory\n");
 		goto out;
 	}
@@ -314,6 +325,11 @@ int main(int argc, char **argv)
 			(unsigned long long)st.mismatches);
 		rc = 1;
 	}
+	if (st.cycle_mismatches) {
+		fprintf(stderr, "csa-run: %llu inferences took other device cycles than the CPU reference's cost model + 32\n",
+			(unsigned long long)st.cycle_mismatches);
+		rc = 1;
+	}
 	if (o.min_agreement >= 0 && agreement < o.min_agreement) {
 		fprintf(stderr, "csa-run: top-1 agreement with the reference %.2f %% is below %.2f %%\n",
 			agreement, o.min_agreement);
@@ -327,6 +343,7 @@ out:
 	run_inputs_free(&in);
 	run_reference_free(&ref);
 	free(st.outputs);
+	free(st.cycles);
 	free(layer_cycles);
 	return rc;
 }

@@ -90,9 +90,11 @@ void run_print_summary(const struct run_stats *st, const struct csa_model *model
 		printf("\n");
 	}
 	if (st->checked)
-		printf("CPU reference check: %llu of %llu outputs bit-exact%s\n",
+		printf("CPU reference check: %llu of %llu outputs bit-exact, %llu with device cycles = CPU reference's + 32%s (%.2f s on the CPU)\n",
 		       (unsigned long long)(st->checked - st->mismatches),
-		       (unsigned long long)st->checked, st->mismatches ? " - MISMATCH" : "");
+		       (unsigned long long)st->checked,
+		       (unsigned long long)(st->checked - st->cycle_mismatches),
+		       st->mismatches ? " - MISMATCH" : "", st->check_ns / 1e9);
 	if (st->n) {
 		printf("device cycles per inference: mean %llu, min %llu, max %llu\n",
 		       (unsigned long long)(st->cycles_sum / st->n),

@@ -5,19 +5,20 @@
 #
 #   mkinitramfs.sh --kernel-root DIR --kver KVER --init FILE --out FILE.cpio.gz
 #                  [--csa-ko FILE] [--fw FILE]... [--fw-test FILE]...
-#                  [--test FILE]... [--bin FILE]...
+#                  [--test FILE]... [--bin FILE]... [--data FILE]...
 #
 #   --kernel-root  dpkg-deb -x of linux-image-KVER (with depmod data)
 #   --fw           firmware image, installed into /lib/firmware/csa/
 #   --fw-test      deliberately bad image, installed into /lib/firmware-test/
 #   --test         test binary, installed into /opt/csa/tests/
 #   --bin          tool binary, installed into /opt/csa/bin/
+#   --data         data file (model, inputs), installed into /opt/csa/data/
 set -euo pipefail
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 
 kroot= kver= init= out= csa_ko=
-fws=() fw_tests=() tests=() bins=()
+fws=() fw_tests=() tests=() bins=() datas=()
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || die "option $1 needs a value"
 	case "$1" in
@@ -30,6 +31,7 @@ while [ $# -gt 0 ]; do
 	--fw-test) fw_tests+=("$2") ;;
 	--test) tests+=("$2") ;;
 	--bin) bins+=("$2") ;;
+	--data) datas+=("$2") ;;
 	*) die "unknown option $1" ;;
 	esac
 	shift 2
@@ -41,7 +43,7 @@ moddir=$kroot/lib/modules/$kver
 busybox=/bin/busybox
 [ -x "$busybox" ] && ! ldd "$busybox" >/dev/null 2>&1 ||
 	die "$busybox is missing or not static (apt-get install busybox-static)"
-for f in "$init" ${csa_ko:+"$csa_ko"} "${fws[@]}" "${fw_tests[@]}" "${tests[@]}" "${bins[@]}"; do
+for f in "$init" ${csa_ko:+"$csa_ko"} "${fws[@]}" "${fw_tests[@]}" "${tests[@]}" "${bins[@]}" "${datas[@]}"; do
 	[ -f "$f" ] || die "input $f does not exist"
 done
 
@@ -49,7 +51,7 @@ stage=$(mktemp -d "${out%/*}/.initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc/csa-vm}
 mkdir -p "$stage"/lib/modules/csa "$stage"/lib/firmware/csa "$stage"/lib/firmware-test
-mkdir -p "$stage"/opt/csa/tests "$stage"/opt/csa/bin
+mkdir -p "$stage"/opt/csa/tests "$stage"/opt/csa/bin "$stage"/opt/csa/data
 
 # busybox and its applets
 cp "$busybox" "$stage/bin/busybox"
@@ -102,6 +104,7 @@ for f in "${fws[@]}"; do cp "$f" "$stage/lib/firmware/csa/"; done
 for f in "${fw_tests[@]}"; do cp "$f" "$stage/lib/firmware-test/"; done
 for f in "${tests[@]}"; do install -m 0755 "$f" "$stage/opt/csa/tests/"; done
 for f in "${bins[@]}"; do install -m 0755 "$f" "$stage/opt/csa/bin/"; done
+for f in "${datas[@]}"; do install -m 0644 "$f" "$stage/opt/csa/data/"; done
 
 # Shared libraries of every dynamic binary, at the path ldd resolves
 # (the loader's default directories, so no ld.so.cache is needed).

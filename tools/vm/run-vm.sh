@@ -3,7 +3,8 @@
 #
 #   run-vm.sh --kernel VMLINUZ --initrd INITRAMFS.cpio.gz --out DIR
 #             [--card PROPS]... [--mode tests|info|bench|shell] [--step NAME]...
-#             [--info-args ARGS] [--bench-args ARGS] [--timeout SECONDS]
+#             [--info-args ARGS] [--bench-args ARGS] [--run-args ARGS]
+#             [--timeout SECONDS]
 #             [--defaults FILE] [--numa] [--card-node INDEX=NODE]...
 #
 #   QEMU            qemu-system-x86_64 to run (environment; default: on PATH)
@@ -35,7 +36,7 @@ set -euo pipefail
 die() { echo "run-vm: $*" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 
-kernel= initrd= out= mode=tests info_args= bench_args= timeout=120 numa=0
+kernel= initrd= out= mode=tests info_args= bench_args= run_args= timeout=120 numa=0
 defaults=$here/card-defaults.conf
 cards=() steps=()
 declare -A card_node=()
@@ -54,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--step) steps+=("$2") ;;
 	--info-args) info_args=$2 ;;
 	--bench-args) bench_args=$2 ;;
+	--run-args) run_args=$2 ;;
 	--card-node)
 		[[ "$2" =~ ^[0-9]+=[0-9]+$ ]] || die "--card-node wants INDEX=NODE, got '$2'"
 		card_node[${2%%=*}]=${2#*=} ;;
@@ -133,6 +135,7 @@ done
 	echo "CSA_STEPS='${steps[*]}'"
 	echo "CSA_INFO_ARGS='$info_args'"
 	echo "CSA_BENCH_ARGS='$bench_args'"
+	echo "CSA_RUN_ARGS='$run_args'"
 } > "$conf/etc/csa-vm/run.conf"
 run_initrd=$out/initrd.cpio.gz
 # The kernel unpacks concatenated archives in order; later files win.

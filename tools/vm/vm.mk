@@ -1,8 +1,11 @@
 # The test VM: Debian's stock kernel + a busybox initramfs with csa.ko,
-# the firmware, the VM suites, csa-info and csa-bench (tools/vm/).
+# the firmware, the VM suites, csa-info, csa-bench, csa-run and the packed
+# reference model with its inputs and PyTorch logits (tools/vm/).
 #   make vm-image     $(VM_INITRAMFS) (+ the kernel, fetched once)
 #   make run          deps, build everything, boot a VM with one card
-#                     (CARDS=2: two) and print what csa-info reports
+#                     (CARDS=2: two), print what csa-info reports, then
+#                     run the reference network on the card with csa-run
+#                     (RUN_ARGS: csa-run options, default $(RUN_ARGS))
 #   make bench        deps, build everything, boot a VM with one card and
 #                     run csa-bench there (BENCH_ARGS="--json", "--quick")
 #   make vm-shell     boot the VM to an interactive shell (CARDS=1|2)
@@ -19,6 +22,9 @@ CARDS ?= 1
 CARD1 ?=
 CARD2 ?= serial=0x2
 CSA_INFO_ARGS ?=
+# csa-run in make run: all 256 reference inputs, 8 in flight, every output
+# checked bit-exact against the CPU reference, top-1 agreement >= 95 %.
+RUN_ARGS ?= --inflight 8 --check --min-agreement 95
 VM_RUN_TIMEOUT ?= 300
 BENCH_ARGS ?=
 VM_BENCH_TIMEOUT ?= 900
@@ -36,25 +42,33 @@ vm-kernel: $(VM_KERNEL_STAMP)
 
 $(VM_INITRAMFS): $(VM_KERNEL_STAMP) tools/vm/mkinitramfs.sh tools/vm/init \
 		$(CSA_KO) $(FW_IMAGE) $(FW_BAD_IMAGES) $(CSA_INFO) $(CSA_BENCH) \
-		$(VM_TESTS)
+		$(CSA_RUN) $(GSC_CSA) $(GSC_REFERENCE) $(VM_TESTS)
 	@bash tools/vm/mkinitramfs.sh --kernel-root $(VM_DIR)/kernel \
 		--kver $$(cat $(VM_KERNEL_STAMP)) --init tools/vm/init --out $@ \
 		--csa-ko $(CSA_KO) $(addprefix --fw ,$(FW_IMAGE)) \
 		$(addprefix --fw-test ,$(FW_BAD_IMAGES)) \
-		$(addprefix --test ,$(VM_TESTS)) --bin $(CSA_INFO) --bin $(CSA_BENCH)
+		$(addprefix --test ,$(VM_TESTS)) --bin $(CSA_INFO) --bin $(CSA_BENCH) \
+		--bin $(CSA_RUN) --data $(GSC_CSA) --data $(GSC_REFERENCE)
 
 vm-image: $(VM_INITRAMFS)
 
-# csa-info's exit status is make run's exit status.
+# make run fails when csa-info or csa-run fails (or did not run).
 run-vm: vm-image $(QEMU)
 	@rc=0; QEMU=$(QEMU) QEMU_DATA_ARGS="$(QEMU_DATA_ARGS)" bash tools/vm/run-vm.sh \
 		--kernel $(VM_KERNEL) --initrd $(VM_INITRAMFS) --out $(VM_RUN_DIR) \
 		--timeout $(VM_RUN_TIMEOUT) --mode info --info-args "$(CSA_INFO_ARGS)" \
-		$(VM_CARD_ARGS) || rc=$$?; \
-	cat $(VM_RUN_DIR)/csa-info.tap 2>/dev/null; \
-	if [ -f $(VM_RUN_DIR)/csa-info.rc ]; then exit $$(cat $(VM_RUN_DIR)/csa-info.rc); fi; \
-	echo "run: csa-info did not run in the VM (see $(VM_RUN_DIR)/console.log)" >&2; \
-	exit $$(( rc ? rc : 1 ))
+		--run-args "$(RUN_ARGS)" $(VM_CARD_ARGS) || rc=$$?; \
+	for step in csa-info csa-run; do \
+		if [ ! -f $(VM_RUN_DIR)/$$step.rc ]; then \
+			echo "run: $$step did not run in the VM (see $(VM_RUN_DIR)/console.log)" >&2; \
+			exit $$(( rc ? rc : 1 )); \
+		fi; \
+		[ $$step = csa-run ] && echo "--- csa-run: the reference network on the card ---"; \
+		cat $(VM_RUN_DIR)/$$step.tap; \
+	done; \
+	for step in csa-info csa-run; do \
+		[ "$$(cat $(VM_RUN_DIR)/$$step.rc)" = 0 ] || exit $$(cat $(VM_RUN_DIR)/$$step.rc); \
+	done
 
 run: deps
 	@$(MAKE) --no-print-directory all run-vm
