@@ -40,7 +40,15 @@ $(VM_TEST_BUILD)/%: tests/vm/%.c $(VM_TEST_HELPER) $(wildcard tests/vm/*.h) \
 		$(KSFT_HEADERS) $(LIBCSA_A) lib/include/csa/csa.h uapi/csa_drm.h \
 		firmware/csa_hw.h
 	@mkdir -p $(@D)
-	$(CC) $(VM_TEST_CFLAGS) -o $@ $< $(VM_TEST_HELPER) $(VM_TEST_LIBS)
+	$(CC) $(VM_TEST_CFLAGS) -o $@ $< $(VM_TEST_HELPER) $(VM_TEST_EXTRA_SRCS) \
+		$(VM_TEST_LIBS)
+
+# Extra sources a suite links (target-specific VM_TEST_EXTRA_SRCS): the
+# job-program suites (csa_prog_*_test) run the firmware engine and command
+# processor as their CPU reference, with the host tests' layer builders.
+VM_TEST_PROG := $(addprefix $(VM_TEST_BUILD)/,$(filter csa_prog_%,$(VM_TEST_NAMES)))
+$(VM_TEST_PROG): VM_TEST_EXTRA_SRCS = $(FW_CMDPROC_SRCS)
+$(VM_TEST_PROG): $(FW_CMDPROC_SRCS) $(FW_CMDPROC_HDRS) $(wildcard tests/host/test_dp*.h)
 
 host-tests: $(HOST_TESTS)
 
