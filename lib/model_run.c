@@ -173,6 +173,11 @@ CSA_EXPORT int csa_infer_wait(struct csa_infer *inf, int64_t deadline_ns,
 	return 0;
 }
 
+CSA_EXPORT struct csa_fence *csa_infer_fence(const struct csa_infer *inf)
+{
+	return inf ? inf->fence : NULL;
+}
+
 CSA_EXPORT int csa_infer_run(struct csa_infer *inf, struct csa_infer_result *result)
 {
 	int ret = csa_infer_submit(inf);

@@ -239,6 +239,7 @@ TEST_F(model, errors)
 	ASSERT_EQ(0, csa_infer_create(self->model, &inf));
 	/* a model loaded without a card runs on the CPU only */
 	EXPECT_EQ(-ENODEV, csa_infer_submit(inf));
+	EXPECT_EQ(NULL, csa_infer_fence(inf));
 	EXPECT_EQ(-EINVAL, csa_infer_wait(inf, 0, NULL));
 	EXPECT_EQ(-ENOENT, csa_model_load(NULL, "/nonexistent.csa", NULL, &m));
 	EXPECT_EQ(NULL, m);

@@ -10,9 +10,11 @@
  * csa_bos back to its baseline), also with inferences in flight.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "csa_hw.h"
@@ -147,6 +149,7 @@ TEST_F_TIMEOUT(model, all_inputs_bit_exact_with_cpu_reference, 240)
 
 TEST_F(model, sync_run_and_state_errors)
 {
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
 	struct csa_infer_result r;
 	struct csa_infer *inf;
 	struct csa_model *m;
@@ -165,6 +168,10 @@ TEST_F(model, sync_run_and_state_errors)
 	EXPECT_EQ(self->top1[0], (int32_t)csa_argmax_i8(csa_infer_output(inf), 12));
 	ASSERT_EQ(0, csa_infer_submit(inf));
 	EXPECT_EQ(-EBUSY, csa_infer_submit(inf));	/* already in flight */
+	/* the out fence as a sync_file: poll()-able */
+	EXPECT_EQ(0, csa_fence_sync_file(csa_infer_fence(inf), 0, &pfd.fd));
+	EXPECT_EQ(1, poll(&pfd, 1, 10000));
+	close(pfd.fd);
 	EXPECT_EQ(-EBUSY, csa_infer_run_cpu(inf, NULL));
 	EXPECT_EQ(0, csa_infer_wait(inf, CSA_DEADLINE_INFINITE, NULL));
 	EXPECT_EQ(0, csa_infer_layer_cycles(inf, layer));

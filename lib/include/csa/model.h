@@ -223,6 +223,13 @@ CSA_EXPORT int csa_infer_submit(struct csa_infer *infer);
 CSA_EXPORT int csa_infer_wait(struct csa_infer *infer, int64_t deadline_ns,
 			      struct csa_infer_result *result);
 
+/*
+ * The inference's out fence (binary; NULL for a CPU-only model): signals
+ * when its job completes, e.g. csa_fence_sync_file() for poll().  Still
+ * call csa_infer_wait() before reading the output.
+ */
+CSA_EXPORT struct csa_fence *csa_infer_fence(const struct csa_infer *infer);
+
 /* csa_infer_submit() + csa_infer_wait() without a deadline. */
 CSA_EXPORT int csa_infer_run(struct csa_infer *infer,
 			     struct csa_infer_result *result);
