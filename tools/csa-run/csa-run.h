@@ -40,6 +40,8 @@ struct run_stats {
 	uint64_t cycles_min, cycles_max;
 	int64_t lat_sum, lat_min, lat_max;	/* host ns per inference */
 	int64_t wall_ns;
+	int64_t sync_sum, sync_min;	/* one inference alone (card) */
+	uint32_t sync_runs;
 	uint64_t mismatches;		/* --check: outputs */
 	uint64_t cycle_mismatches;	/* --check: cycles != CPU + 32 */
 	uint64_t checked;

@@ -201,12 +201,37 @@ static int check_cpu(struct csa_infer *inf, const struct run_inputs *in, struct 
 	return 0;
 }
 
+/* Latency of one inference alone: SYNC_RUNS synchronous runs first. */
+#define SYNC_RUNS	16
+
+static int sync_latency(struct csa_infer *inf, const struct run_inputs *in, struct run_stats *st)
+{
+	struct csa_infer_result r;
+
+	for (uint64_t i = 0; i < SYNC_RUNS; i++) {
+		memcpy(csa_infer_input(inf), in->data + (i % in->count) * in->size, in->size);
+		if (csa_infer_run(inf, &r)) {
+			fprintf(stderr, "csa-run: input %llu: %s\n", (unsigned long long)(i % in->count),
+				csa_last_error());
+			return -1;
+		}
+		st->sync_sum += r.host_ns;
+		st->sync_min = !i || r.host_ns < st->sync_min ? r.host_ns : st->sync_min;
+	}
+	st->sync_runs = SYNC_RUNS;
+	return 0;
+}
+
 static int run_card(const struct opts *o, struct csa_infer **inf, const struct run_inputs *in,
 		    struct run_stats *st)
 {
 	struct csa_infer_result r;
-	int64_t t0 = csa_now_ns();
 	uint64_t done = 0;
+	int64_t t0;
+
+	if (sync_latency(inf[0], in, st))
+		return -1;
+	t0 = csa_now_ns();
 
 	for (uint64_t i = 0; i < st->n + o->inflight; i++) {
 		uint32_t s = (uint32_t)(i % o->inflight);

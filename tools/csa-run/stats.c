@@ -99,7 +99,11 @@ void run_print_summary(const struct run_stats *st, const struct csa_model *model
 		printf("device cycles per inference: mean %llu, min %llu, max %llu\n",
 		       (unsigned long long)(st->cycles_sum / st->n),
 		       (unsigned long long)st->cycles_min, (unsigned long long)st->cycles_max);
-		printf("host latency per inference: mean %.3f ms, min %.3f ms, max %.3f ms (%u in flight)\n",
+		if (st->sync_runs)
+			printf("host latency, one inference alone: mean %.3f ms, min %.3f ms (%u synchronous runs)\n",
+			       st->sync_sum / 1e6 / st->sync_runs, st->sync_min / 1e6,
+			       st->sync_runs);
+		printf("host latency per inference: mean %.3f ms, min %.3f ms, max %.3f ms (%u in flight, submit to completion)\n",
 		       st->lat_sum / 1e6 / st->n, st->lat_min / 1e6, st->lat_max / 1e6, inflight);
 		printf("throughput: %.1f inferences/s (%llu in %.3f s)\n",
 		       st->wall_ns ? st->n * 1e9 / st->wall_ns : 0.0, (unsigned long long)st->n,
