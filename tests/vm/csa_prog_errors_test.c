@@ -10,6 +10,10 @@
  * written and its own not), and the next job on the same queue runs the
  * valid program correctly.
  *
+ * The program operand of the descriptor itself fails with the
+ * descriptor-level statuses (ACCESS -EACCES, OUT_OF_BOUNDS and BAD_SLOT
+ * -EFAULT).
+ *
  * The valid program: LINEAR 4x4x4 -> 20 (K 4) into slot A, KWTA global
  * k 5 boosted, A -> OUT.
  */
@@ -207,6 +211,45 @@ TEST_F(err, valid_program_runs)
 	TH_LOG("valid program: %llu cycles, job %lld us",
 	       (unsigned long long)self->p.cpl.cycles,
 	       (long long)self->p.card_ns / 1000);
+}
+
+/*
+ * The descriptor's own operand (the program: dst, size bytes, READ) is
+ * checked like any descriptor operand: descriptor-level statuses and
+ * their fence errors, not PROGRAM.
+ */
+static void desc_refused(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(err) *self, uint32_t prog_access,
+			 uint32_t slot, uint64_t len, int fence, uint32_t status,
+			 const char *what)
+{
+	int ret;
+
+	self->p.s[PROG].access = prog_access;
+	ret = pj_run(&self->p, slot, len);
+	self->p.s[PROG].access = RD;
+
+	ASSERT_EQ(0, ret) TH_LOG("%s: submit/wait: %s", what, strerror(-ret));
+	ASSERT_EQ(fence, self->p.fence) TH_LOG("%s: fence error %d, expected %d",
+					       what, self->p.fence, fence);
+	ASSERT_EQ(status, self->p.cpl.status)
+		TH_LOG("%s: status %s detail 0x%x, expected %s", what,
+		       csa_status_name(self->p.cpl.status), self->p.cpl.detail,
+		       csa_status_name(status));
+	ASSERT_EQ(0u, self->p.cpl.detail) TH_LOG("%s: detail 0x%x, expected 0 (dst)",
+						 what, self->p.cpl.detail);
+	ASSERT_TRUE(pj_slots_match(&self->p)) TH_LOG("%s: a slot changed", what);
+	base_runs(_metadata, self, what);
+}
+
+TEST_F(err, program_operand_checked_by_the_descriptor)
+{
+	desc_refused(_metadata, self, WR, PROG, self->len, -EACCES,
+		     CSA_STATUS_ACCESS, "program in a WRITE-only slot");
+	desc_refused(_metadata, self, RD, PROG, self->p.s[PROG].size + 1,
+		     -EFAULT, CSA_STATUS_OUT_OF_BOUNDS, "program longer than its BO");
+	desc_refused(_metadata, self, RD, NSLOTS + 1, self->len, -EFAULT,
+		     CSA_STATUS_BAD_SLOT, "program in a slot past the bind table");
 }
 
 TEST_F(err, bad_op_code)

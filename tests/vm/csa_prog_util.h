@@ -269,7 +269,8 @@ static inline bool pj_slots_match(const struct pj *p)
 /*
  * After pj_run(): the job ended with @status/@detail (fence 0 or
  * -ENOEXEC), the CPU reference agrees, the cycles are the reference's plus
- * the descriptor's, and every slot equals the reference's.
+ * the descriptor's (the record's seqno set, its timestamp = start +
+ * cycles), and every slot equals the reference's.
  */
 static inline bool pj_outcome(const struct pj *p, uint32_t status,
 			      uint32_t detail)
@@ -305,6 +306,13 @@ static inline bool pj_outcome(const struct pj *p, uint32_t status,
 			(unsigned long long)p->cpl.cycles, CSA_CYCLES_DESC,
 			(unsigned long long)p->ref.cycles,
 			(unsigned long long)p->lanes);
+		ok = false;
+	}
+	if (!p->cpl.seqno || p->cpl.timestamp < p->cpl.cycles) {
+		fprintf(stderr, "# status record: seqno %llu, timestamp %llu before its %llu cycles\n",
+			(unsigned long long)p->cpl.seqno,
+			(unsigned long long)p->cpl.timestamp,
+			(unsigned long long)p->cpl.cycles);
 		ok = false;
 	}
 	if (!pj_slots_match(p))
