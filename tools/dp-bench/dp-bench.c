@@ -15,7 +15,17 @@
  * runs (CLOCK_MONOTONIC) of: clearing the accumulators + the MAC phase
  * ("accumulate"), and that plus the output stage (tag map, requantise:
  * "layer").  Card cycles are the cost model's at the given lanes.
- * Prints a table; not a test.
+ *
+ * Then the full reference network from the committed model (a .csa file:
+ * --model, default the packed tests/data/gsc) in three variants
+ * (dp-net.h): dense (every layer at K = 1, every input visited), sparse
+ * weights with dense inputs (every input visited, no Select), and
+ * sparse-sparse (zero inputs skipped, the hidden layer's k-WTA hands a
+ * sparse activation to the last LINEAR).  Each runs on a native executor
+ * of the job program over the datapath functions (the visiting policy is
+ * the variant's), and the same program runs through the card's engine
+ * (csa_prog_run(), which always skips zero inputs); all outputs are
+ * checked equal.  Prints tables; not a test.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +33,9 @@
 #include <time.h>
 
 #include "csa_dp.h"
+#include "csa_hw.h"
+#include "csa_prog.h"
+#include "dp-net.h"
 
 #define UNITS	1500
 #define COLS	1600
@@ -138,11 +151,424 @@ static double best(enum variant v, struct layer *l, const struct input *in,
 	return b;
 }
 
+/* ---- the reference network ------------------------------------------- */
+
+/* One op of a job, decoded once (the layer's tag map, requant, boost). */
+struct nop {
+	struct csa_prog_op op;
+	struct csa_dp_layer l;
+	uint16_t *tagmap;
+	struct csa_dp_rq *rq;
+	uint16_t *boost;
+};
+
+struct nexec {
+	const struct dpn_job *job;
+	struct nop *ops;
+	uint32_t n;
+	uint32_t lanes;
+	int32_t *acc;		/* largest op's accumulators */
+	uint8_t *mark;
+	uint32_t *keys, *idx;
+	int8_t *val;
+	int32_t *y32;
+};
+
+struct nres {
+	uint64_t macs, visits, cycles;
+};
+
+static uint8_t *opnd(const struct dpn_job *j, uint64_t o)
+{
+	return j->slot[CSA_OPERAND_SLOT(o)] + CSA_OPERAND_OFF(o);
+}
+
+static uint64_t numel_in(const struct csa_prog_op *op)
+{
+	return (uint64_t)op->in_c * op->in_h * op->in_w;
+}
+
+static uint64_t numel_out(const struct csa_prog_op *op)
+{
+	return (uint64_t)op->out_c * op->out_h * op->out_w;
+}
+
+static void nexec_free(struct nexec *e)
+{
+	for (uint32_t i = 0; i < e->n; i++) {
+		free(e->ops[i].tagmap);
+		free(e->ops[i].rq);
+		free(e->ops[i].boost);
+	}
+	free(e->ops);
+	free(e->acc);
+	free(e->mark);
+	free(e->keys);
+	free(e->idx);
+	free(e->val);
+	free(e->y32);
+	memset(e, 0, sizeof(*e));
+}
+
+static int nexec_init(struct nexec *e, const struct dpn_job *j, uint32_t lanes)
+{
+	const uint8_t *prog = j->slot[CSA_MODEL_SLOT_PROG];
+	uint64_t nacc = 0, numel = 0;
+
+	memset(e, 0, sizeof(*e));
+	e->job = j;
+	e->n = j->num_ops;
+	e->lanes = lanes;
+	e->ops = calloc(e->n, sizeof(*e->ops));
+	if (!e->ops)
+		return -1;
+	for (uint32_t i = 0; i < e->n; i++) {
+		struct nop *o = &e->ops[i];
+		struct csa_prog_op *op = &o->op;
+
+		csa_prog_op_decode(op, prog + CSA_PROG_HDR_SIZE + i * CSA_PROG_OP_SIZE);
+		numel = numel_in(op) > numel ? numel_in(op) : numel;
+		numel = numel_out(op) > numel ? numel_out(op) : numel;
+		if (op->opcode == CSA_PROG_OP_LINEAR ||
+		    op->opcode == CSA_PROG_OP_CONV2D) {
+			const uint8_t *b = opnd(j, op->param);
+			struct csa_layer_hdr h;
+			uint64_t a;
+
+			csa_layer_hdr_decode(&h, b);
+			o->tagmap = malloc(2ull * h.groups * h.k);
+			o->rq = malloc(sizeof(*o->rq) * h.units);
+			if (!o->tagmap || !o->rq)
+				return -1;
+			for (uint32_t t = 0; t < (uint32_t)h.groups * h.k; t++)
+				o->tagmap[t] = (uint16_t)csa_get_le(b + h.tagmap_off + 2 * t, 2);
+			for (uint32_t u = 0; u < h.units; u++) {
+				struct csa_requant r;
+
+				csa_requant_decode(&r, b + h.requant_off + 12ull * u);
+				o->rq[u] = (struct csa_dp_rq){ r.bias, r.multiplier, r.shift };
+			}
+			o->l = (struct csa_dp_layer){
+				.units = h.units, .cols = h.cols, .k = h.k,
+				.groups = h.groups, .w = b + h.weights_off,
+				.tagmap = o->tagmap, .rq = o->rq,
+			};
+			a = (uint64_t)op->out_h * op->out_w * h.groups * h.k;
+			nacc = a > nacc ? a : nacc;
+		} else if (op->opcode == CSA_PROG_OP_KWTA &&
+			   op->flags & CSA_PROG_F_BOOST) {
+			const uint8_t *b = opnd(j, op->param);
+
+			o->boost = malloc(2ull * op->in_c);
+			if (!o->boost)
+				return -1;
+			for (uint32_t c = 0; c < op->in_c; c++)
+				o->boost[c] = (uint16_t)csa_get_le(b + 2 * c, 2);
+		}
+	}
+	e->acc = malloc(4 * (nacc + CSA_DP_ACC_PAD));
+	e->y32 = malloc(4 * numel);
+	e->mark = malloc(numel);
+	e->keys = malloc(4 * numel);
+	e->idx = malloc(4 * numel);
+	e->val = malloc(numel);
+	return e->acc && e->y32 && e->mark && e->keys && e->idx && e->val ? 0 : -1;
+}
+
+/* A sparse activation at p into e->idx / e->val; returns the count. */
+static uint32_t sparse_in(struct nexec *e, const uint8_t *p)
+{
+	struct csa_sparse_hdr h;
+
+	csa_sparse_hdr_decode(&h, p);
+	for (uint32_t i = 0; i < h.count; i++)
+		e->idx[i] = (uint32_t)csa_get_le(p + CSA_SPARSE_IDX_OFF + 4 * i, 4);
+	memcpy(e->val, p + CSA_SPARSE_VAL_OFF(h.capacity), h.count);
+	return h.count;
+}
+
+/* LINEAR/CONV2D output stage and write; returns the bytes written. */
+static uint64_t layer_out(struct nexec *e, const struct nop *o,
+			  uint32_t positions, uint8_t *dst)
+{
+	uint64_t n = (uint64_t)o->l.units * positions;
+
+	if (o->op.flags & CSA_PROG_F_DST_INT32) {
+		csa_dp_output(&o->l, e->acc, positions, NULL, e->y32);
+		for (uint64_t i = 0; i < n; i++)
+			csa_put_le(dst + 4 * i, (uint32_t)e->y32[i], 4);
+		return 4 * n;
+	}
+	csa_dp_output(&o->l, e->acc, positions, (int8_t *)dst, NULL);
+	return n;
+}
+
+/*
+ * Run the job's program with the datapath functions directly; visit_all:
+ * every element of a dense input is visited (zeros included), otherwise
+ * only the non-zero ones (the engine's Select on a dense vector).  Cycles
+ * as the engine's cost model (per op: its work, its streams, the DMA of
+ * the bytes it moves).
+ */
+static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
+{
+	const struct dpn_job *j = e->job;
+
+	memset(r, 0, sizeof(*r));
+	for (uint32_t i = 0; i < e->n; i++) {
+		const struct nop *o = &e->ops[i];
+		const struct csa_prog_op *op = &o->op;
+		const uint8_t *src = opnd(j, op->src);
+		uint8_t *dst = opnd(j, op->dst);
+		bool sparse = op->flags & CSA_PROG_F_SRC_SPARSE;
+		struct csa_dp_stats st = { 0 };
+		uint64_t bytes = 0, colsz = (uint64_t)o->l.groups * 2;
+		uint32_t count = 0;
+
+		r->cycles += CSA_DP_CYCLES_OP;
+		if (sparse) {
+			count = sparse_in(e, src);
+			bytes += CSA_SPARSE_HDR_SIZE + 5ull * count;
+		} else {
+			bytes += numel_in(op);
+		}
+		switch (op->opcode) {
+		case CSA_PROG_OP_LINEAR:
+			memset(e->acc, 0, 4ull * (o->l.groups * o->l.k + CSA_DP_ACC_PAD));
+			if (sparse)
+				csa_dp_linear_sparse(&o->l, e->idx, e->val, count,
+						     e->acc, &st);
+			else
+				csa_dp_linear_dense(&o->l, (const int8_t *)src,
+						    !visit_all, e->acc, &st);
+			bytes += st.visits * colsz + layer_out(e, o, 1, dst);
+			r->cycles += csa_dp_cost_mac(&st, o->l.groups, e->lanes) +
+				     csa_dp_cost_stream(st.inputs, e->lanes) +
+				     csa_dp_cost_stream(o->l.units, e->lanes);
+			break;
+		case CSA_PROG_OP_CONV2D: {
+			const struct csa_dp_conv g = {
+				op->in_c, op->in_h, op->in_w, op->out_h, op->out_w,
+				op->kernel_h, op->kernel_w, op->stride_h,
+				op->stride_w, op->pad_h, op->pad_w,
+			};
+			uint32_t pos = op->out_h * op->out_w;
+
+			memset(e->acc, 0, 4ull * ((uint64_t)pos * o->l.groups * o->l.k +
+						  CSA_DP_ACC_PAD));
+			if (sparse) {
+				csa_dp_conv_sparse(&o->l, &g, e->idx, e->val, count,
+						   e->acc, &st);
+			} else if (visit_all) {
+				const int8_t *x = (const int8_t *)src;
+
+				for (uint32_t c = 0; c < g.in_c; c++)
+					for (uint32_t y = 0; y < g.in_h; y++)
+						for (uint32_t xx = 0; xx < g.in_w; xx++, x++)
+							csa_dp_conv_point(&o->l, &g, c, y, xx,
+									  *x, e->acc, &st);
+				st.inputs = numel_in(op);
+			} else {
+				csa_dp_conv_dense(&o->l, &g, (const int8_t *)src,
+						  e->acc, &st);
+			}
+			bytes += (uint64_t)o->l.cols * colsz +
+				 layer_out(e, o, pos, dst);
+			r->cycles += csa_dp_cost_mac(&st, o->l.groups, e->lanes) +
+				     csa_dp_cost_stream(st.inputs, e->lanes) +
+				     csa_dp_cost_stream((uint64_t)o->l.units * pos,
+							e->lanes);
+			break;
+		}
+		case CSA_PROG_OP_KWTA: {
+			uint32_t n = (uint32_t)numel_in(op), plane = op->in_h * op->in_w;
+			const int8_t *x = (const int8_t *)src;
+
+			if (op->flags & CSA_PROG_F_LOCAL) {
+				csa_dp_kwta_local(x, op->in_c, plane, o->boost, op->k,
+						  e->mark, e->keys);
+				r->cycles += csa_dp_cost_kwta(op->in_c, plane, e->lanes);
+			} else {
+				csa_dp_kwta_global(x, op->in_c, plane, o->boost, op->k,
+						   e->mark, e->keys);
+				r->cycles += csa_dp_cost_kwta(n, 1, e->lanes);
+			}
+			if (op->flags & CSA_PROG_F_DST_SPARSE) {
+				uint32_t cap = op->k * (op->flags & CSA_PROG_F_LOCAL ? plane : 1);
+				struct csa_sparse_hdr h = { CSA_SPARSE_MAGIC, 0, cap, n };
+
+				h.count = csa_dp_kwta_sparse(x, e->mark, n, e->keys,
+							     (int8_t *)dst +
+							     CSA_SPARSE_VAL_OFF(cap));
+				csa_sparse_hdr_encode(dst, &h);
+				for (uint32_t k = 0; k < h.count; k++)
+					csa_put_le(dst + CSA_SPARSE_IDX_OFF + 4 * k,
+						   e->keys[k], 4);
+				bytes += CSA_SPARSE_SIZE(cap);
+			} else {
+				csa_dp_kwta_dense(x, e->mark, n, (int8_t *)dst);
+				bytes += n;
+			}
+			break;
+		}
+		default:
+			csa_dp_maxpool((const int8_t *)src, op->in_c, op->in_h,
+				       op->in_w, op->kernel_h, op->kernel_w,
+				       op->stride_h, op->stride_w, op->out_h,
+				       op->out_w, (int8_t *)dst);
+			bytes += numel_out(op);
+			r->cycles += csa_dp_cost_stream(numel_out(op) * op->kernel_h *
+							op->kernel_w, e->lanes);
+			break;
+		}
+		r->cycles += csa_dp_cost_dma(bytes);
+		r->macs += st.macs;
+		r->visits += st.visits;
+	}
+}
+
+static uint8_t engine_scratch[32u << 20] __attribute__((aligned(8)));
+
+/* The job's program through the card's engine over its own slots. */
+static void engine_run(const struct dpn_job *j, uint32_t lanes,
+		       struct csa_prog_result *res)
+{
+	struct csa_prog_mem_slot ms[DPN_NSLOTS];
+	struct csa_prog_mem mem = { ms, DPN_NSLOTS };
+	struct csa_prog_env env = {
+		.io = &csa_prog_mem_io, .ctx = &mem, .lanes = lanes,
+		.max_k = 64, .max_dim = 65535, .max_tensor = 16777216,
+		.scratch = engine_scratch, .scratch_size = sizeof(engine_scratch),
+	};
+
+	for (int s = 0; s < DPN_NSLOTS; s++)
+		ms[s] = (struct csa_prog_mem_slot){ j->slot[s], j->size[s],
+						    j->access[s] };
+	csa_prog_run(&env, CSA_MODEL_SLOT_PROG, 0, j->prog_size, res);
+}
+
+static int net_bench(const char *path, int n, uint32_t lanes)
+{
+	struct dpn_job job[DPN_NVAR];
+	struct csa_model_view view;
+	struct nres nr[DPN_NVAR];
+	struct csa_prog_result er[DPN_NVAR];
+	double t_nat[DPN_NVAR], t_eng[DPN_NVAR];
+	uint8_t *out[DPN_NVAR] = { NULL };
+	int8_t *input;
+	void *data;
+	size_t size;
+	uint64_t insz;
+	int ret = 1;
+
+	if (csa_model_read_file(path, &data, &size) ||
+	    csa_model_parse(data, size, &view)) {
+		fprintf(stderr, "dp-bench: %s: %s\n", path, csa_last_error());
+		return 1;
+	}
+	/* a spectrogram-like input, as test_prog_refnet's */
+	insz = (uint64_t)view.hdr->in_c * view.hdr->in_h * view.hdr->in_w;
+	input = malloc(insz);
+	for (uint64_t i = 0; i < insz; i++)
+		input[i] = (int8_t)((int)(rnd() % 121) - 20);
+	if (dpn_net_jobs(&view, input, job)) {
+		fprintf(stderr, "dp-bench: building the network jobs: %s\n",
+			csa_last_error());
+		free(input);
+		free(data);
+		return 1;
+	}
+	for (int v = 0; v < DPN_NVAR; v++) {
+		struct nexec e;
+		bool all = v != DPN_SPARSE_SPARSE;
+
+		if (nexec_init(&e, &job[v], lanes)) {
+			fprintf(stderr, "dp-bench: out of memory\n");
+			goto out;
+		}
+		t_nat[v] = 1e30;
+		for (int i = 0; i < n; i++) {
+			double t0 = now_ns(), t;
+
+			nexec_run(&e, all, &nr[v]);
+			t = now_ns() - t0;
+			t_nat[v] = t < t_nat[v] ? t : t_nat[v];
+		}
+		nexec_free(&e);
+		out[v] = malloc(job[v].out_len);
+		memcpy(out[v], job[v].slot[CSA_MODEL_SLOT_OUTPUT], job[v].out_len);
+		t_eng[v] = 1e30;
+		for (int i = 0; i < n; i++) {
+			double t0 = now_ns(), t;
+
+			engine_run(&job[v], lanes, &er[v]);
+			t = now_ns() - t0;
+			t_eng[v] = t < t_eng[v] ? t : t_eng[v];
+		}
+		if (er[v].status) {
+			fprintf(stderr, "dp-bench: the engine refused %s: op %u operand %u reason %s\n",
+				dpn_variant_name[v], CSA_PROG_DETAIL_OP(er[v].detail),
+				CSA_PROG_DETAIL_OPND(er[v].detail),
+				csa_prog_err_name(CSA_PROG_DETAIL_ERR(er[v].detail)));
+			goto out;
+		}
+		if (memcmp(out[v], job[v].slot[CSA_MODEL_SLOT_OUTPUT], job[v].out_len) ||
+		    memcmp(out[v], out[DPN_DENSE], job[v].out_len)) {
+			fprintf(stderr, "dp-bench: network %s: outputs differ (executor, engine, dense)\n",
+				dpn_variant_name[v]);
+			goto out;
+		}
+	}
+
+	printf("\ndp-bench: reference network %.16s (%u layers, %u ops), one input, best of %d, %u lanes\n",
+	       (const char *)view.hdr->name, view.hdr->num_layers, job[0].num_ops,
+	       n, lanes);
+	printf("  native executor: dense and sparse weights visit every input; sparse-sparse skips zero inputs (Select)\n\n");
+	printf("%-30s %10s %10s %8s %12s %10s\n", "variant", "MACs", "time",
+	       "ns/MAC", "card cycles", "us@250MHz");
+	for (int v = 0; v < DPN_NVAR; v++)
+		printf("%-30s %10llu %7.2f ms %8.3f %12llu %10.1f\n",
+		       dpn_variant_name[v], (unsigned long long)nr[v].macs,
+		       t_nat[v] / 1e6, t_nat[v] / (double)nr[v].macs,
+		       (unsigned long long)nr[v].cycles, nr[v].cycles / 250.0);
+	printf("\ndense / sparse-sparse: MACs %.1fx, time %.1fx, card cycles %.1fx; sparse weights / sparse-sparse: MACs %.1fx, time %.1fx, cycles %.1fx\n",
+	       (double)nr[DPN_DENSE].macs / nr[DPN_SPARSE_SPARSE].macs,
+	       t_nat[DPN_DENSE] / t_nat[DPN_SPARSE_SPARSE],
+	       (double)nr[DPN_DENSE].cycles / nr[DPN_SPARSE_SPARSE].cycles,
+	       (double)nr[DPN_SPARSE_W].macs / nr[DPN_SPARSE_SPARSE].macs,
+	       t_nat[DPN_SPARSE_W] / t_nat[DPN_SPARSE_SPARSE],
+	       (double)nr[DPN_SPARSE_W].cycles / nr[DPN_SPARSE_SPARSE].cycles);
+
+	printf("\n  the same programs through the card's engine (csa_prog_run: zero inputs always skipped, operand copies, checks)\n\n");
+	printf("%-30s %10s %10s %8s %12s %10s\n", "variant", "MACs", "time",
+	       "ns/MAC", "card cycles", "us@250MHz");
+	for (int v = 0; v < DPN_NVAR; v++)
+		printf("%-30s %10llu %7.2f ms %8.3f %12llu %10.1f\n",
+		       dpn_variant_name[v], (unsigned long long)er[v].macs,
+		       t_eng[v] / 1e6, t_eng[v] / (double)er[v].macs,
+		       (unsigned long long)er[v].cycles, er[v].cycles / 250.0);
+	printf("\ndense / sparse-sparse on the engine: MACs %.1fx, time %.1fx, card cycles %.1fx\n",
+	       (double)er[DPN_DENSE].macs / er[DPN_SPARSE_SPARSE].macs,
+	       t_eng[DPN_DENSE] / t_eng[DPN_SPARSE_SPARSE],
+	       (double)er[DPN_DENSE].cycles / er[DPN_SPARSE_SPARSE].cycles);
+	printf("all variants, executor and engine: identical outputs\n");
+	ret = 0;
+out:
+	for (int v = 0; v < DPN_NVAR; v++) {
+		dpn_job_free(&job[v]);
+		free(out[v]);
+	}
+	free(input);
+	free(data);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static struct layer dense, sparse;
 	static struct input in;
 	uint32_t lanes = 64;
+	const char *model = NULL;
 	int n = 200;
 	int8_t y[NVAR][UNITS];
 	double t_acc[NVAR], t_layer[NVAR];
@@ -153,8 +579,11 @@ int main(int argc, char **argv)
 			n = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--lanes") && i + 1 < argc) {
 			lanes = (uint32_t)atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--model") && i + 1 < argc) {
+			model = argv[++i];
 		} else {
-			fprintf(stderr, "usage: %s [-n RUNS] [--lanes N]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-n RUNS] [--lanes N] [--model FILE.csa]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -253,5 +682,7 @@ int main(int argc, char **argv)
 	       t_acc[SPARSE_SPARSE] / (double)macs[SPARSE_SPARSE],
 	       t_acc[DENSE] / (double)macs[DENSE]);
 	printf("all variants: identical int8 outputs\n");
-	return 0;
+	if (!model)
+		return 0;
+	return net_bench(model, n / 10 > 3 ? n / 10 : 3, lanes);
 }

@@ -1,15 +1,24 @@
-# dp-bench: the datapath (firmware/csa_dp_*.c) on the reference network's
-# super-sparse layer, natively (tools/dp-bench/dp-bench.c).  Prints a table.
+# dp-bench: the datapath (firmware/csa_dp_*.c) natively: the reference
+# network's super-sparse layer (linear 1600 -> 1500) and the whole reference
+# network from the committed model (packed: $(GSC_CSA)), dense / sparse
+# weights / sparse-sparse (tools/dp-bench/dp-bench.c, the jobs in dp-net.c,
+# shared with csa-bench --datapath).  Prints tables.
 #   make dp-bench   build $(DP_BENCH) and run it (DP_BENCH_ARGS="-n 500")
 DP_BENCH := $(BUILD)/tools/dp-bench
 DP_BENCH_ARGS ?=
+DP_NET_SRCS := tools/dp-bench/dp-net.c
+DP_NET_HDRS := tools/dp-bench/dp-net.h
 
 .PHONY: dp-bench
 all: $(DP_BENCH)
 
-$(DP_BENCH): tools/dp-bench/dp-bench.c $(FW_DP_SRCS) $(FW_DP_HDRS)
+# libcsa: the packer (K = 1 repacking) and the model program builder; the
+# engine (firmware/csa_prog.c) and the datapath are in it too.
+$(DP_BENCH): tools/dp-bench/dp-bench.c $(DP_NET_SRCS) $(DP_NET_HDRS) \
+		$(FW_DP_SRCS) $(FW_DP_HDRS) $(LIBCSA_A)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_USER) -o $@ tools/dp-bench/dp-bench.c $(FW_DP_SRCS)
+	$(CC) $(CFLAGS_USER) $(LIBDRM_CFLAGS) -o $@ tools/dp-bench/dp-bench.c $(DP_NET_SRCS) \
+		$(LIBCSA_A) $(LIBCSA_LIBS)
 
-dp-bench: $(DP_BENCH)
-	$(DP_BENCH) $(DP_BENCH_ARGS)
+dp-bench: $(DP_BENCH) $(GSC_CSA)
+	$(DP_BENCH) --model $(GSC_CSA) $(DP_BENCH_ARGS)
