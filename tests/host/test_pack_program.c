@@ -2,12 +2,13 @@
 /*
  * The packed reference model on the card's engine: csa-pack's .csa file,
  * unchanged, is bound as one read-only slot; the job program libcsa builds
- * from its layer table (csa_model_build_program: (CONV2D/LINEAR with the packed layers as params, KWTA with the
- * boost arrays inside them, MAXPOOL2D; fc1's k-WTA writes a sparse
- * activation that fc2 consumes sparse-sparse)) runs on the firmware's
- * job-program engine (firmware/csa_prog.c) over plain memory.  Its int8
- * logits must equal the independent integer forward pass of
- * pack_int8_ref.h bit for bit, and its top-1 agree with PyTorch's.
+ * from its layer table (csa_model_build_program: CONV2D/LINEAR with the
+ * packed layers as params, KWTA with the boost arrays inside them,
+ * MAXPOOL2D; fc1's k-WTA writes a sparse activation that fc2 consumes
+ * sparse-sparse) runs on the firmware's job-program engine
+ * (firmware/csa_prog.c) over plain memory.  Its int8 logits must equal the
+ * independent integer forward pass of pack_int8_ref.h bit for bit, and its
+ * top-1 agree with PyTorch's.
  */
 #include <errno.h>
 #include <stdio.h>
