@@ -72,4 +72,12 @@ void report_json(FILE *out, const struct bench_card *card,
 		 const struct bench_config *cfg, const struct bench_result *res,
 		 int n);
 
+/*
+ * datapath.c (--datapath): dp-bench's jobs (linear layer, the network of
+ * the .csa @model) as CSA_OP_PROGRAM jobs; prints its table to @out.
+ * Returns 0, or -1 after a message on stderr.
+ */
+int bench_datapath(struct csa_device *dev, const struct csa_info *info,
+		   const struct bench_config *cfg, const char *model, FILE *out);
+
 #endif /* CSA_BENCH_H */

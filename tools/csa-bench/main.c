@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * csa-bench: data-plane numbers of one CSA card, side by side in one run:
- * null ioctl, NOP round trip, pipelined NOPs, card COPY against memcpy.
+ * null ioctl, NOP round trip, pipelined NOPs, card COPY against memcpy;
+ * with --datapath, then the datapath: dense / sparse weights /
+ * sparse-sparse job programs (linear layer, reference network) on the card
+ * and on the CPU reference (datapath.c).
  * A benchmark, not a test: it fails only when a measurement fails.
  */
 #include <errno.h>
@@ -15,14 +18,21 @@
 
 static const char *prog = "csa-bench";
 
+/* where the VM image puts the packed reference model */
+#define DEFAULT_MODEL	"/opt/csa/data/gsc.csa"
+
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: %s [-d|--device INDEX|PATH] [-q|--quick] [-j|--json]\n"
-		"  -d, --device  card index (csa_enumerate order, default 0) or DRM node path\n"
-		"  -q, --quick   tiny budgets and copies up to 64 KiB: a smoke run\n"
-		"  -j, --json    JSON on stdout instead of the table\n"
-		"  -h, --help    this text\n", prog);
+		"          [-p|--datapath] [-m|--model FILE.csa]\n"
+		"  -d, --device    card index (csa_enumerate order, default 0) or DRM node path\n"
+		"  -q, --quick     tiny budgets and copies up to 64 KiB: a smoke run\n"
+		"  -j, --json      JSON on stdout instead of the table (not with --datapath)\n"
+		"  -p, --datapath  then the datapath table: linear 1600->1500 and the reference\n"
+		"                  network, dense / sparse weights / sparse-sparse job programs\n"
+		"  -m, --model     the network's .csa file (default %s)\n"
+		"  -h, --help      this text\n", prog, DEFAULT_MODEL);
 }
 
 static bool all_digits(const char *s)
@@ -50,6 +60,8 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "datapath", no_argument, NULL, 'p' },
+		{ "model", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -61,11 +73,11 @@ int main(int argc, char **argv)
 	struct bench_result res[BENCH_MAX_RESULTS];
 	struct bench_card card;
 	struct csa_device *dev;
-	const char *device = NULL;
-	bool json = false;
+	const char *device = NULL, *model = DEFAULT_MODEL;
+	bool json = false, datapath = false;
 	int opt, n, failed = 0;
 
-	while ((opt = getopt_long(argc, argv, "d:qjh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:qjpm:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			device = optarg;
@@ -81,6 +93,12 @@ int main(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'p':
+			datapath = true;
+			break;
+		case 'm':
+			model = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -88,6 +106,11 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (json && datapath) {
+		fprintf(stderr, "%s: --datapath prints a table only, not with --json\n", prog);
+		usage(stderr);
+		return 2;
 	}
 	if (optind != argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
@@ -106,12 +129,15 @@ int main(int argc, char **argv)
 	}
 	card.numa_placement = csa_numa_node(dev);
 	n = bench_run_all(dev, &card.info, &cfg, res, BENCH_MAX_RESULTS);
-	csa_close(dev);
 
 	if (json)
 		report_json(stdout, &card, &cfg, res, n);
 	else
 		report_text(stdout, &card, &cfg, res, n);
+	fflush(stdout);
+	if (datapath && bench_datapath(dev, &card.info, &cfg, model, stdout))
+		failed = 1;
+	csa_close(dev);
 	for (int i = 0; i < n; i++) {
 		if (res[i].failed) {
 			fprintf(stderr, "%s: %s\n", prog, res[i].reason);

@@ -174,8 +174,12 @@ struct nexec {
 	int32_t *y32;
 };
 
+#define NET_MAX_OPS	16
+
 struct nres {
 	uint64_t macs, visits, cycles;
+	uint64_t op_macs[NET_MAX_OPS], op_cycles[NET_MAX_OPS];
+	double op_ns[NET_MAX_OPS];
 };
 
 static uint8_t *opnd(const struct dpn_job *j, uint64_t o)
@@ -324,6 +328,8 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 		struct csa_dp_stats st = { 0 };
 		uint64_t bytes = 0, colsz = (uint64_t)o->l.groups * 2;
 		uint32_t count = 0;
+		uint64_t cyc0 = r->cycles;
+		double t0 = now_ns();
 
 		r->cycles += CSA_DP_CYCLES_OP;
 		if (sparse) {
@@ -424,6 +430,25 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 		r->cycles += csa_dp_cost_dma(bytes);
 		r->macs += st.macs;
 		r->visits += st.visits;
+		if (i < NET_MAX_OPS) {
+			r->op_ns[i] = now_ns() - t0;
+			r->op_macs[i] = st.macs;
+			r->op_cycles[i] = r->cycles - cyc0;
+		}
+	}
+}
+
+static const char *op_name(const struct csa_prog_op *op)
+{
+	switch (op->opcode) {
+	case CSA_PROG_OP_LINEAR:
+		return op->flags & CSA_PROG_F_SRC_SPARSE ? "LINEAR (sparse in)" : "LINEAR";
+	case CSA_PROG_OP_CONV2D:
+		return "CONV2D";
+	case CSA_PROG_OP_KWTA:
+		return op->flags & CSA_PROG_F_DST_SPARSE ? "KWTA (sparse out)" : "KWTA";
+	default:
+		return "MAXPOOL2D";
 	}
 }
 
@@ -455,6 +480,7 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 	struct csa_prog_result er[DPN_NVAR];
 	double t_nat[DPN_NVAR], t_eng[DPN_NVAR];
 	uint8_t *out[DPN_NVAR] = { NULL };
+	const char *names[NET_MAX_OPS] = { NULL };
 	int8_t *input;
 	void *data;
 	size_t size;
@@ -466,11 +492,10 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 		fprintf(stderr, "dp-bench: %s: %s\n", path, csa_last_error());
 		return 1;
 	}
-	/* a spectrogram-like input, as test_prog_refnet's */
+	/* a spectrogram-like input, as csa-bench --datapath's */
 	insz = (uint64_t)view.hdr->in_c * view.hdr->in_h * view.hdr->in_w;
 	input = malloc(insz);
-	for (uint64_t i = 0; i < insz; i++)
-		input[i] = (int8_t)((int)(rnd() % 121) - 20);
+	dpn_net_input(input, insz);
 	if (dpn_net_jobs(&view, input, job)) {
 		fprintf(stderr, "dp-bench: building the network jobs: %s\n",
 			csa_last_error());
@@ -488,12 +513,19 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 		}
 		t_nat[v] = 1e30;
 		for (int i = 0; i < n; i++) {
+			struct nres cur;
 			double t0 = now_ns(), t;
 
-			nexec_run(&e, all, &nr[v]);
+			nexec_run(&e, all, &cur);
 			t = now_ns() - t0;
-			t_nat[v] = t < t_nat[v] ? t : t_nat[v];
+			if (t < t_nat[v]) {
+				t_nat[v] = t;
+				nr[v] = cur;
+			}
 		}
+		if (v == DPN_DENSE)
+			for (uint32_t i = 0; i < e.n && i < NET_MAX_OPS; i++)
+				names[i] = op_name(&e.ops[i].op);
 		nexec_free(&e);
 		out[v] = malloc(job[v].out_len);
 		memcpy(out[v], job[v].slot[CSA_MODEL_SLOT_OUTPUT], job[v].out_len);
@@ -538,6 +570,21 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 	       (double)nr[DPN_SPARSE_W].macs / nr[DPN_SPARSE_SPARSE].macs,
 	       t_nat[DPN_SPARSE_W] / t_nat[DPN_SPARSE_SPARSE],
 	       (double)nr[DPN_SPARSE_W].cycles / nr[DPN_SPARSE_SPARSE].cycles);
+
+	printf("\nper op (native executor): MACs / card cycles / time\n");
+	printf("%-3s %-19s", "op", "");
+	for (int v = 0; v < DPN_NVAR; v++)
+		printf(" | %-31.31s", dpn_variant_name[v]);
+	printf("\n");
+	for (uint32_t i = 0; i < job[0].num_ops && i < NET_MAX_OPS; i++) {
+		printf("%-3u %-19s", i, names[i]);
+		for (int v = 0; v < DPN_NVAR; v++)
+			printf(" | %9llu %9llu %8.1f us",
+			       (unsigned long long)nr[v].op_macs[i],
+			       (unsigned long long)nr[v].op_cycles[i],
+			       nr[v].op_ns[i] / 1e3);
+		printf("\n");
+	}
 
 	printf("\n  the same programs through the card's engine (csa_prog_run: zero inputs always skipped, operand copies, checks)\n\n");
 	printf("%-30s %10s %10s %8s %12s %10s\n", "variant", "MACs", "time",

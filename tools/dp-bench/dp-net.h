@@ -78,4 +78,7 @@ int dpn_net_jobs(const struct csa_model_view *view, const int8_t *input,
 
 void dpn_job_free(struct dpn_job *job);
 
+/* The benchmarks' network input: deterministic, spectrogram-like [-20, 100]. */
+void dpn_net_input(int8_t *x, uint64_t n);
+
 #endif /* DP_NET_H */

@@ -7,7 +7,9 @@
 #                     run the reference network on the card with csa-run
 #                     (RUN_ARGS: csa-run options, default $(RUN_ARGS))
 #   make bench        deps, build everything, boot a VM with one card and
-#                     run csa-bench there (BENCH_ARGS="--json", "--quick")
+#                     run csa-bench there (BENCH_ARGS, default "--datapath":
+#                     the data plane, then the datapath jobs; "--json",
+#                     "--quick")
 #   make vm-shell     boot the VM to an interactive shell (CARDS=1|2)
 # Card properties: CARD1="queues=3,serial=0x42" CARD2=... (tools/qemu model).
 # NUMA=1: two NUMA nodes, the last card behind a PCIe expander bridge on
@@ -26,7 +28,7 @@ CSA_INFO_ARGS ?=
 # checked bit-exact against the CPU reference, top-1 agreement >= 95 %.
 RUN_ARGS ?= --inflight 8 --check --min-agreement 95
 VM_RUN_TIMEOUT ?= 300
-BENCH_ARGS ?=
+BENCH_ARGS ?= --datapath
 VM_BENCH_TIMEOUT ?= 900
 NUMA ?=
 VM_CARD_ARGS = --card "$(CARD1)" $(if $(filter 2,$(CARDS)),--card "$(CARD2)") \
