@@ -13,7 +13,7 @@
  *
  *   LINEAR    dense input, sparse input (Select), K 1, K = the card's
  *             max-k, a partial last group, greedy-packed random weights,
- *             int32 logits
+ *             int32 logits, the reference network's 1600 -> 1000 layer
  *   CONV2D    5x5, stride/padding variants, sparse (random) weights,
  *             dense and sparse input, int32 output
  *   KWTA      global, local, with boost, dense and sparse output
@@ -180,7 +180,7 @@ static void linear_case(struct __test_metadata *_metadata, struct pj *p,
 
 TEST_F(prog, linear_dense_input)
 {
-	for (uint64_t seed = 1; seed <= 4; seed++) {
+	for (uint64_t seed = 1; seed <= 8; seed++) {
 		struct lin c;
 
 		rng_seed(seed * 101);
@@ -196,7 +196,7 @@ TEST_F(prog, linear_dense_input)
 
 TEST_F(prog, linear_sparse_input)
 {
-	for (uint64_t seed = 11; seed <= 14; seed++) {
+	for (uint64_t seed = 11; seed <= 18; seed++) {
 		struct lin c;
 
 		rng_seed(seed * 101);
@@ -277,6 +277,32 @@ TEST_F(prog, linear_int32_logits)
 	c.k = 4;
 	c.kind = REF_COMPLEMENTARY;
 	linear_case(_metadata, &self->p, &c, 62, "logits, sparse input");
+}
+
+/*
+ * The reference network's big layer, 1600 -> 1000 at the card's max-k:
+ * a packed layer of some 100 KiB to 320 KiB, many pages and so many DMA
+ * segments, visited column by column (sparse input of 160, dense input).
+ */
+TEST_F(prog, linear_reference_layer_size)
+{
+	struct lin c = {
+		.c = 64, .h = 5, .w = 5, .units = 1000,
+		.k = (uint32_t)self->p.max_k, .kind = REF_COMPLEMENTARY,
+		.wfill = 100, .xfill = 10, .flags = CSA_PROG_F_SRC_SPARSE,
+	};
+
+	uint64_t sparse_cycles;
+
+	linear_case(_metadata, &self->p, &c, 71, "1600 -> 1000");
+	sparse_cycles = self->p.cpl.cycles;
+	c.flags = 0;
+	c.xfill = 40;
+	linear_case(_metadata, &self->p, &c, 72, "1600 -> 1000, dense input");
+	TH_LOG("1600 -> 1000 at K %u, lanes %llu: %llu cycles from a sparse input of ~10 %%, %llu from a dense one of ~40 %% non-zeros",
+	       c.k, (unsigned long long)self->p.lanes,
+	       (unsigned long long)sparse_cycles,
+	       (unsigned long long)self->p.cpl.cycles);
 }
 
 /* ---- CONV2D ---- */
