@@ -10,6 +10,9 @@
  * written and its own not), and the next job on the same queue runs the
  * valid program correctly.
  *
+ * An op too big for the card's datapath memory fails with SCRATCH (on
+ * card 1, whose max-tensor allows it).
+ *
  * The program operand of the descriptor itself fails with the
  * descriptor-level statuses (ACCESS -EACCES, OUT_OF_BOUNDS and BAD_SLOT
  * -EFAULT).
@@ -446,6 +449,48 @@ TEST_F(err, k_above_the_cards_max_k)
 	o = (int)first_diff(p1.s[OUT].map, y, BIG_UNITS);
 	pj_close(&p1);
 	ASSERT_EQ(-1, o) TH_LOG("K 20 layer on card 1: unit %d differs from the dense reference", o);
+}
+
+/*
+ * An op whose staging does not fit the card's 8 MiB of datapath memory
+ * (KWTA over 2 Mi elements: input, scores, marks and output): SCRATCH
+ * while validating.  Card 1 (max-tensor 16 Mi) allows such a tensor.
+ */
+TEST_F(err, op_too_big_for_the_cards_memory)
+{
+	const uint32_t n = 2u << 20;
+	struct ref_op op = {
+		.opcode = CSA_PROG_OP_KWTA, .in_c = 1024, .in_h = 2048,
+		.in_w = 1, .out_c = 1024, .out_h = 2048, .out_w = 1, .k = 10,
+	};
+	struct pj p1;
+	int ret, sp, sx, so;
+
+	ret = pj_open(&p1, 1);
+	if (ret == -ENODEV) {
+		pj_close(&p1);
+		SKIP(return, "no second card");
+	}
+	ASSERT_EQ(0, ret) TH_LOG("card 1: %s", strerror(-ret));
+	ASSERT_LE((uint64_t)n, p1.max_tensor);
+	sp = pj_slot(&p1, CSA_PROG_SIZE(1), RD);
+	sx = pj_slot(&p1, n, RD);
+	so = pj_slot(&p1, n, WR);
+	ASSERT_TRUE(sp >= 0 && sx >= 0 && so >= 0) TH_LOG("BOs of 2 MiB");
+	op.src = CSA_OPERAND(sx, 0);
+	op.dst = CSA_OPERAND(so, 0);
+	ret = pj_run(&p1, sp, ref_prog_write(p1.s[sp].map, &op, 1));
+	ASSERT_EQ(0, ret);
+	ASSERT_TRUE(pj_outcome(&p1, CSA_STATUS_PROGRAM,
+			       D(0, 0, CSA_PROG_ERR_SCRATCH)))
+		TH_LOG("KWTA over %u elements", n);
+	/* a quarter of it fits */
+	op.in_h = op.out_h = 512;
+	ret = pj_run(&p1, sp, ref_prog_write(p1.s[sp].map, &op, 1));
+	ASSERT_EQ(0, ret);
+	ASSERT_TRUE(pj_outcome(&p1, CSA_STATUS_OK, 0))
+		TH_LOG("KWTA over %u elements", n / 4);
+	pj_close(&p1);
 }
 
 TEST_F(err, reserved_fields_not_zero)
