@@ -18,6 +18,8 @@
  *             dense and sparse input, int32 output
  *   KWTA      global, local, with boost, dense and sparse output
  *   MAXPOOL2D windows and strides
+ *   jobs      eight in flight on two hardware queues sharing the program
+ *             and layer BOs
  *   network   the five-op network of tests/host/test_dp_net.h, in
  *             mmap'ed BOs and in userptr memory (read-only userptr for
  *             the READ slots)
@@ -576,6 +578,76 @@ TEST_F(prog, maxpool2d)
 		free(x);
 		free(y);
 	}
+}
+
+/* ---- many jobs ---- */
+
+#define JOBS	8
+
+/*
+ * One program and one layer BO, bound READ by JOBS jobs submitted back to
+ * back on two hardware queues, each job with its own input and output BO
+ * (the same slot numbers in every job's bind table): all in flight at
+ * once, every output equal to the dense reference of its input.
+ */
+TEST_F(prog, jobs_in_flight_share_program_and_weights)
+{
+	const uint32_t in = 256, units = 40;
+	uint32_t k = min_u32(8, (uint32_t)self->p.max_k), queue2, sync[JOBS];
+	int sp, sw, sx[JOBS], so[JOBS], ret;
+	struct pj *p = &self->p;
+	int8_t x[JOBS][256], y[40];
+	struct ref_layer l;
+	struct ref_op op = {
+		.opcode = CSA_PROG_OP_LINEAR, .src = CSA_OPERAND(2, 0),
+		.dst = CSA_OPERAND(3, 0), .param = CSA_OPERAND(1, 0),
+		.in_c = in, .in_h = 1, .in_w = 1, .out_c = units, .out_h = 1,
+		.out_w = 1,
+	};
+	struct drm_csa_cmd cmd = { .opcode = CSA_OP_PROGRAM };
+
+	rng_seed(1234);
+	ref_layer_make(&l, units, in, k, REF_COMPLEMENTARY, 100, false);
+	pj_free_slots(p);
+	sp = pj_slot(p, CSA_PROG_SIZE(1), RD);
+	sw = pj_slot(p, l.blob_size, RD);
+	ASSERT_TRUE(sp >= 0 && sw >= 0);
+	cmd.size = ref_prog_write(p->s[sp].map, &op, 1);
+	pj_put(p, sw, 0, l.blob, l.blob_size);
+	ASSERT_EQ(0, csa_vm_queue_create(p->fd, 1, DRM_CSA_PRIORITY_NORMAL,
+					 &queue2));
+	for (int j = 0; j < JOBS; j++) {
+		sx[j] = pj_slot(p, in, RD);
+		so[j] = pj_slot(p, units, WR);
+		ASSERT_TRUE(sx[j] >= 0 && so[j] >= 0);
+		ref_fill(x[j], in, 50);
+		pj_put(p, sx[j], 0, x[j], in);
+		ASSERT_EQ(0, csa_vm_syncobj_create(p->fd, &sync[j]));
+	}
+	for (int j = 0; j < JOBS; j++) {
+		struct drm_csa_bind b[4] = {
+			{ .handle = p->s[sp].handle, .access = RD },
+			{ .handle = p->s[sw].handle, .access = RD },
+			{ .handle = p->s[sx[j]].handle, .access = RD },
+			{ .handle = p->s[so[j]].handle, .access = WR },
+		};
+
+		ret = csa_vm_job(p->fd, j & 1 ? queue2 : p->queue, &cmd, b, 4,
+				 sync[j]);
+		ASSERT_EQ(0, ret) TH_LOG("submit of job %d: %s", j, strerror(-ret));
+	}
+	for (int j = 0; j < JOBS; j++) {
+		long at;
+
+		ret = csa_vm_job_result(p->fd, sync[j], PJ_WAIT_MS);
+		ASSERT_EQ(0, ret) TH_LOG("job %d: fence error %d", j, ret);
+		ref_linear(&l, x[j], y, NULL);
+		at = first_diff(p->s[so[j]].map, y, units);
+		ASSERT_EQ(-1, at) TH_LOG("job %d: unit %ld differs from the dense reference",
+					 j, at);
+		csa_vm_syncobj_destroy(p->fd, sync[j]);
+	}
+	ref_layer_free(&l);
 }
 
 /* ---- a network ---- */

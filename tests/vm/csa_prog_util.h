@@ -30,7 +30,7 @@
 #include "csa_prog.h"
 #include "csa_vm.h"
 
-#define PJ_MAX_SLOTS	16
+#define PJ_MAX_SLOTS	32
 #define PJ_GUARD	0xa5
 #define PJ_WAIT_MS	30000
 /* datapath memory of the virtual card (CSA_SCRATCH_SIZE in csa_card.c) */
