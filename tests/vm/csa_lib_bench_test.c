@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * csa-bench smoke test: --quick (text and --json) runs against every card
- * and exits 0.  No timing is checked: it is a benchmark, and TCG timings
+ * and exits 0; --quick --datapath runs the datapath jobs (linear layer and
+ * the reference network, three variants each) on the first card, whose
+ * outputs csa-bench itself checks against the CPU reference.  No timing is checked: it is a benchmark, and TCG timings
  * mean nothing.  Rows the driver cannot run yet are reported as skipped by
  * csa-bench itself, which still exits 0.
  */
@@ -78,6 +80,34 @@ TEST_F(bench, quick_json_is_one_document)
 	EXPECT_EQ('{', output[0]) TH_LOG("output does not start a JSON object:\n%s", output);
 	EXPECT_NE(NULL, strstr(output, "\"results\": ["))
 		TH_LOG("no results array in:\n%s", output);
+}
+
+TEST_F(bench, quick_datapath_table)
+{
+	static const char *const rows[] = {
+		"datapath on the card", "dense (K=1)", "sparse weights, dense input",
+		"sparse-sparse (Select)", "linear dense / sparse-sparse",
+		"network dense / sparse-sparse",
+	};
+	int status = -1;
+
+	if (access("/opt/csa/data/gsc.csa", R_OK))
+		SKIP(return, "no packed reference model in the VM image");
+	ASSERT_EQ(0, run_bench("--quick --datapath", output, sizeof(output), &status));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("csa-bench --quick --datapath: status %#x, output:\n%s", status, output);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		EXPECT_NE(NULL, strstr(output, rows[i]))
+			TH_LOG("no '%s' in:\n%s", rows[i], output);
+}
+
+TEST_F(bench, datapath_with_json_is_a_usage_error)
+{
+	int status = -1;
+
+	ASSERT_EQ(0, run_bench("--datapath --json", output, sizeof(output), &status));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		TH_LOG("status %#x, output:\n%s", status, output);
 }
 
 TEST_F(bench, bad_option_is_a_usage_error)
