@@ -67,7 +67,7 @@ check() {
 	fi
 }
 
-coproc QT { "$qemu" "${data_args[@]}" -machine q35 -accel qtest \
+coproc QT { exec "$qemu" "${data_args[@]}" -machine q35 -accel qtest \
 	-qtest stdio -qtest-log /dev/null -display none -nodefaults \
 	-device csa-card,addr=04.0,queues=3,lanes=128,max-k=10,serial=0x1122334455667788,debug-ops=on \
 	-device csa-card,addr=05.0,fw-abi=2 2>/dev/null; }
