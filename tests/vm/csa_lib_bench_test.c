@@ -96,9 +96,12 @@ TEST_F(bench, quick_datapath_table)
 	ASSERT_EQ(0, run_bench("--quick --datapath", output, sizeof(output), &status));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("csa-bench --quick --datapath: status %#x, output:\n%s", status, output);
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		EXPECT_NE(NULL, strstr(output, rows[i]))
-			TH_LOG("no '%s' in:\n%s", rows[i], output);
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		const char *row = rows[r];
+
+		EXPECT_NE(NULL, strstr(output, row))
+			TH_LOG("no '%s' in:\n%s", row, output);
+	}
 }
 
 TEST_F(bench, datapath_with_json_is_a_usage_error)
