@@ -49,14 +49,7 @@ FIXTURE_TEARDOWN(lifetime)
 /* Poll the BO count until it is back to @baseline; the last count seen. */
 static uint64_t settle(const char *addr, uint64_t baseline)
 {
-	uint64_t count = ~0ull;
-
-	for (int i = 0; i < SETTLE_MS / 10; i++) {
-		if (csa_vm_debugfs_bos(addr, &count) == 0 && count == baseline)
-			break;
-		usleep(10000);
-	}
-	return count;
+	return csa_vm_debugfs_bos_settle(addr, baseline, SETTLE_MS);
 }
 
 /*

@@ -490,6 +490,19 @@ int csa_vm_debugfs_bos(const char *addr, uint64_t *count)
 	return 0;
 }
 
+uint64_t csa_vm_debugfs_bos_settle(const char *addr, uint64_t baseline,
+				   int timeout_ms)
+{
+	uint64_t count = ~0ull;
+
+	for (int i = 0; i <= timeout_ms / 10; i++) {
+		if (csa_vm_debugfs_bos(addr, &count) == 0 && count == baseline)
+			break;
+		usleep(10000);
+	}
+	return count;
+}
+
 int csa_vm_open_first(char *addr)
 {
 	struct csa_vm_card cards[CSA_VM_MAX_CARDS];

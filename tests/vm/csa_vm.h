@@ -120,6 +120,14 @@ int csa_vm_job_result(int fd, uint32_t syncobj, int64_t timeout_ms);
 int csa_vm_debugfs_bos(const char *addr, uint64_t *count);
 
 /*
+ * Poll csa_bos of card @addr for up to @timeout_ms until it is back to
+ * @baseline (jobs drop their BO references in the scheduler's free_job,
+ * a little after their fences signal); returns the last count seen.
+ */
+uint64_t csa_vm_debugfs_bos_settle(const char *addr, uint64_t baseline,
+				   int timeout_ms);
+
+/*
  * Open the render node of the first card of the VM's card list; its PCI
  * address goes to @addr (CSA_VM_ADDR_LEN bytes) when not NULL.
  */
