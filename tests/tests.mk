@@ -28,7 +28,8 @@ VM_TEST_CARD2 := debug-ops=on
 # Two NUMA nodes; the second card sits behind a PCIe expander bridge on
 # node 1 (tools/vm/run-vm.sh), so the NUMA suite can check buffer placement.
 VM_TEST_TOPOLOGY := --numa --card-node 1=1
-VM_TEST_TIMEOUT ?= 300
+# the whole VM run (all suites take ~150 s here); generous for a loaded machine
+VM_TEST_TIMEOUT ?= 600
 HOST_TEST_TIMEOUT ?= 120
 
 .PHONY: check check-run check-host check-vm vm-tests host-tests \
