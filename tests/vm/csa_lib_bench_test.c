@@ -53,7 +53,7 @@ FIXTURE_TEARDOWN(bench)
 {
 }
 
-TEST_F(bench, quick_run_on_every_card_exits_0)
+TEST_F_TIMEOUT(bench, quick_run_on_every_card_exits_0, 120)
 {
 	for (int i = 0; i < self->n; i++) {
 		char node[CSA_VM_PATH_LEN], args[128];
@@ -83,7 +83,7 @@ TEST_F(bench, quick_json_is_one_document)
 		TH_LOG("no results array in:\n%s", output);
 }
 
-TEST_F(bench, quick_datapath_table)
+TEST_F_TIMEOUT(bench, quick_datapath_table, 120)
 {
 	static const char *const rows[] = {
 		"datapath on the card", "dense (K=1)", "sparse weights, dense input",
