@@ -2,12 +2,14 @@
 /*
  * Quantisation: per-unit symmetric int8 weights, the requantisation
  * multiplier/shift and bias of csa_format.h, Q8.8 boost factors, and the
- * card's requantisation itself (for tests and the CPU reference).
+ * card's requantisation itself (the firmware datapath's, for tests and the
+ * CPU reference).
  */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
 
+#include "csa_dp.h"
 #include "internal.h"
 #include "pack_internal.h"
 
@@ -89,28 +91,8 @@ uint16_t csa_boost_q88(float boost)
 
 int8_t csa_requant_apply(int32_t acc, const struct csa_requant *rq)
 {
-	int64_t sum = (int64_t)acc + rq->bias;
-	int64_t p, y;
+	/* the card's own arithmetic (firmware/csa_dp_requant.c), so the two agree bit for bit */
+	const struct csa_dp_rq d = { rq->bias, rq->multiplier, rq->shift };
 
-	if (sum > INT32_MAX)
-		sum = INT32_MAX;
-	if (sum < INT32_MIN)
-		sum = INT32_MIN;
-	p = sum * rq->multiplier;		/* |p| <= 2^62: exact */
-	if (rq->shift) {
-		/*
-		 * floor((p + 2^(s-1)) / 2^s) without shifting a negative number:
-		 * bias by 2^62 (unsigned, exact), shift, remove 2^(62-s).
-		 */
-		uint64_t u = (uint64_t)p + (1ull << 62) + (1ull << (rq->shift - 1));
-
-		y = (int64_t)(u >> rq->shift) - ((int64_t)1 << (62 - rq->shift));
-	} else {
-		y = p;
-	}
-	if (y > 127)
-		y = 127;
-	if (y < -128)
-		y = -128;
-	return (int8_t)y;
+	return csa_dp_requant(acc, &d);
 }
