@@ -171,6 +171,25 @@ static void record(struct run_stats *st, uint64_t i, struct csa_infer *inf,
 	st->lat_max = r->host_ns > st->lat_max ? r->host_ns : st->lat_max;
 }
 
+/* Inference i's input: the inputs in turn. */
+static void load_input(struct csa_infer *inf, const struct run_inputs *in, uint64_t i)
+{
+	memcpy(csa_infer_input(inf), in->data + (i % in->count) * in->size, in->size);
+}
+
+/* Input i on the CPU reference. */
+static int cpu_one(struct csa_infer *inf, const struct run_inputs *in, uint64_t i,
+		   struct csa_infer_result *r)
+{
+	load_input(inf, in, i);
+	if (csa_infer_run_cpu(inf, r)) {
+		fprintf(stderr, "csa-run: input %llu: %s\n", (unsigned long long)i,
+			csa_last_error());
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * --check, after the timed card run: every input again on the CPU
  * reference over the buffers of an inference the card used; outputs must
@@ -182,12 +201,8 @@ static int check_cpu(struct csa_infer *inf, const struct run_inputs *in, struct 
 	struct csa_infer_result r;
 
 	for (uint64_t i = 0; i < st->n; i++) {
-		memcpy(csa_infer_input(inf), in->data + (i % in->count) * in->size, in->size);
-		if (csa_infer_run_cpu(inf, &r)) {
-			fprintf(stderr, "csa-run: input %llu: %s\n", (unsigned long long)i,
-				csa_last_error());
+		if (cpu_one(inf, in, i, &r))
 			return -1;
-		}
 		st->checked++;
 		if (memcmp(st->outputs + i * st->classes, csa_infer_output(inf), st->classes)) {
 			st->mismatches++;
@@ -209,7 +224,7 @@ static int sync_latency(struct csa_infer *inf, const struct run_inputs *in, stru
 	struct csa_infer_result r;
 
 	for (uint64_t i = 0; i < SYNC_RUNS; i++) {
-		memcpy(csa_infer_input(inf), in->data + (i % in->count) * in->size, in->size);
+		load_input(inf, in, i);
 		if (csa_infer_run(inf, &r)) {
 			fprintf(stderr, "csa-run: input %llu: %s\n", (unsigned long long)(i % in->count),
 				csa_last_error());
@@ -248,7 +263,7 @@ static int run_card(const struct opts *o, struct csa_infer **inf, const struct r
 		}
 		if (i >= st->n)
 			continue;
-		memcpy(csa_infer_input(inf[s]), in->data + (i % in->count) * in->size, in->size);
+		load_input(inf[s], in, i);
 		if (csa_infer_submit(inf[s])) {
 			fprintf(stderr, "csa-run: input %llu: %s\n", (unsigned long long)i,
 				csa_last_error());
@@ -265,12 +280,8 @@ static int run_cpu(struct csa_infer *inf, const struct run_inputs *in, struct ru
 	int64_t t0 = csa_now_ns();
 
 	for (uint64_t i = 0; i < st->n; i++) {
-		memcpy(csa_infer_input(inf), in->data + (i % in->count) * in->size, in->size);
-		if (csa_infer_run_cpu(inf, &r)) {
-			fprintf(stderr, "csa-run: input %llu: %s\n", (unsigned long long)i,
-				csa_last_error());
+		if (cpu_one(inf, in, i, &r))
 			return -1;
-		}
 		record(st, i, inf, &r);
 	}
 	st->wall_ns = csa_now_ns() - t0;
