@@ -30,35 +30,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "csa_dp.h"
 #include "csa_hw.h"
 #include "csa_prog.h"
 #include "dp-net.h"
 
-#define UNITS	1500
-#define COLS	1600
-#define K	20
+#define UNITS	DPN_LINEAR_UNITS
+#define COLS	DPN_LINEAR_COLS
+#define K	DPN_LINEAR_K
 
-static uint64_t rng = 88172645463325252ull;
+static uint64_t rng = DPN_SEED;
 
 static uint32_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
+	return dpn_rnd(&rng);
 }
 
 static int8_t rnd_nz(void)
 {
-	int v;
-
-	do
-		v = (int)(rnd() % 256) - 128;
-	while (!v);
-	return (int8_t)v;
+	return dpn_rnd_nz(&rng);
 }
 
 struct layer {
@@ -85,14 +76,6 @@ static void layer_alloc(struct layer *l, uint32_t k)
 		.units = UNITS, .cols = COLS, .k = k, .groups = groups,
 		.w = l->w, .tagmap = l->tagmap, .rq = l->rq,
 	};
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
 enum variant { DENSE, SPARSE_W, ZERO_SKIP, SPARSE_SPARSE, NVAR };
@@ -141,10 +124,10 @@ static double best(enum variant v, struct layer *l, const struct input *in,
 	double b = 1e30;
 
 	for (int i = 0; i < n; i++) {
-		double t0 = now_ns(), t;
+		double t0 = (double)csa_now_ns(), t;
 
 		run(v, l, in, output, y, &st);
-		t = now_ns() - t0;
+		t = (double)csa_now_ns() - t0;
 		if (t < b)
 			b = t;
 	}
@@ -329,7 +312,7 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 		uint64_t bytes = 0, colsz = (uint64_t)o->l.groups * 2;
 		uint32_t count = 0;
 		uint64_t cyc0 = r->cycles;
-		double t0 = now_ns();
+		double t0 = (double)csa_now_ns();
 
 		r->cycles += CSA_DP_CYCLES_OP;
 		if (sparse) {
@@ -431,7 +414,7 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 		r->macs += st.macs;
 		r->visits += st.visits;
 		if (i < NET_MAX_OPS) {
-			r->op_ns[i] = now_ns() - t0;
+			r->op_ns[i] = (double)csa_now_ns() - t0;
 			r->op_macs[i] = st.macs;
 			r->op_cycles[i] = r->cycles - cyc0;
 		}
@@ -514,10 +497,10 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 		t_nat[v] = 1e30;
 		for (int i = 0; i < n; i++) {
 			struct nres cur;
-			double t0 = now_ns(), t;
+			double t0 = (double)csa_now_ns(), t;
 
 			nexec_run(&e, all, &cur);
-			t = now_ns() - t0;
+			t = (double)csa_now_ns() - t0;
 			if (t < t_nat[v]) {
 				t_nat[v] = t;
 				nr[v] = cur;
@@ -531,10 +514,10 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 		memcpy(out[v], job[v].slot[CSA_MODEL_SLOT_OUTPUT], job[v].out_len);
 		t_eng[v] = 1e30;
 		for (int i = 0; i < n; i++) {
-			double t0 = now_ns(), t;
+			double t0 = (double)csa_now_ns(), t;
 
 			engine_run(&job[v], lanes, &er[v]);
-			t = now_ns() - t0;
+			t = (double)csa_now_ns() - t0;
 			t_eng[v] = t < t_eng[v] ? t : t_eng[v];
 		}
 		if (er[v].status) {

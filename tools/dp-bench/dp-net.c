@@ -17,24 +17,34 @@ const char *const dpn_variant_name[DPN_NVAR] = {
 	"sparse-sparse (Select)",
 };
 
-static uint64_t rng = 88172645463325252ull;
+static uint64_t rng = DPN_SEED;
 
-static uint32_t rnd(void)
+uint32_t dpn_rnd(uint64_t *state)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return (uint32_t)(*state >> 16);
 }
 
-static int8_t rnd_nz(void)
+int8_t dpn_rnd_nz(uint64_t *state)
 {
 	int v;
 
 	do
-		v = (int)(rnd() % 256) - 128;
+		v = (int)(dpn_rnd(state) % 256) - 128;
 	while (!v);
 	return (int8_t)v;
+}
+
+static uint32_t rnd(void)
+{
+	return dpn_rnd(&rng);
+}
+
+static int8_t rnd_nz(void)
+{
+	return dpn_rnd_nz(&rng);
 }
 
 static uint64_t align64(uint64_t n)
@@ -104,7 +114,7 @@ int dpn_linear_jobs(struct dpn_job job[DPN_NVAR])
 	memset(job, 0, sizeof(*job) * DPN_NVAR);
 	if (!w || !rq)
 		goto out;
-	rng = 88172645463325252ull;
+	rng = DPN_SEED;
 	/* K = 20 complementary: every column to one unit of each group */
 	for (uint32_t c = 0; c < cols; c++)
 		for (uint32_t g = 0; g < groups; g++)
