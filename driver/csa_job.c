@@ -13,7 +13,7 @@
 #include <linux/overflow.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
+#include <linux/string.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
@@ -113,13 +113,9 @@ static int csa_copy_array(void *to, u64 uptr, u32 n, size_t size)
 
 	if (!n)
 		return 0;
-	p = kvmalloc_array(n, size, GFP_KERNEL);
-	if (!p)
-		return -ENOMEM;
-	if (copy_from_user(p, u64_to_user_ptr(uptr), array_size(n, size))) {
-		kvfree(p);
-		return -EFAULT;
-	}
+	p = vmemdup_user(u64_to_user_ptr(uptr), array_size(n, size));
+	if (IS_ERR(p))
+		return PTR_ERR(p);
 	*(void **)to = p;
 	return 0;
 }
