@@ -63,7 +63,6 @@ int csa_file_open(struct drm_device *drm, struct drm_file *file)
 	cfile = kzalloc(sizeof(*cfile), GFP_KERNEL);
 	if (!cfile)
 		return -ENOMEM;
-	cfile->csa = to_csa(drm);
 	xa_init_flags(&cfile->queues, XA_FLAGS_ALLOC1);
 	file->driver_priv = cfile;
 	return 0;

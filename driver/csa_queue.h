@@ -142,11 +142,9 @@ struct csa_queue_ctx {
 
 /**
  * struct csa_file - per-open-file state (drm_file.driver_priv)
- * @csa: the device
  * @queues: queue contexts by id (ids start at 1)
  */
 struct csa_file {
-	struct csa_device *csa;
 	struct xarray queues;
 };
 
