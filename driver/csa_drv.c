@@ -164,11 +164,7 @@ static int csa_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		return ret;	/* csa_fw_load() quiesced the card */
 
-	ret = csa_gem_init(csa);
-	if (ret) {
-		csa_hw_quiesce(csa);
-		return ret;
-	}
+	csa_gem_init(csa);
 	ret = csa_queues_init(csa);
 	if (ret) {
 		csa_hw_quiesce(csa);

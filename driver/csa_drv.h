@@ -83,7 +83,7 @@ int csa_ioctl_get_param(struct drm_device *drm, void *data,
  * csa_sched.c: hardware rings and schedulers; csa_queue.c: queue contexts
  * and per-file state; csa_job.c: submit.  Internals in csa_queue.h.
  */
-int csa_gem_init(struct csa_device *csa);
+void csa_gem_init(struct csa_device *csa);
 struct drm_gem_object *csa_gem_create_object(struct drm_device *drm, size_t size);
 int csa_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file);
 int csa_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file);

@@ -83,22 +83,17 @@ static const struct drm_gem_object_funcs csa_shmem_funcs = {
 
 /**
  * csa_gem_init() - buffer object setup at probe time
- * @csa: the device
+ * @csa: the device (zeroed by devm_drm_dev_alloc(): no BOs counted yet)
  *
  * One object may use at most half of RAM and never more than 4 GiB
  * (DRM_CSA_PARAM_MAX_BO_SIZE), for BO_CREATE and BO_USERPTR alike.
- *
- * Return: 0.
  */
-int csa_gem_init(struct csa_device *csa)
+void csa_gem_init(struct csa_device *csa)
 {
 	u64 half_ram = ((u64)totalram_pages() << PAGE_SHIFT) / 2;
 
 	csa->max_bo_size = min_t(u64, SZ_4G, half_ram) & PAGE_MASK;
-	atomic_set(&csa->bo_count, 0);
-	atomic64_set(&csa->bo_bytes, 0);
 	csa->features |= DRM_CSA_FEATURE_BO | DRM_CSA_FEATURE_USERPTR;
-	return 0;
 }
 
 /**
