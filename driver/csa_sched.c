@@ -154,15 +154,13 @@ static void csa_ring_complete_locked(struct csa_hw_queue *q)
 static irqreturn_t csa_queue_irq(int irq, void *arg)
 {
 	struct csa_hw_queue *q = arg;
-	u32 bit = CSA_IRQ_QUEUE(q->idx);
-	u32 pending;
 
-	pending = csa_read(q->csa, CSA_REG_IRQ_STATUS);
-	if (pending == ~0u)	/* card gone from the bus */
-		return IRQ_NONE;
-	/* Write-1-to-clear first: a completion after this raises it again. */
-	if (pending & bit)
-		csa_write(q->csa, CSA_REG_IRQ_STATUS, bit);
+	/*
+	 * The vector is this queue's alone: no need to read IRQ_STATUS.
+	 * Write-1-to-clear first: a completion after this raises it again.
+	 * A card gone from the bus reads HEAD as ~0, which is ignored.
+	 */
+	csa_write(q->csa, CSA_REG_IRQ_STATUS, CSA_IRQ_QUEUE(q->idx));
 
 	spin_lock(&q->lock);
 	if (!q->dead)
