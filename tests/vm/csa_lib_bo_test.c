@@ -14,6 +14,7 @@
 #include "kselftest_harness.h"
 #include "csa/csa.h"
 #include "csa_vm.h"
+#include "csa_lib_util.h"
 
 /*
  * The 6.1 harness runs a test's body even when its setup skipped: the setup
@@ -35,7 +36,6 @@ FIXTURE(bo) {
 FIXTURE_SETUP(bo)
 {
 	struct csa_vm_card card[CSA_VM_MAX_CARDS];
-	char node[CSA_VM_PATH_LEN];
 
 	self->skip[0] = '\0';
 	self->page = sysconf(_SC_PAGESIZE);
@@ -43,11 +43,8 @@ FIXTURE_SETUP(bo)
 	ASSERT_LT(0, self->n) TH_LOG("no card list from the VM runner: %s",
 				     strerror(-self->n));
 	for (int i = 0; i < self->n; i++) {
-		ASSERT_EQ(0, csa_vm_render_node(card[i].addr, node, sizeof(node)));
-		ASSERT_EQ(0, csa_open_path(node, &self->dev[i]))
-			TH_LOG("csa_open_path(%s): %s", node, csa_last_error());
-		ASSERT_EQ(0, csa_query(self->dev[i], &self->info[i]))
-			TH_LOG("csa_query(%s): %s", node, csa_last_error());
+		ASSERT_EQ(0, csa_lib_open_card(card[i].addr, &self->dev[i], &self->info[i]))
+			TH_LOG("open and query %s: %s", card[i].addr, csa_last_error());
 	}
 	if (!(self->info[0].features & DRM_CSA_FEATURE_BO))
 		snprintf(self->skip, sizeof(self->skip),

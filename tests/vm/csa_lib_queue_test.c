@@ -19,6 +19,7 @@
 #include "csa_hw.h"
 #include "csa/csa.h"
 #include "csa_vm.h"
+#include "csa_lib_util.h"
 
 #define SEC 1000000000ll
 
@@ -44,7 +45,6 @@ FIXTURE_SETUP(queue)
 {
 	const uint64_t need = DRM_CSA_FEATURE_QUEUES | DRM_CSA_FEATURE_BO;
 	struct csa_vm_card card[CSA_VM_MAX_CARDS];
-	char node[CSA_VM_PATH_LEN];
 
 	self->skip[0] = '\0';
 	self->q = NULL;
@@ -53,11 +53,8 @@ FIXTURE_SETUP(queue)
 	ASSERT_LT(0, self->n) TH_LOG("no card list from the VM runner: %s",
 				     strerror(-self->n));
 	for (int i = 0; i < self->n; i++) {
-		ASSERT_EQ(0, csa_vm_render_node(card[i].addr, node, sizeof(node)));
-		ASSERT_EQ(0, csa_open_path(node, &self->dev[i]))
-			TH_LOG("csa_open_path(%s): %s", node, csa_last_error());
-		ASSERT_EQ(0, csa_query(self->dev[i], &self->info[i]))
-			TH_LOG("csa_query(%s): %s", node, csa_last_error());
+		ASSERT_EQ(0, csa_lib_open_card(card[i].addr, &self->dev[i], &self->info[i]))
+			TH_LOG("open and query %s: %s", card[i].addr, csa_last_error());
 	}
 	if ((self->info[0].features & need) != need) {
 		snprintf(self->skip, sizeof(self->skip),

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * Helpers of the libcsa VM suites (csa_lib_*_test.c, csa_numa_test.c):
- * the NUMA node the VM runner gave a card, and running a tool of the VM
- * image with its output captured.  Header-only: tests/tests.mk links each
- * suite with tests/vm/csa_vm.c alone.
+ * running a tool of the VM image with its output captured.  Header-only:
+ * tests/tests.mk links each suite with tests/vm/csa_vm.c alone.
  */
 #ifndef CSA_LIB_UTIL_H
 #define CSA_LIB_UTIL_H
@@ -13,30 +12,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * "numa-node=N" of the card at @addr in the runner's card list
- * ($CSA_CARDS_FILE, default /etc/csa-vm/cards): N (-1 on the root bus), or
- * -2 when the list does not say.
- */
-static inline int csa_lib_listed_node(const char *addr)
-{
-	const char *path = getenv("CSA_CARDS_FILE");
-	size_t len = strlen(addr);
-	char line[512], *p;
-	int node = -2;
-	FILE *f = fopen(path && *path ? path : "/etc/csa-vm/cards", "re");
+#include "csa/csa.h"
+#include "csa_vm.h"
 
-	if (!f)
-		return -2;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, addr, len) || line[len] != ' ')
-			continue;
-		p = strstr(line, " numa-node=");
-		if (p)
-			node = atoi(p + strlen(" numa-node="));
+/*
+ * Open the card at PCI address @addr with libcsa (its render node) and
+ * query it.  0, or -errno with csa_last_error() saying why.
+ */
+static inline int csa_lib_open_card(const char *addr, struct csa_device **dev,
+				    struct csa_info *info)
+{
+	char node[CSA_VM_PATH_LEN];
+	int ret = csa_vm_render_node(addr, node, sizeof(node));
+
+	if (ret)
+		return ret;
+	ret = csa_open_path(node, dev);
+	if (ret)
+		return ret;
+	ret = csa_query(*dev, info);
+	if (ret) {
+		csa_close(*dev);
+		*dev = NULL;
 	}
-	fclose(f);
-	return node;
+	return ret;
 }
 
 /*

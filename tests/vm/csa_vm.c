@@ -75,6 +75,11 @@ static int set_prop(struct csa_vm_card *c, const char *key, const char *val)
 	};
 	char *end;
 
+	if (!strcmp(key, "numa-node")) {
+		errno = 0;
+		c->numa_node = (int)strtol(val, &end, 0);
+		return errno || *end ? -EINVAL : 0;
+	}
 	for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
 		if (strcmp(key, props[i].key))
 			continue;
@@ -103,6 +108,7 @@ int csa_vm_cards(struct csa_vm_card *cards, size_t max)
 		if (!tok)
 			continue;
 		memset(c, 0, sizeof(*c));
+		c->numa_node = -2;
 		snprintf(c->addr, sizeof(c->addr), "%s", tok);
 		while ((tok = strtok_r(NULL, " \t\n", &save))) {
 			char *eq = strchr(tok, '=');

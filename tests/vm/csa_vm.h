@@ -24,6 +24,7 @@ struct csa_vm_card {
 	uint64_t max_tensor;
 	uint64_t clock_khz;
 	uint64_t serial;
+	int numa_node;		/* -1 on the root bus, -2 if the list does not say */
 };
 
 /* Read $CSA_CARDS_FILE (default /etc/csa-vm/cards); returns the count or -errno. */
