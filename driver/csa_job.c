@@ -425,11 +425,11 @@ static int csa_submit(struct drm_file *file, const struct drm_csa_submit *args)
 	mutex_unlock(&ctx->lock);
 
 	for (i = 0; i < job->num_bos; i++)
-		dma_resv_add_fence(s.objs[i]->resv, finished,
-				   s.binds[i].access & DRM_CSA_ACCESS_WRITE ?
+		dma_resv_add_fence(job->bos[i].obj->resv, finished,
+				   job->bos[i].access & DRM_CSA_ACCESS_WRITE ?
 				   DMA_RESV_USAGE_WRITE : DMA_RESV_USAGE_READ);
-	if (args->num_binds)
-		drm_gem_unlock_reservations(s.objs, args->num_binds, &acquire);
+	if (job->num_bos)
+		drm_gem_unlock_reservations(s.objs, job->num_bos, &acquire);
 
 	csa_submit_signal_out(&s, args->num_out_syncs, finished);
 	dma_fence_put(finished);
