@@ -417,19 +417,23 @@ static int csa_submit(struct drm_file *file, const struct drm_csa_submit *args)
 	if (ret)
 		goto out_unlock;
 
-	/* Point of no return: nothing below fails. */
+	/*
+	 * Point of no return: nothing below fails.  Once pushed, the job
+	 * belongs to the scheduler and may run and be freed at any moment,
+	 * so everything that reads it (its buffers, their locks) is done
+	 * before the push.
+	 */
 	mutex_lock(&ctx->lock);
 	drm_sched_job_arm(&job->base);
 	finished = dma_fence_get(&job->base.s_fence->finished);
-	drm_sched_entity_push_job(&job->base);
-	mutex_unlock(&ctx->lock);
-
 	for (i = 0; i < job->num_bos; i++)
 		dma_resv_add_fence(job->bos[i].obj->resv, finished,
 				   job->bos[i].access & DRM_CSA_ACCESS_WRITE ?
 				   DMA_RESV_USAGE_WRITE : DMA_RESV_USAGE_READ);
 	if (job->num_bos)
 		drm_gem_unlock_reservations(s.objs, job->num_bos, &acquire);
+	drm_sched_entity_push_job(&job->base);
+	mutex_unlock(&ctx->lock);
 
 	csa_submit_signal_out(&s, args->num_out_syncs, finished);
 	dma_fence_put(finished);
