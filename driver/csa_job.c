@@ -426,6 +426,8 @@ static int csa_submit(struct drm_file *file, const struct drm_csa_submit *args)
 	mutex_lock(&ctx->lock);
 	drm_sched_job_arm(&job->base);
 	finished = dma_fence_get(&job->base.s_fence->finished);
+	dma_fence_put(ctx->last_scheduled);
+	ctx->last_scheduled = dma_fence_get(&job->base.s_fence->scheduled);
 	for (i = 0; i < job->num_bos; i++)
 		dma_resv_add_fence(job->bos[i].obj->resv, finished,
 				   job->bos[i].access & DRM_CSA_ACCESS_WRITE ?

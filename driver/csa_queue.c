@@ -24,8 +24,27 @@ static void csa_queue_ctx_release(struct kref *ref)
 	 * killed; jobs on the ring still complete and free themselves.
 	 */
 	drm_sched_entity_destroy(&ctx->entity);
+
+	/*
+	 * drm_sched of 6.1 can return from drm_sched_entity_fini() while its
+	 * thread is still inside run_job of the entity's last job: the queue
+	 * looks empty once the job is popped, the thread marks the entity
+	 * idle only after run_job, and fini waits for that only when jobs
+	 * are left in the queue.  The job's scheduled fence signals right
+	 * after the thread is done with the entity (or in fini, for a job
+	 * dropped there), so after it the entity is ours alone.
+	 */
+	if (ctx->last_scheduled) {
+		dma_fence_wait(ctx->last_scheduled, false);
+		dma_fence_put(ctx->last_scheduled);
+	}
 	mutex_destroy(&ctx->lock);
-	kfree(ctx);
+	/*
+	 * A dependency callback (drm_sched_entity_wakeup) may still read
+	 * the entity after the thread saw the dependency cleared; it runs
+	 * under the fence's spinlock, so a grace period covers it.
+	 */
+	kfree_rcu(ctx, rcu);
 }
 
 /**

@@ -10,6 +10,7 @@
 #include <linux/dma-fence.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
 #include <drm/gpu_scheduler.h>
@@ -131,13 +132,19 @@ static inline struct csa_job *to_csa_job(struct drm_sched_job *job)
  *            progress another; the entity is destroyed with the last one
  * @entity: scheduler entity: the context's jobs in submission order
  * @lock: serialises drm_sched_job_arm() + drm_sched_entity_push_job()
+ *        and protects @last_scheduled
  * @queue: hardware queue the entity feeds
+ * @last_scheduled: scheduled fence of the last job pushed (referenced),
+ *                  NULL before the first; see csa_queue_ctx_release()
+ * @rcu: the context is freed after a grace period
  */
 struct csa_queue_ctx {
 	struct kref refcount;
 	struct drm_sched_entity entity;
-	struct mutex lock;	/* arm + push order */
+	struct mutex lock;	/* arm + push order, @last_scheduled */
 	struct csa_hw_queue *queue;
+	struct dma_fence *last_scheduled;
+	struct rcu_head rcu;
 };
 
 /**

@@ -216,4 +216,71 @@ TEST_F_TIMEOUT(conc, destroy_races_submit, 120)
 	close(fd);
 }
 
+/*
+ * Contexts destroyed right after a SUBMIT, from two threads at once, on
+ * every hardware queue.  The job still runs to completion (destroying a
+ * context flushes its queued jobs, it does not drop them), and the
+ * scheduler thread, which may still be inside that job's run_job when the
+ * context goes, must never touch the freed context: this used to oops in
+ * complete() from drm_sched_main about once in a few thousand rounds.
+ */
+#define CHURN_ROUNDS	1500
+
+struct churner {
+	int fd;
+	int id;
+	int rounds;
+	int error;	/* 0, or the line that failed */
+	int result;	/* the failing call's return value */
+};
+
+#define CHURN_FAIL_IF(call) do {				\
+	int _r = (call);					\
+	if (_r) {						\
+		c->error = __LINE__;				\
+		c->result = _r;					\
+		return NULL;					\
+	}							\
+} while (0)
+
+static void *churn_loop(void *arg)
+{
+	struct churner *c = arg;
+	struct drm_csa_cmd nop = { .opcode = CSA_OP_NOP };
+	uint32_t so, q;
+
+	CHURN_FAIL_IF(csa_vm_syncobj_create(c->fd, &so));
+	for (c->rounds = 0; c->rounds < CHURN_ROUNDS; c->rounds++) {
+		uint32_t hw = (c->rounds + c->id) % 3;
+
+		CHURN_FAIL_IF(csa_vm_queue_create(c->fd, hw, c->rounds % 3, &q));
+		CHURN_FAIL_IF(csa_vm_job(c->fd, q, &nop, NULL, 0, so));
+		CHURN_FAIL_IF(csa_vm_queue_destroy(c->fd, q));
+		CHURN_FAIL_IF(csa_vm_job_result(c->fd, so, WAIT_MS));
+	}
+	csa_vm_syncobj_destroy(c->fd, so);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(conc, destroy_right_after_submit, 300)
+{
+	struct churner c[2];
+	pthread_t t[2];
+	int fd = csa_vm_open_first(NULL);
+
+	ASSERT_LE(0, fd);
+	for (int i = 0; i < 2; i++) {
+		c[i] = (struct churner){ .fd = fd, .id = i };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, churn_loop, &c[i]));
+	}
+	for (int i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, c[i].error)
+			TH_LOG("thread %d, round %d: line %d returned %d (%s)", i,
+			       c[i].rounds, c[i].error, c[i].result,
+			       strerror(-c[i].result));
+	}
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
