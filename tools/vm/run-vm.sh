@@ -4,7 +4,7 @@
 #   run-vm.sh --kernel VMLINUZ --initrd INITRAMFS.cpio.gz --out DIR
 #             [--card PROPS]... [--mode tests|info|bench|shell] [--step NAME]...
 #             [--info-args ARGS] [--bench-args ARGS] [--run-args ARGS]
-#             [--timeout SECONDS]
+#             [--timeout SECONDS] [--append KERNEL_ARGS]
 #             [--defaults FILE] [--numa] [--card-node INDEX=NODE]...
 #
 #   QEMU            qemu-system-x86_64 to run (environment; default: on PATH)
@@ -25,6 +25,9 @@
 # the root port's secondary bus bus + 1).  Its line in /etc/csa-vm/cards
 # carries numa-node=N; other cards' lines say numa-node=-1.
 #
+# --append adds guest kernel parameters, e.g. "slub_debug=FZPU" to catch a
+# use-after-free in a stress run (make check-vm VM_KERNEL_ARGS=...).
+#
 # DIR/console.log   serial console (kernel messages)
 # DIR/results.log   second serial port: framed output of /init (see tools/vm/init)
 # DIR/<step>.tap    output of each step
@@ -36,7 +39,7 @@ set -euo pipefail
 die() { echo "run-vm: $*" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 
-kernel= initrd= out= mode=tests info_args= bench_args= run_args= timeout=120 numa=0
+kernel= initrd= out= append= mode=tests info_args= bench_args= run_args= timeout=120 numa=0
 defaults=$here/card-defaults.conf
 cards=() steps=()
 declare -A card_node=()
@@ -60,6 +63,7 @@ while [ $# -gt 0 ]; do
 		[[ "$2" =~ ^[0-9]+=[0-9]+$ ]] || die "--card-node wants INDEX=NODE, got '$2'"
 		card_node[${2%%=*}]=${2#*=} ;;
 	--timeout) timeout=$2 ;;
+	--append) append=$2 ;;
 	--defaults) defaults=$2 ;;
 	*) die "unknown option $1" ;;
 	esac
@@ -146,18 +150,21 @@ run_initrd=$out/initrd.cpio.gz
 
 # --- boot ----------------------------------------------------------------
 # shellcheck disable=SC2086
-memory=(-m 1G -smp 2)
+# Two sockets of one CPU each: with --numa each node is then a whole
+# package (one socket across two nodes makes the guest warn at boot).
+memory=(-m 1G -smp 2,sockets=2,cores=1,threads=1)
 if [ "$numa" = 1 ]; then
 	memory+=(-object memory-backend-ram,id=csa_mem0,size=512M
 		-object memory-backend-ram,id=csa_mem1,size=512M
 		-numa node,nodeid=0,cpus=0,memdev=csa_mem0
 		-numa node,nodeid=1,cpus=1,memdev=csa_mem1)
 fi
+# loglevel=5: warnings reach the console, so the health check sees them.
 cmd=("$qemu" ${QEMU_DATA_ARGS:-} -machine q35 -accel tcg "${memory[@]}"
 	-nographic -vga none -monitor none -no-reboot -nic none
 	-serial "file:$out/console.log" -serial "file:$out/results.log"
 	-kernel "$kernel" -initrd "$run_initrd"
-	-append "console=ttyS0 quiet panic=-1 oops=panic rdinit=/init"
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic rdinit=/init${append:+ $append}"
 	"${devices[@]}")
 echo "run-vm: ${#cards[@]} card(s)$([ "$numa" = 1 ] && echo ", 2 NUMA nodes"), mode $mode, timeout ${timeout}s"
 start=$(date +%s.%N)
@@ -211,10 +218,17 @@ for s in "${steps[@]}"; do
 	grep -q "^$s rc=" "$out/summary" ||
 		{ echo "$s rc=-1" >> "$out/summary"; missing+=("$s"); fail=1; }
 done
-# The VM's own health as one TAP test, so a broken VM is counted as a failure.
+# Kernel trouble a test may not notice itself: a WARN, a slab poison or
+# redzone report (slub_debug), an RCU stall, a hung task, an oops.
+trouble=$(tr -d '\r' < "$out/console.log" 2>/dev/null |
+	grep -E 'WARNING: |BUG[: ]|Oops|general protection fault|Poison overwritten|Redzone|detected stalls|blocked for more than|Call Trace' |
+	head -n 8 || true)
+[ -z "$trouble" ] || fail=1
+# The VM's own health as two TAP tests, so a broken VM or a kernel that
+# complained is counted as a failure.
 {
 	echo "TAP version 13"
-	echo "1..1"
+	echo "1..2"
 	if [ "$vm_broken" = 0 ] && [ ${#missing[@]} = 0 ]; then
 		echo "ok 1 vm: booted, ran ${#steps[@]} step(s), powered off in ${secs}s"
 	else
@@ -223,6 +237,12 @@ done
 		[ ${#missing[@]} = 0 ] || reason+=", never started: ${missing[*]}"
 		echo "not ok 1 vm: $reason (console: $out/console.log)"
 		[ -f "$out/init.log" ] && sed 's/^/# init: /' "$out/init.log"
+	fi
+	if [ -z "$trouble" ]; then
+		echo "ok 2 vm: kernel log clean (no WARN, BUG, oops, slab report or stall)"
+	else
+		echo "not ok 2 vm: the kernel complained (console: $out/console.log)"
+		printf '%s\n' "$trouble" | sed 's/^/# kernel: /'
 	fi
 } > "$out/vm.tap"
 grep -qv ' rc=0$' "$out/summary" && fail=1

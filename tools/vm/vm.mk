@@ -42,7 +42,13 @@ $(VM_KERNEL_STAMP): FORCE
 
 vm-kernel: $(VM_KERNEL_STAMP)
 
-$(VM_INITRAMFS): $(VM_KERNEL_STAMP) tools/vm/mkinitramfs.sh tools/vm/init \
+# The suites the image holds: a list that changes rebuilds the image.
+VM_TEST_LIST := $(VM_DIR)/tests.list
+$(VM_TEST_LIST): FORCE
+	@mkdir -p $(@D)
+	@echo "$(VM_TESTS)" | cmp -s - $@ || echo "$(VM_TESTS)" > $@
+
+$(VM_INITRAMFS): $(VM_KERNEL_STAMP) $(VM_TEST_LIST) tools/vm/mkinitramfs.sh tools/vm/init \
 		$(CSA_KO) $(FW_IMAGE) $(FW_BAD_IMAGES) $(CSA_INFO) $(CSA_BENCH) \
 		$(CSA_RUN) $(GSC_CSA) $(GSC_REFERENCE) $(VM_TESTS)
 	@bash tools/vm/mkinitramfs.sh --kernel-root $(VM_DIR)/kernel \
