@@ -22,6 +22,21 @@ int csa_error(int err, const char *fmt, ...)
 	return -err;
 }
 
+int csa_error_prefix(int ret, const char *fmt, ...)
+{
+	char msg[sizeof(last_error)];
+	va_list ap;
+	int n;
+
+	memcpy(msg, last_error, sizeof(msg));
+	va_start(ap, fmt);
+	n = vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(last_error))
+		snprintf(last_error + n, sizeof(last_error) - n, ": %s", msg);
+	return ret;
+}
+
 CSA_EXPORT const char *csa_last_error(void)
 {
 	return last_error;

@@ -52,6 +52,14 @@ struct csa_queue {
 int csa_error(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * error.c: put "<fmt...>: " before the calling thread's current message,
+ * for a caller that adds where a callee's failure happened; returns @ret
+ * (the callee's negative errno) unchanged.
+ */
+int csa_error_prefix(int ret, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* pci.c: "dddd:bb:dd.f"; returns 0 or -ENOSPC if @len is too small. */
 int csa_format_pci_address(char *buf, size_t len, unsigned int domain,
 			   unsigned int bus, unsigned int dev,

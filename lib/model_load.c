@@ -150,7 +150,7 @@ CSA_EXPORT int csa_model_load(struct csa_device *dev, const char *path,
 		return ret;
 	ret = csa_model_load_mem(dev, data, size, options, modelp);
 	if (ret)
-		csa_error(-ret, "%s: %s", path, csa_last_error());
+		csa_error_prefix(ret, "%s", path);
 	free(data);
 	return ret;
 }

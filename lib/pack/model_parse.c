@@ -165,13 +165,10 @@ static int check_blob(const uint8_t *data, const struct csa_model_layer *l, uint
 	uint64_t cols = l->type == CSA_MODEL_LAYER_CONV2D ?
 		(uint64_t)l->in_c * l->kernel_h * l->kernel_w :
 		(uint64_t)l->in_c * l->in_h * l->in_w;
-	char msg[200];
 	int ret = csa_packed_layer_check(b, l->blob_size);
 
-	if (ret) {
-		snprintf(msg, sizeof(msg), "%s", csa_last_error());
-		return csa_error(-ret, "layer %u: %s", i, msg);
-	}
+	if (ret)
+		return csa_error_prefix(ret, "layer %u", i);
 	memcpy(&h, b, sizeof(h));
 	if (h.total_size != l->blob_size || h.units != l->out_c || h.cols != cols ||
 	    h.k != l->k || h.groups != l->groups)

@@ -47,15 +47,6 @@ static void work_free(struct layer_work *w)
 	memset(w, 0, sizeof(*w));
 }
 
-/* Prefix the current message with the layer name; returns @ret. */
-static int layer_error(const char *layer, int ret)
-{
-	char msg[200];
-
-	snprintf(msg, sizeof(msg), "%s", csa_last_error());
-	return csa_error(-ret, "layer %s: %s", layer, msg);
-}
-
 static float *dup_floats(const float *src, size_t n, bool *failed)
 {
 	float *d;
@@ -98,7 +89,7 @@ static int pack_one(const struct csa_fmodel_layer *src, float in_scale,
 	if (!ret)
 		ret = csa_quantise_rows(w->f.weight, units, cols, w->q, w->scales);
 	if (ret)
-		return layer_error(src->name, ret);
+		return csa_error_prefix(ret, "layer %s", src->name);
 
 	memset(rep, 0, sizeof(*rep));
 	snprintf(rep->name, sizeof(rep->name), "%s", src->name);
@@ -114,7 +105,7 @@ static int pack_one(const struct csa_fmodel_layer *src, float in_scale,
 		ret = csa_requant_multiplier(acc_scale / out_scale, &w->requant[u].multiplier,
 					     &w->requant[u].shift);
 		if (ret < 0)
-			return layer_error(src->name, ret);
+			return csa_error_prefix(ret, "layer %s", src->name);
 		rep->saturated_multipliers += ret;
 	}
 	if (src->kwta_k && src->boost) {
@@ -140,10 +131,10 @@ static int pack_one(const struct csa_fmodel_layer *src, float in_scale,
 	ret = opt->greedy ? csa_group_units_greedy(w->support, units, cols, k, &w->grouping) :
 		csa_group_units(w->support, units, cols, k, &w->grouping);
 	if (ret)
-		return layer_error(src->name, ret);
+		return csa_error_prefix(ret, "layer %s", src->name);
 	ret = csa_pack_layer(w->q, &w->grouping, w->requant, w->boost, blobp, sizep);
 	if (ret)
-		return layer_error(src->name, ret);
+		return csa_error_prefix(ret, "layer %s", src->name);
 
 	rep->units = units;
 	rep->cols = cols;
