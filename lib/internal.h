@@ -48,6 +48,12 @@ struct csa_queue {
 	struct csa_fence *sync_fence;	/* out fence of csa_run_sync() */
 };
 
+/* Round @v up to a multiple of @align (a power of two). */
+static inline uint64_t csa_align_up(uint64_t v, uint64_t align)
+{
+	return (v + align - 1) & ~(align - 1);
+}
+
 /* error.c: store a message for csa_last_error(); returns -err. */
 int csa_error(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

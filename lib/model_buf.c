@@ -20,7 +20,7 @@ int csa_model_buf_alloc(struct csa_device *dev, uint64_t size, struct csa_model_
 	if (!size)
 		size = 1;
 	if (!dev) {
-		size_t rounded = (size + 4095) & ~(size_t)4095;
+		size_t rounded = csa_align_up(size, 4096);
 
 		p = aligned_alloc(4096, rounded);
 		if (!p)

@@ -135,11 +135,6 @@ static int build_ops(const struct csa_model_view *v, struct builder *b,
 	return 0;
 }
 
-static uint64_t align64(uint64_t v)
-{
-	return (v + 63) & ~63ull;
-}
-
 CSA_EXPORT int csa_model_build_program(const struct csa_model_view *view,
 				       struct csa_model_plan *plan, void **progp)
 {
@@ -163,16 +158,16 @@ CSA_EXPORT int csa_model_build_program(const struct csa_model_view *view,
 		free(b);
 		return ret;
 	}
-	act = align64(view->hdr->max_activation);
+	act = csa_align_up(view->hdr->max_activation, 64);
 	plan->num_ops = b->n;
 	plan->prog_size = CSA_PROG_SIZE(b->n);
 	plan->act_off[0] = 0;
 	plan->act_off[1] = act;
 	plan->act_off[2] = 2 * act;
 	plan->act_size = 2 * act + (plan->sparse_capacity ?
-		align64(CSA_SPARSE_SIZE(plan->sparse_capacity)) : 0);
+		csa_align_up(CSA_SPARSE_SIZE(plan->sparse_capacity), 64) : 0);
 	plan->output_size = (uint64_t)view->hdr->out_c * view->hdr->out_h * view->hdr->out_w;
-	plan->status_off = align64(plan->output_size);
+	plan->status_off = csa_align_up(plan->output_size, 64);
 	plan->output_slot_size = plan->status_off + CSA_CPL_SIZE;
 	memcpy(plan->op_layer, b->layer, b->n);
 

@@ -64,10 +64,4 @@ uint32_t csa_model_crc(const void *data, size_t size);
 /* f16.c: IEEE 754 binary16 bits to float. */
 float csa_f16_to_float(uint16_t h);
 
-/* Round @v up to a multiple of @align (a power of two). */
-static inline uint64_t csa_align_up(uint64_t v, uint64_t align)
-{
-	return (v + align - 1) & ~(align - 1);
-}
-
 #endif /* CSA_PACK_INTERNAL_H */
