@@ -18,6 +18,13 @@
 /* The one-op programs of csa_infer_layer_cycles() are one slot more. */
 #define SLOT_OP_PROGS	CSA_MODEL_NUM_SLOTS
 
+/* A buffer as a job binds it: a BO whole (its size may be rounded up). */
+static struct csa_prog_mem_slot buf_slot(const struct csa_model_buf *buf, uint32_t access)
+{
+	return (struct csa_prog_mem_slot){
+		buf->map, buf->bo ? csa_bo_size(buf->bo) : buf->size, access };
+}
+
 static int cpu_env(struct csa_infer *inf, struct csa_prog_mem_slot *slots,
 		   struct csa_prog_mem *mem, struct csa_prog_env *env)
 {
@@ -30,22 +37,12 @@ static int cpu_env(struct csa_infer *inf, struct csa_prog_mem_slot *slots,
 		if (!inf->scratch)
 			return csa_error(ENOMEM, "model: out of memory for the CPU reference");
 	}
-	/* the card's view of the same buffers (sizes as bound: whole BOs) */
-	slots[CSA_MODEL_SLOT_MODEL] = (struct csa_prog_mem_slot){
-		m->weights.map, m->weights.bo ? csa_bo_size(m->weights.bo) : m->weights.size,
-		CSA_ACCESS_READ };
-	slots[CSA_MODEL_SLOT_PROG] = (struct csa_prog_mem_slot){
-		m->prog.map, m->prog.bo ? csa_bo_size(m->prog.bo) : m->prog.size,
-		CSA_ACCESS_READ };
-	slots[CSA_MODEL_SLOT_INPUT] = (struct csa_prog_mem_slot){
-		inf->input.map, inf->input.bo ? csa_bo_size(inf->input.bo) : inf->input.size,
-		CSA_ACCESS_READ };
-	slots[CSA_MODEL_SLOT_ACT] = (struct csa_prog_mem_slot){
-		inf->act.map, inf->act.bo ? csa_bo_size(inf->act.bo) : inf->act.size,
-		CSA_ACCESS_READ | CSA_ACCESS_WRITE };
-	slots[CSA_MODEL_SLOT_OUTPUT] = (struct csa_prog_mem_slot){
-		inf->output.map, inf->output.bo ? csa_bo_size(inf->output.bo) : inf->output.size,
-		CSA_ACCESS_WRITE };
+	/* the card's view of the same buffers */
+	slots[CSA_MODEL_SLOT_MODEL] = buf_slot(&m->weights, CSA_ACCESS_READ);
+	slots[CSA_MODEL_SLOT_PROG] = buf_slot(&m->prog, CSA_ACCESS_READ);
+	slots[CSA_MODEL_SLOT_INPUT] = buf_slot(&inf->input, CSA_ACCESS_READ);
+	slots[CSA_MODEL_SLOT_ACT] = buf_slot(&inf->act, CSA_ACCESS_READ | CSA_ACCESS_WRITE);
+	slots[CSA_MODEL_SLOT_OUTPUT] = buf_slot(&inf->output, CSA_ACCESS_WRITE);
 	slots[SLOT_OP_PROGS] = (struct csa_prog_mem_slot){
 		m->op_progs, (uint64_t)m->plan.num_ops * CSA_PROG_SIZE(1), CSA_ACCESS_READ };
 	*mem = (struct csa_prog_mem){ slots, CSA_MODEL_NUM_SLOTS + 1 };
