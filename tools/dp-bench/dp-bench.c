@@ -16,8 +16,8 @@
  * ("accumulate"), and that plus the output stage (tag map, requantise:
  * "layer").  Card cycles are the cost model's at the given lanes.
  *
- * Then the full reference network from the committed model (a .csa file:
- * --model, default the packed tests/data/gsc) in three variants
+ * Then, with --model FILE.csa (`make dp-bench` passes the packed
+ * tests/data/gsc), the full reference network in three variants
  * (dp-net.h): dense (every layer at K = 1, every input visited), sparse
  * weights with dense inputs (every input visited, no Select), and
  * sparse-sparse (zero inputs skipped, the hidden layer's k-WTA hands a
@@ -27,6 +27,7 @@
  * (csa_prog_run(), which always skips zero inputs); all outputs are
  * checked equal.  Prints tables; not a test.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,7 +183,7 @@ static uint64_t numel_out(const struct csa_prog_op *op)
 
 static void nexec_free(struct nexec *e)
 {
-	for (uint32_t i = 0; i < e->n; i++) {
+	for (uint32_t i = 0; e->ops && i < e->n; i++) {
 		free(e->ops[i].tagmap);
 		free(e->ops[i].rq);
 		free(e->ops[i].boost);
@@ -465,33 +466,42 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 	uint8_t *out[DPN_NVAR] = { NULL };
 	const char *names[NET_MAX_OPS] = { NULL };
 	int8_t *input;
-	void *data;
+	void *data = NULL;
 	size_t size;
 	uint64_t insz;
-	int ret = 1;
+	int ret;
 
 	if (csa_model_read_file(path, &data, &size) ||
 	    csa_model_parse(data, size, &view)) {
 		fprintf(stderr, "dp-bench: %s: %s\n", path, csa_last_error());
+		free(data);
 		return 1;
 	}
 	/* a spectrogram-like input, as csa-bench --datapath's */
 	insz = (uint64_t)view.hdr->in_c * view.hdr->in_h * view.hdr->in_w;
 	input = malloc(insz);
-	dpn_net_input(input, insz);
-	if (dpn_net_jobs(&view, input, job)) {
-		fprintf(stderr, "dp-bench: building the network jobs: %s\n",
-			csa_last_error());
-		free(input);
+	if (!input) {
+		fprintf(stderr, "dp-bench: out of memory\n");
 		free(data);
 		return 1;
 	}
+	dpn_net_input(input, insz);
+	ret = dpn_net_jobs(&view, input, job);
+	free(input);	/* the jobs have their copies */
+	if (ret) {
+		fprintf(stderr, "dp-bench: building the network jobs: %s\n",
+			csa_last_error());
+		free(data);
+		return 1;
+	}
+	ret = 1;
 	for (int v = 0; v < DPN_NVAR; v++) {
 		struct nexec e;
 		bool all = v != DPN_SPARSE_SPARSE;
 
 		if (nexec_init(&e, &job[v], lanes)) {
 			fprintf(stderr, "dp-bench: out of memory\n");
+			nexec_free(&e);
 			goto out;
 		}
 		t_nat[v] = 1e30;
@@ -511,6 +521,10 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 				names[i] = op_name(&e.ops[i].op);
 		nexec_free(&e);
 		out[v] = malloc(job[v].out_len);
+		if (!out[v]) {
+			fprintf(stderr, "dp-bench: out of memory\n");
+			goto out;
+		}
 		memcpy(out[v], job[v].slot[CSA_MODEL_SLOT_OUTPUT], job[v].out_len);
 		t_eng[v] = 1e30;
 		for (int i = 0; i < n; i++) {
@@ -588,27 +602,43 @@ out:
 		dpn_job_free(&job[v]);
 		free(out[v]);
 	}
-	free(input);
 	free(data);
 	return ret;
+}
+
+/* A number 1..max for option @opt, or a message and -1. */
+static int parse_count(const char *opt, const char *s, uint32_t max, uint32_t *v)
+{
+	unsigned long x;
+	char *end;
+
+	errno = 0;
+	x = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || !x || x > max) {
+		fprintf(stderr, "dp-bench: %s wants a number 1..%u, not '%s'\n", opt, max, s);
+		return -1;
+	}
+	*v = (uint32_t)x;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	static struct layer dense, sparse;
 	static struct input in;
-	uint32_t lanes = 64;
+	uint32_t lanes = 64, n = 200;
 	const char *model = NULL;
-	int n = 200;
 	int8_t y[NVAR][UNITS];
 	double t_acc[NVAR], t_layer[NVAR];
 	uint64_t macs[NVAR], cycles[NVAR], visits[NVAR];
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-n") && i + 1 < argc) {
-			n = atoi(argv[++i]);
+			if (parse_count("-n", argv[++i], 1000000, &n))
+				return 2;
 		} else if (!strcmp(argv[i], "--lanes") && i + 1 < argc) {
-			lanes = (uint32_t)atoi(argv[++i]);
+			if (parse_count("--lanes", argv[++i], 65536, &lanes))
+				return 2;
 		} else if (!strcmp(argv[i], "--model") && i + 1 < argc) {
 			model = argv[++i];
 		} else {
@@ -616,10 +646,6 @@ int main(int argc, char **argv)
 				argv[0]);
 			return 2;
 		}
-	}
-	if (n < 1 || !lanes) {
-		fprintf(stderr, "dp-bench: -n and --lanes must be >= 1\n");
-		return 2;
 	}
 
 	/* K = 20 complementary layer: every column to one unit of each group */
@@ -683,7 +709,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("dp-bench: linear %u -> %u, weights %u%% sparse (K = %u, %u groups), %u of %u inputs active, best of %d, %u lanes\n\n",
+	printf("dp-bench: linear %u -> %u, weights %u%% sparse (K = %u, %u groups), %u of %u inputs active, best of %u, %u lanes\n\n",
 	       COLS, UNITS, 100 - 100 / K, K, sparse.d.groups, in.count, COLS,
 	       n, lanes);
 	printf("%-32s %3s %6s %8s %9s %12s %10s %8s %12s\n", "variant", "K",
