@@ -456,13 +456,30 @@ static void engine_run(const struct dpn_job *j, uint32_t lanes,
 	csa_prog_run(&env, CSA_MODEL_SLOT_PROG, 0, j->prog_size, res);
 }
 
+/* One variant of the network: MACs, modelled card cycles, best time. */
+struct net_row {
+	uint64_t macs, cycles;
+	double ns;
+};
+
+static void print_net_table(const struct net_row row[DPN_NVAR])
+{
+	printf("%-30s %10s %10s %8s %12s %10s\n", "variant", "MACs", "time",
+	       "ns/MAC", "card cycles", "us@250MHz");
+	for (int v = 0; v < DPN_NVAR; v++)
+		printf("%-30s %10llu %7.2f ms %8.3f %12llu %10.1f\n",
+		       dpn_variant_name[v], (unsigned long long)row[v].macs,
+		       row[v].ns / 1e6, row[v].ns / (double)row[v].macs,
+		       (unsigned long long)row[v].cycles, row[v].cycles / 250.0);
+}
+
 static int net_bench(const char *path, int n, uint32_t lanes)
 {
 	struct dpn_job job[DPN_NVAR];
 	struct csa_model_view view;
 	struct nres nr[DPN_NVAR];
-	struct csa_prog_result er[DPN_NVAR];
-	double t_nat[DPN_NVAR], t_eng[DPN_NVAR];
+	struct csa_prog_result er;
+	struct net_row nat[DPN_NVAR], eng[DPN_NVAR];
 	uint8_t *out[DPN_NVAR] = { NULL };
 	const char *names[NET_MAX_OPS] = { NULL };
 	int8_t *input;
@@ -504,15 +521,15 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 			nexec_free(&e);
 			goto out;
 		}
-		t_nat[v] = 1e30;
+		nat[v].ns = 1e30;
 		for (int i = 0; i < n; i++) {
 			struct nres cur;
 			double t0 = (double)csa_now_ns(), t;
 
 			nexec_run(&e, all, &cur);
 			t = (double)csa_now_ns() - t0;
-			if (t < t_nat[v]) {
-				t_nat[v] = t;
+			if (t < nat[v].ns) {
+				nat[v].ns = t;
 				nr[v] = cur;
 			}
 		}
@@ -526,19 +543,23 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 			goto out;
 		}
 		memcpy(out[v], job[v].slot[CSA_MODEL_SLOT_OUTPUT], job[v].out_len);
-		t_eng[v] = 1e30;
+		nat[v].macs = nr[v].macs;
+		nat[v].cycles = nr[v].cycles;
+		eng[v].ns = 1e30;
 		for (int i = 0; i < n; i++) {
 			double t0 = (double)csa_now_ns(), t;
 
-			engine_run(&job[v], lanes, &er[v]);
+			engine_run(&job[v], lanes, &er);
 			t = (double)csa_now_ns() - t0;
-			t_eng[v] = t < t_eng[v] ? t : t_eng[v];
+			eng[v].ns = t < eng[v].ns ? t : eng[v].ns;
 		}
-		if (er[v].status) {
+		eng[v].macs = er.macs;
+		eng[v].cycles = er.cycles;
+		if (er.status) {
 			fprintf(stderr, "dp-bench: the engine refused %s: op %u operand %u reason %s\n",
-				dpn_variant_name[v], CSA_PROG_DETAIL_OP(er[v].detail),
-				CSA_PROG_DETAIL_OPND(er[v].detail),
-				csa_prog_err_name(CSA_PROG_DETAIL_ERR(er[v].detail)));
+				dpn_variant_name[v], CSA_PROG_DETAIL_OP(er.detail),
+				CSA_PROG_DETAIL_OPND(er.detail),
+				csa_prog_err_name(CSA_PROG_DETAIL_ERR(er.detail)));
 			goto out;
 		}
 		if (memcmp(out[v], job[v].slot[CSA_MODEL_SLOT_OUTPUT], job[v].out_len) ||
@@ -553,20 +574,14 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 	       (const char *)view.hdr->name, view.hdr->num_layers, job[0].num_ops,
 	       n, lanes);
 	printf("  native executor: dense and sparse weights visit every input; sparse-sparse skips zero inputs (Select)\n\n");
-	printf("%-30s %10s %10s %8s %12s %10s\n", "variant", "MACs", "time",
-	       "ns/MAC", "card cycles", "us@250MHz");
-	for (int v = 0; v < DPN_NVAR; v++)
-		printf("%-30s %10llu %7.2f ms %8.3f %12llu %10.1f\n",
-		       dpn_variant_name[v], (unsigned long long)nr[v].macs,
-		       t_nat[v] / 1e6, t_nat[v] / (double)nr[v].macs,
-		       (unsigned long long)nr[v].cycles, nr[v].cycles / 250.0);
+	print_net_table(nat);
 	printf("\ndense / sparse-sparse: MACs %.1fx, time %.1fx, card cycles %.1fx; sparse weights / sparse-sparse: MACs %.1fx, time %.1fx, cycles %.1fx\n",
-	       (double)nr[DPN_DENSE].macs / nr[DPN_SPARSE_SPARSE].macs,
-	       t_nat[DPN_DENSE] / t_nat[DPN_SPARSE_SPARSE],
-	       (double)nr[DPN_DENSE].cycles / nr[DPN_SPARSE_SPARSE].cycles,
-	       (double)nr[DPN_SPARSE_W].macs / nr[DPN_SPARSE_SPARSE].macs,
-	       t_nat[DPN_SPARSE_W] / t_nat[DPN_SPARSE_SPARSE],
-	       (double)nr[DPN_SPARSE_W].cycles / nr[DPN_SPARSE_SPARSE].cycles);
+	       (double)nat[DPN_DENSE].macs / nat[DPN_SPARSE_SPARSE].macs,
+	       nat[DPN_DENSE].ns / nat[DPN_SPARSE_SPARSE].ns,
+	       (double)nat[DPN_DENSE].cycles / nat[DPN_SPARSE_SPARSE].cycles,
+	       (double)nat[DPN_SPARSE_W].macs / nat[DPN_SPARSE_SPARSE].macs,
+	       nat[DPN_SPARSE_W].ns / nat[DPN_SPARSE_SPARSE].ns,
+	       (double)nat[DPN_SPARSE_W].cycles / nat[DPN_SPARSE_SPARSE].cycles);
 
 	printf("\nper op (native executor): MACs / card cycles / time\n");
 	printf("%-3s %-19s", "op", "");
@@ -584,17 +599,11 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 	}
 
 	printf("\n  the same programs through the card's engine (csa_prog_run: zero inputs always skipped, operand copies, checks)\n\n");
-	printf("%-30s %10s %10s %8s %12s %10s\n", "variant", "MACs", "time",
-	       "ns/MAC", "card cycles", "us@250MHz");
-	for (int v = 0; v < DPN_NVAR; v++)
-		printf("%-30s %10llu %7.2f ms %8.3f %12llu %10.1f\n",
-		       dpn_variant_name[v], (unsigned long long)er[v].macs,
-		       t_eng[v] / 1e6, t_eng[v] / (double)er[v].macs,
-		       (unsigned long long)er[v].cycles, er[v].cycles / 250.0);
+	print_net_table(eng);
 	printf("\ndense / sparse-sparse on the engine: MACs %.1fx, time %.1fx, card cycles %.1fx\n",
-	       (double)er[DPN_DENSE].macs / er[DPN_SPARSE_SPARSE].macs,
-	       t_eng[DPN_DENSE] / t_eng[DPN_SPARSE_SPARSE],
-	       (double)er[DPN_DENSE].cycles / er[DPN_SPARSE_SPARSE].cycles);
+	       (double)eng[DPN_DENSE].macs / eng[DPN_SPARSE_SPARSE].macs,
+	       eng[DPN_DENSE].ns / eng[DPN_SPARSE_SPARSE].ns,
+	       (double)eng[DPN_DENSE].cycles / eng[DPN_SPARSE_SPARSE].cycles);
 	printf("all variants, executor and engine: identical outputs\n");
 	ret = 0;
 out:
