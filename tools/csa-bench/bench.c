@@ -50,7 +50,6 @@ static void bench_null_ioctl(struct csa_device *dev,
 		{ fail(r, "GET_PARAM"); return; }
 	start = csa_now_ns();
 	do {
-		/* checked only at the end: the loop measures the ioctl alone */
 		if (csa_get_param(dev, DRM_CSA_PARAM_UAPI_VERSION, &value))
 			{ fail(r, "GET_PARAM"); return; }
 		n++;
@@ -200,28 +199,22 @@ static void bench_copy(struct csa_queue *q, struct csa_fence *fence,
 	r->iterations = n;
 }
 
-static int copy_buffers_create(struct csa_device *dev, uint64_t size,
-			       struct copy_buffers *b)
+/*
+ * The card's buffers of @b->size bytes (source filled like the host's);
+ * the host buffers are allocated by the caller, as memcpy needs no card.
+ */
+static int card_buffers_create(struct csa_device *dev, struct copy_buffers *b)
 {
 	void *map;
 	int ret;
 
-	memset(b, 0, sizeof(*b));
-	b->size = size;
-	ret = csa_host_alloc(dev, size, (void **)&b->host_src);
+	ret = csa_bo_create(dev, b->size, 0, &b->src);
 	if (!ret)
-		ret = csa_host_alloc(dev, size, (void **)&b->host_dst);
-	if (ret)
-		return ret;
-	memset(b->host_src, 0x5a, size);
-	memset(b->host_dst, 0, size);
-	ret = csa_bo_create(dev, size, 0, &b->src);
-	if (!ret)
-		ret = csa_bo_create(dev, size, 0, &b->dst);
+		ret = csa_bo_create(dev, b->size, 0, &b->dst);
 	if (!ret)
 		ret = csa_bo_map(b->src, &map);
 	if (!ret)
-		memset(map, 0x5a, size);
+		memset(map, 0x5a, b->size);
 	return ret;
 }
 
@@ -241,8 +234,8 @@ int bench_run_all(struct csa_device *dev, const struct csa_info *info,
 	bool bos = info->features & DRM_CSA_FEATURE_BO;
 	struct csa_fence *fence = NULL, *tl = NULL;
 	struct csa_queue *q = NULL;
-	struct copy_buffers bufs;
-	bool have_bufs = false;
+	struct copy_buffers bufs = { .size = cfg->max_copy_size };
+	bool host;
 	char why[BENCH_REASON_LEN] = "";
 	uint64_t next_point = 1;
 	int n = 0;
@@ -272,39 +265,29 @@ int bench_run_all(struct csa_device *dev, const struct csa_info *info,
 					    cfg, &res[n++]);
 	}
 
+	/* memcpy runs even without the card's buffers: it needs no card */
+	host = !csa_host_alloc(dev, bufs.size, (void **)&bufs.host_src) &&
+	       !csa_host_alloc(dev, bufs.size, (void **)&bufs.host_dst);
+	if (host)
+		memset(bufs.host_src, 0x5a, bufs.size);
 	if (!*why && !bos)
 		snprintf(why, sizeof(why), "the driver lacks DRM_CSA_FEATURE_BO");
-	if (!*why) {
-		if (copy_buffers_create(dev, cfg->max_copy_size, &bufs))
-			snprintf(why, sizeof(why), "buffers of %llu bytes: %s",
-				 (unsigned long long)cfg->max_copy_size,
-				 csa_last_error());
-		have_bufs = true;
-	}
+	if (!*why && card_buffers_create(dev, &bufs))
+		snprintf(why, sizeof(why), "buffers of %llu bytes: %s",
+			 (unsigned long long)bufs.size, csa_last_error());
 	for (uint64_t size = 4096; size <= cfg->max_copy_size && n < max; size *= 4) {
 		struct bench_result *r = &res[n++];
 
 		r->kind = BENCH_COPY;
 		r->size = size;
-		if (*why) {
-			/* memcpy still runs: it needs no card */
-			struct copy_buffers host = { .size = size };
-
+		if (host)
+			bench_memcpy(&bufs, cfg, r);
+		if (*why)
 			skip(r, why);
-			if (!csa_host_alloc(dev, size, (void **)&host.host_src) &&
-			    !csa_host_alloc(dev, size, (void **)&host.host_dst)) {
-				memset(host.host_src, 0x5a, size);
-				bench_memcpy(&host, cfg, r);
-			}
-			csa_host_free(host.host_src, size);
-			csa_host_free(host.host_dst, size);
-			continue;
-		}
-		bench_memcpy(&bufs, cfg, r);
-		bench_copy(q, fence, &bufs, cfg, r);
+		else
+			bench_copy(q, fence, &bufs, cfg, r);
 	}
-	if (have_bufs)
-		copy_buffers_destroy(&bufs);
+	copy_buffers_destroy(&bufs);
 	csa_fence_destroy(tl);
 	csa_fence_destroy(fence);
 	csa_queue_destroy(q);
