@@ -16,15 +16,6 @@
 #include "csa_vm.h"
 #include "csa_lib_util.h"
 
-/*
- * The 6.1 harness runs a test's body even when its setup skipped: the setup
- * records why in self->skip, and each test starts with this.
- */
-#define SKIP_IF_UNABLE() do {						\
-	if (self->skip[0])						\
-		SKIP(return, "%s", self->skip);			\
-} while (0)
-
 FIXTURE(bo) {
 	struct csa_device *dev[CSA_VM_MAX_CARDS];
 	struct csa_info info[CSA_VM_MAX_CARDS];
@@ -35,17 +26,10 @@ FIXTURE(bo) {
 
 FIXTURE_SETUP(bo)
 {
-	struct csa_vm_card card[CSA_VM_MAX_CARDS];
-
 	self->skip[0] = '\0';
 	self->page = sysconf(_SC_PAGESIZE);
-	self->n = csa_vm_cards(card, CSA_VM_MAX_CARDS);
-	ASSERT_LT(0, self->n) TH_LOG("no card list from the VM runner: %s",
-				     strerror(-self->n));
-	for (int i = 0; i < self->n; i++) {
-		ASSERT_EQ(0, csa_lib_open_card(card[i].addr, &self->dev[i], &self->info[i]))
-			TH_LOG("open and query %s: %s", card[i].addr, csa_last_error());
-	}
+	self->n = csa_lib_open_cards(self->dev, self->info, self->skip, sizeof(self->skip));
+	ASSERT_LT(0, self->n) TH_LOG("%s", self->skip);
 	if (!(self->info[0].features & DRM_CSA_FEATURE_BO))
 		snprintf(self->skip, sizeof(self->skip),
 			 "the driver lacks DRM_CSA_FEATURE_BO (features %#llx)",
@@ -60,13 +44,13 @@ FIXTURE_TEARDOWN(bo)
 
 TEST_F(bo, create_map_write_read_on_every_card)
 {
+	SKIP_IF_UNABLE();
 	for (int i = 0; i < self->n; i++) {
 		struct csa_bo_info info;
 		struct csa_bo *bo;
 		unsigned char *p;
 		void *again;
 
-	SKIP_IF_UNABLE();
 		ASSERT_EQ(0, csa_bo_create(self->dev[i], 3 * self->page + 5, 0, &bo))
 			TH_LOG("card %d: %s", i, csa_last_error());
 		EXPECT_EQ((uint64_t)4 * self->page, csa_bo_size(bo))

@@ -23,15 +23,6 @@
 
 #define SEC 1000000000ll
 
-/*
- * The 6.1 harness runs a test's body even when its setup skipped: the setup
- * records why in self->skip, and each test starts with this.
- */
-#define SKIP_IF_UNABLE() do {						\
-	if (self->skip[0])						\
-		SKIP(return, "%s", self->skip);			\
-} while (0)
-
 FIXTURE(queue) {
 	struct csa_device *dev[CSA_VM_MAX_CARDS];
 	struct csa_info info[CSA_VM_MAX_CARDS];
@@ -44,18 +35,12 @@ FIXTURE(queue) {
 FIXTURE_SETUP(queue)
 {
 	const uint64_t need = DRM_CSA_FEATURE_QUEUES | DRM_CSA_FEATURE_BO;
-	struct csa_vm_card card[CSA_VM_MAX_CARDS];
 
 	self->skip[0] = '\0';
 	self->q = NULL;
 	self->page = sysconf(_SC_PAGESIZE);
-	self->n = csa_vm_cards(card, CSA_VM_MAX_CARDS);
-	ASSERT_LT(0, self->n) TH_LOG("no card list from the VM runner: %s",
-				     strerror(-self->n));
-	for (int i = 0; i < self->n; i++) {
-		ASSERT_EQ(0, csa_lib_open_card(card[i].addr, &self->dev[i], &self->info[i]))
-			TH_LOG("open and query %s: %s", card[i].addr, csa_last_error());
-	}
+	self->n = csa_lib_open_cards(self->dev, self->info, self->skip, sizeof(self->skip));
+	ASSERT_LT(0, self->n) TH_LOG("%s", self->skip);
 	if ((self->info[0].features & need) != need) {
 		snprintf(self->skip, sizeof(self->skip),
 			 "the driver lacks DRM_CSA_FEATURE_QUEUES/BO (features %#llx)",
@@ -75,12 +60,12 @@ FIXTURE_TEARDOWN(queue)
 
 TEST_F(queue, nop_on_every_hw_queue_and_priority_of_every_card)
 {
+	SKIP_IF_UNABLE();
 	for (int i = 0; i < self->n; i++) {
 		for (uint32_t hq = 0; hq < self->info[i].num_queues; hq++) {
 			for (uint32_t prio = DRM_CSA_PRIORITY_LOW; prio <= DRM_CSA_PRIORITY_HIGH; prio++) {
 				struct csa_queue *q;
 
-	SKIP_IF_UNABLE();
 				ASSERT_EQ(0, csa_queue_create(self->dev[i], hq, prio, &q))
 					TH_LOG("card %d queue %u prio %u: %s", i, hq, prio,
 					       csa_last_error());

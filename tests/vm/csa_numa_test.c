@@ -65,15 +65,6 @@ static void touch(void *p, size_t len)
 	memset(p, 0x3c, len);
 }
 
-/*
- * The 6.1 harness runs a test's body even when its setup skipped: the setup
- * records why in self->skip, and each test starts with this.
- */
-#define SKIP_IF_UNABLE() do {						\
-	if (self->skip[0])						\
-		SKIP(return, "%s", self->skip);			\
-} while (0)
-
 FIXTURE(numa) {
 	struct csa_vm_card card[CSA_VM_MAX_CARDS];
 	int n;
