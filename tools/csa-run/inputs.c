@@ -74,6 +74,7 @@ int run_load_inputs(const char *path, const struct csa_model *model, struct run_
 		if (in->data)
 			memcpy(in->data, raw, numel);
 	} else if (!csa_st_get_raw(&st, "inputs", "F32", 4, &raw, &numel)) {
+		/* a copy: the tensor in the file need not be float-aligned */
 		float *x = malloc(numel * sizeof(float) + 1);
 
 		in->data = malloc(numel ? numel : 1);
@@ -83,6 +84,8 @@ int run_load_inputs(const char *path, const struct csa_model *model, struct run_
 			if (ret > 0)
 				fprintf(stderr, "csa-run: %s: %d input values saturated to int8\n",
 					path, ret);
+		} else {
+			run_inputs_free(in);	/* reported below */
 		}
 		free(x);
 		if (ret < 0) {
@@ -97,8 +100,10 @@ int run_load_inputs(const char *path, const struct csa_model *model, struct run_
 		return -EINVAL;
 	}
 	csa_st_close(&st);
-	if (!in->data)
+	if (!in->data) {
+		fprintf(stderr, "csa-run: %s: out of memory\n", path);
 		return -ENOMEM;
+	}
 	if (!numel || numel % info.input_size) {
 		fprintf(stderr, "csa-run: %s: \"inputs\" has %llu elements, not a multiple of the model's input (%ux%ux%u = %llu)\n",
 			path, (unsigned long long)numel, info.in_c, info.in_h, info.in_w,
@@ -147,7 +152,11 @@ int run_load_reference(const char *path, uint32_t classes, struct run_reference 
 			memcpy(ref->labels, raw, nl * sizeof(int32_t));
 	}
 	csa_st_close(&st);
-	return ref->logits ? 0 : -ENOMEM;
+	if (!ref->logits) {
+		fprintf(stderr, "csa-run: %s: out of memory\n", path);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void run_inputs_free(struct run_inputs *in)
