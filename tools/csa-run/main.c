@@ -101,7 +101,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'C': o->cpu = true; break;
 		case 'm':
 			o->min_agreement = strtod(optarg, &end);
-			if (*end || end == optarg || o->min_agreement < 0 || o->min_agreement > 100) {
+			/* written so that NaN is refused too */
+			if (*end || end == optarg ||
+			    !(o->min_agreement >= 0 && o->min_agreement <= 100)) {
 				fprintf(stderr, "csa-run: --min-agreement wants a percentage, got '%s'\n",
 					optarg);
 				return -1;
@@ -141,7 +143,7 @@ static int open_device(const char *spec, struct csa_device **devp)
 
 	if (spec && *spec != '/') {
 		idx = strtoull(spec, &end, 10);
-		if (*end) {
+		if (end == spec || *end || idx > UINT32_MAX) {
 			fprintf(stderr, "csa-run: -d wants a render node path or a card index, got '%s'\n",
 				spec);
 			return -EINVAL;
