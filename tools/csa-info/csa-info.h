@@ -31,6 +31,8 @@ struct card_extra {
 void format_fw_version(char *buf, size_t len, unsigned int version);
 void format_major_minor(char *buf, size_t len, unsigned int version);
 void format_numa_node(char *buf, size_t len, int node);
+/* The name of feature @bit, or "bit<N>" in @buf for an unknown one. */
+const char *format_feature(char *buf, size_t len, unsigned int bit);
 /* "BO USERPTR QUEUES", "none", unknown bits as "bit<N>" */
 void format_features(char *buf, size_t len, uint64_t features);
 

@@ -25,6 +25,16 @@ void format_numa_node(char *buf, size_t len, int node)
 		snprintf(buf, len, "%d", node);
 }
 
+const char *format_feature(char *buf, size_t len, unsigned int bit)
+{
+	const char *name = csa_feature_name(bit);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "bit%u", bit);
+	return buf;
+}
+
 void format_features(char *buf, size_t len, uint64_t features)
 {
 	size_t used = 0;
@@ -35,15 +45,13 @@ void format_features(char *buf, size_t len, uint64_t features)
 		return;
 	}
 	for (unsigned int bit = 0; bit < 64 && used < len; bit++) {
-		const char *name = csa_feature_name(bit);
+		char unknown[CSA_INFO_TEXT_LEN];
 		int n;
 
 		if (!(features & (1ull << bit)))
 			continue;
-		if (name)
-			n = snprintf(buf + used, len - used, "%s%s", used ? " " : "", name);
-		else
-			n = snprintf(buf + used, len - used, "%sbit%u", used ? " " : "", bit);
+		n = snprintf(buf + used, len - used, "%s%s", used ? " " : "",
+			     format_feature(unknown, sizeof(unknown), bit));
 		if (n < 0)
 			return;
 		used += (size_t)n;

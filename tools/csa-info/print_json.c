@@ -51,18 +51,9 @@ void print_card_json(struct json *j, int index, const struct csa_info *info,
 	json_string(j, "uapi_version", text);
 	json_uint(j, "features", info->features);
 	json_begin_array(j, "feature_names");
-	for (unsigned int bit = 0; bit < 64; bit++) {
-		const char *name = csa_feature_name(bit);
-
-		if (!(info->features & (1ull << bit)))
-			continue;
-		if (name) {
-			json_string(j, NULL, name);
-		} else {
-			snprintf(text, sizeof(text), "bit%u", bit);
-			json_string(j, NULL, text);
-		}
-	}
+	for (unsigned int bit = 0; bit < 64; bit++)
+		if (info->features & (1ull << bit))
+			json_string(j, NULL, format_feature(text, sizeof(text), bit));
 	json_end_array(j);
 	format_major_minor(text, sizeof(text), info->hw_version);
 	json_string(j, "hardware_version", text);
