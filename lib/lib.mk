@@ -12,11 +12,27 @@ LIBDRM_CFLAGS := $(shell pkg-config --cflags libdrm)
 LIBDRM_LIBS := $(shell pkg-config --libs libdrm)
 
 LIBNUMA_LIBS := -lnuma
-LIBCSA_LIBS := $(LIBDRM_LIBS) $(LIBNUMA_LIBS)
+# Jansson parses the packer's JSON, zlib reads gzip-compressed tensors and
+# computes CRC32.
+LIBCSA_LIBS := $(LIBDRM_LIBS) $(LIBNUMA_LIBS) -ljansson -lz -lm
 
 LIBCSA_SRCS := lib/error.c lib/pci.c lib/sysfs.c lib/device.c lib/query.c \
 	lib/deadline.c lib/numa.c lib/bo.c lib/fence.c lib/queue.c lib/sync.c
-LIBCSA_OBJS := $(patsubst lib/%.c,$(LIB_BUILD)/obj/%.o,$(LIBCSA_SRCS))
+# The packer (lib/pack/): exported float model -> .csa model file.  Public
+# header lib/include/csa/pack.h; docs/libcsa-pack.md.
+LIBCSA_PACK_SRCS := lib/pack/f16.c lib/pack/safetensors.c lib/pack/fmodel.c \
+	lib/pack/bn_fold.c lib/pack/quantise.c lib/pack/grouping.c \
+	lib/pack/packed_layer.c lib/pack/container.c lib/pack/pack_model.c \
+	lib/pack/report.c lib/pack/write_file.c lib/pack/model_parse.c
+# Models (lib/model_*.c): load a .csa model onto a card once, run it many
+# times; the CPU reference is the firmware's job-program engine
+# (firmware.mk's FW_PROG_SRCS) compiled into libcsa (hidden symbols).
+# Public header lib/include/csa/model.h; docs/libcsa-model.md.
+LIBCSA_MODEL_SRCS := lib/model_buf.c lib/model_program.c lib/model_load.c \
+	lib/model_run.c lib/model_cpu.c lib/model_quant.c
+LIBCSA_PACK_OBJS := $(patsubst lib/%.c,$(LIB_BUILD)/obj/%.o,$(LIBCSA_PACK_SRCS))
+LIBCSA_OBJS := $(patsubst lib/%.c,$(LIB_BUILD)/obj/%.o,$(LIBCSA_SRCS) $(LIBCSA_PACK_SRCS) \
+	$(LIBCSA_MODEL_SRCS)) $(patsubst firmware/%.c,$(LIB_BUILD)/obj/fw/%.o,$(FW_PROG_SRCS))
 # PIC objects serve both libraries; hidden visibility keeps internals
 # (lib/internal.h) out of the shared library's ABI.
 LIBCSA_CFLAGS := $(CFLAGS_USER) $(LIBDRM_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP
@@ -34,6 +50,10 @@ all: lib
 lib: $(LIBCSA_SO) $(LIBCSA_SO_LINK) $(LIBCSA_A) $(LIBCSA_PC)
 
 $(LIB_BUILD)/obj/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBCSA_CFLAGS) -c $< -o $@
+$(LIBCSA_PACK_OBJS): LIBCSA_CFLAGS += -Ilib
+$(LIB_BUILD)/obj/fw/%.o: firmware/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_CFLAGS) -c $< -o $@
 
@@ -62,7 +82,9 @@ install-lib: lib
 	install -m 0755 $(LIBCSA_SO) $(DESTDIR)$(LIBDIR)/$(LIBCSA_SONAME)
 	ln -sf $(LIBCSA_SONAME) $(DESTDIR)$(LIBDIR)/libcsa.so
 	install -m 0644 $(LIBCSA_A) $(DESTDIR)$(LIBDIR)/libcsa.a
-	install -m 0644 $(LIBCSA_HEADER) uapi/csa_drm.h $(DESTDIR)$(INCLUDEDIR)/csa/
+	install -m 0644 $(LIBCSA_HEADER) uapi/csa_drm.h lib/include/csa/pack.h \
+		lib/include/csa/model.h uapi/csa_model.h uapi/csa_format.h \
+		$(DESTDIR)$(INCLUDEDIR)/csa/
 	install -m 0644 $(LIBCSA_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/csa.pc
 
 install: install-lib
@@ -85,21 +107,6 @@ $(LIBCSA_TESTS): $(LIBCSA_TEST_BUILD)/%: tests/host/%.c $(LIBCSA_A) \
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Ilib -pthread \
 		-o $@ $< $(LIBCSA_A) $(LIBCSA_LIBS)
 
-# The packer (lib/pack/): exported float model -> .csa model file.  Public
-# header lib/include/csa/pack.h; docs/libcsa-pack.md.  Jansson parses the
-# export's JSON, zlib reads gzip-compressed tensors and computes CRC32.
-LIBCSA_PACK_SRCS := lib/pack/f16.c lib/pack/safetensors.c lib/pack/fmodel.c \
-	lib/pack/bn_fold.c lib/pack/quantise.c lib/pack/grouping.c \
-	lib/pack/packed_layer.c lib/pack/container.c lib/pack/pack_model.c \
-	lib/pack/report.c lib/pack/write_file.c lib/pack/model_parse.c
-LIBCSA_PACK_OBJS := $(patsubst lib/%.c,$(LIB_BUILD)/obj/%.o,$(LIBCSA_PACK_SRCS))
-LIBCSA_SRCS += $(LIBCSA_PACK_SRCS)
-LIBCSA_OBJS += $(LIBCSA_PACK_OBJS)
-LIBCSA_LIBS += -ljansson -lz -lm
-$(LIBCSA_PACK_OBJS): LIBCSA_CFLAGS += -Ilib
--include $(LIBCSA_PACK_OBJS:.o=.d)
-$(LIBCSA_SO) $(LIBCSA_A): $(LIBCSA_PACK_OBJS)
-
 # Host tests of the packer; test_pack_reference (built by
 # tools/csa-pack/csa-pack.mk) packs the committed reference model and runs csa-pack.
 PACK_TEST_BUILD := $(BUILD)/tests/host
@@ -114,32 +121,3 @@ $(PACK_UNIT_TESTS): $(PACK_TEST_BUILD)/%: tests/host/%.c $(PACK_TEST_DEPS)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Ilib -Ilib/pack -o $@ $< \
 		$(LIBCSA_A) $(LIBCSA_LIBS)
 
-
-# The packer's public header and the formats it includes.
-.PHONY: install-pack-headers
-install-lib: install-pack-headers
-install-pack-headers:
-	install -d $(DESTDIR)$(INCLUDEDIR)/csa
-	install -m 0644 lib/include/csa/pack.h uapi/csa_model.h uapi/csa_format.h \
-		$(DESTDIR)$(INCLUDEDIR)/csa/
-
-# Models (lib/model_*.c): load a .csa model onto a card once, run it many
-# times; the CPU reference is the firmware's job-program engine
-# (firmware.mk's FW_PROG_SRCS) compiled into libcsa (hidden symbols).
-# Public header lib/include/csa/model.h; docs/libcsa-model.md.
-LIBCSA_MODEL_SRCS := lib/model_buf.c lib/model_program.c lib/model_load.c \
-	lib/model_run.c lib/model_cpu.c lib/model_quant.c
-LIBCSA_MODEL_OBJS := $(patsubst lib/%.c,$(LIB_BUILD)/obj/%.o,$(LIBCSA_MODEL_SRCS)) \
-	$(patsubst firmware/%.c,$(LIB_BUILD)/obj/fw/%.o,$(FW_PROG_SRCS))
-LIBCSA_OBJS += $(LIBCSA_MODEL_OBJS)
-$(LIB_BUILD)/obj/fw/%.o: firmware/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(LIBCSA_CFLAGS) -c $< -o $@
--include $(LIBCSA_MODEL_OBJS:.o=.d)
-$(LIBCSA_SO) $(LIBCSA_A): $(LIBCSA_MODEL_OBJS)
-
-.PHONY: install-model-header
-install-lib: install-model-header
-install-model-header:
-	install -d $(DESTDIR)$(INCLUDEDIR)/csa
-	install -m 0644 lib/include/csa/model.h $(DESTDIR)$(INCLUDEDIR)/csa/
