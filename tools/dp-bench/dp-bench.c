@@ -3,7 +3,8 @@
  * dp-bench: the complementary-sparse datapath (firmware/csa_dp_*.c) run
  * natively on one layer, the super-sparse layer of the reference network:
  * linear 1600 -> 1500, weights 95 % sparse (K = 20, perfectly
- * complementary), 10 % of the inputs active.  Four ways:
+ * complementary), 10 % of the inputs active (dpn_linear_jobs(), the layer
+ * csa-bench --datapath runs on the card).  Four ways:
  *
  *   dense           the same weights unpacked to K = 1 (zeros stored),
  *                   every input visited
@@ -41,101 +42,7 @@
 #define COLS	DPN_LINEAR_COLS
 #define K	DPN_LINEAR_K
 
-static uint64_t rng = DPN_SEED;
-
-static uint32_t rnd(void)
-{
-	return dpn_rnd(&rng);
-}
-
-static int8_t rnd_nz(void)
-{
-	return dpn_rnd_nz(&rng);
-}
-
-struct layer {
-	struct csa_dp_layer d;
-	uint8_t *w;
-	uint16_t *tagmap;
-	struct csa_dp_rq *rq;
-	int32_t *acc;
-	uint32_t nacc;
-};
-
-static void layer_alloc(struct layer *l, uint32_t k)
-{
-	uint32_t groups = (UNITS + k - 1) / k;
-
-	l->w = calloc((size_t)COLS * groups, CSA_PACKED_ELEM_SIZE);
-	l->tagmap = malloc(2 * groups * k);
-	l->rq = malloc(sizeof(*l->rq) * UNITS);
-	l->nacc = groups * k + CSA_DP_ACC_PAD;
-	l->acc = malloc(4 * l->nacc);
-	for (uint32_t a = 0; a < groups * k; a++)
-		l->tagmap[a] = a < UNITS ? (uint16_t)a : CSA_TAGMAP_NONE;
-	l->d = (struct csa_dp_layer){
-		.units = UNITS, .cols = COLS, .k = k, .groups = groups,
-		.w = l->w, .tagmap = l->tagmap, .rq = l->rq,
-	};
-}
-
-enum variant { DENSE, SPARSE_W, ZERO_SKIP, SPARSE_SPARSE, NVAR };
-
-static const char *const vname[NVAR] = {
-	"dense (K=1, every input)",
-	"sparse weights, every input",
-	"sparse weights, zero-skip input",
-	"sparse-sparse (Select)",
-};
-
-struct input {
-	int8_t x[COLS];
-	uint32_t idx[COLS];
-	int8_t val[COLS];
-	uint32_t count;
-};
-
-static void run(enum variant v, struct layer *l, const struct input *in,
-		bool output, int8_t *y, struct csa_dp_stats *st)
-{
-	memset(st, 0, sizeof(*st));
-	memset(l->acc, 0, 4 * l->nacc);
-	switch (v) {
-	case DENSE:
-	case SPARSE_W:
-		csa_dp_linear_dense(&l->d, in->x, false, l->acc, st);
-		break;
-	case ZERO_SKIP:
-		csa_dp_linear_dense(&l->d, in->x, true, l->acc, st);
-		break;
-	default:
-		csa_dp_linear_sparse(&l->d, in->idx, in->val, in->count, l->acc,
-				     st);
-		break;
-	}
-	if (output)
-		csa_dp_output(&l->d, l->acc, 1, y, NULL);
-}
-
-/* best of n, in ns */
-static double best(enum variant v, struct layer *l, const struct input *in,
-		   bool output, int n, int8_t *y)
-{
-	struct csa_dp_stats st;
-	double b = 1e30;
-
-	for (int i = 0; i < n; i++) {
-		double t0 = (double)csa_now_ns(), t;
-
-		run(v, l, in, output, y, &st);
-		t = (double)csa_now_ns() - t0;
-		if (t < b)
-			b = t;
-	}
-	return b;
-}
-
-/* ---- the reference network ------------------------------------------- */
+/* ---- a native executor of job programs --------------------------------- */
 
 /* One op of a job, decoded once (the layer's tag map, requant, boost). */
 struct nop {
@@ -422,6 +329,105 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 	}
 }
 
+/* ---- linear 1600 -> 1500 ---------------------------------------------- */
+
+enum variant { DENSE, SPARSE_W, ZERO_SKIP, SPARSE_SPARSE, NVAR };
+
+static const char *const vname[NVAR] = {
+	"dense (K=1, every input)",
+	"sparse weights, every input",
+	"sparse weights, zero-skip input",
+	"sparse-sparse (Select)",
+};
+
+/*
+ * The linear layer of dp-net.h (the jobs csa-bench --datapath runs too),
+ * decoded by the executor: e[0] the dense (K = 1) job, e[1] the packed
+ * one; x its dense input, count its non-zero elements (in e[1].idx/val).
+ */
+struct linear {
+	struct dpn_job job[DPN_NVAR];
+	struct nexec e[2];
+	const int8_t *x;
+	uint32_t count;
+};
+
+static int linear_init(struct linear *lin, uint32_t lanes)
+{
+	int ret = dpn_linear_jobs(lin->job);
+
+	if (ret) {
+		fprintf(stderr, "dp-bench: building the linear layer: %s\n", strerror(-ret));
+		return -1;
+	}
+	if (nexec_init(&lin->e[0], &lin->job[DPN_DENSE], lanes) ||
+	    nexec_init(&lin->e[1], &lin->job[DPN_SPARSE_W], lanes)) {
+		fprintf(stderr, "dp-bench: out of memory\n");
+		return -1;
+	}
+	lin->x = (const int8_t *)lin->job[DPN_SPARSE_W].slot[CSA_MODEL_SLOT_INPUT];
+	lin->count = sparse_in(&lin->e[1],
+			       lin->job[DPN_SPARSE_SPARSE].slot[CSA_MODEL_SLOT_INPUT]);
+	return 0;
+}
+
+static void linear_free(struct linear *lin)
+{
+	for (int i = 0; i < 2; i++)
+		nexec_free(&lin->e[i]);
+	for (int v = 0; v < DPN_NVAR; v++)
+		dpn_job_free(&lin->job[v]);
+}
+
+static const struct csa_dp_layer *linear_layer(const struct linear *lin, enum variant v)
+{
+	return &lin->e[v != DENSE].ops[0].l;
+}
+
+static void run(enum variant v, struct linear *lin, bool output, int8_t *y,
+		struct csa_dp_stats *st)
+{
+	const struct csa_dp_layer *l = linear_layer(lin, v);
+	int32_t *acc = lin->e[v != DENSE].acc;
+
+	memset(st, 0, sizeof(*st));
+	memset(acc, 0, 4ull * (l->groups * l->k + CSA_DP_ACC_PAD));
+	switch (v) {
+	case DENSE:
+	case SPARSE_W:
+		csa_dp_linear_dense(l, lin->x, false, acc, st);
+		break;
+	case ZERO_SKIP:
+		csa_dp_linear_dense(l, lin->x, true, acc, st);
+		break;
+	default:
+		csa_dp_linear_sparse(l, lin->e[1].idx, lin->e[1].val, lin->count,
+				     acc, st);
+		break;
+	}
+	if (output)
+		csa_dp_output(l, acc, 1, y, NULL);
+}
+
+/* best of n, in ns */
+static double best(enum variant v, struct linear *lin, bool output, int n, int8_t *y)
+{
+	struct csa_dp_stats st;
+	double b = 1e30;
+
+	for (int i = 0; i < n; i++) {
+		double t0 = (double)csa_now_ns(), t;
+
+		run(v, lin, output, y, &st);
+		t = (double)csa_now_ns() - t0;
+		if (t < b)
+			b = t;
+	}
+	return b;
+}
+
+/* ---- the reference network ------------------------------------------- */
+
 static const char *op_name(const struct csa_prog_op *op)
 {
 	switch (op->opcode) {
@@ -633,13 +639,13 @@ static int parse_count(const char *opt, const char *s, uint32_t max, uint32_t *v
 
 int main(int argc, char **argv)
 {
-	static struct layer dense, sparse;
-	static struct input in;
+	static struct linear lin;
 	uint32_t lanes = 64, n = 200;
 	const char *model = NULL;
 	int8_t y[NVAR][UNITS];
 	double t_acc[NVAR], t_layer[NVAR];
 	uint64_t macs[NVAR], cycles[NVAR], visits[NVAR];
+	uint32_t groups;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-n") && i + 1 < argc) {
@@ -657,78 +663,46 @@ int main(int argc, char **argv)
 		}
 	}
 
-	/* K = 20 complementary layer: every column to one unit of each group */
-	layer_alloc(&sparse, K);
-	layer_alloc(&dense, 1);
-	for (uint32_t u = 0; u < UNITS; u++) {
-		struct csa_dp_rq q = { (int32_t)(rnd() % 4001) - 2000,
-				       (int32_t)(rnd() % 200) + 1, 16 };
-
-		sparse.rq[u] = q;
-		dense.rq[u] = q;
+	if (linear_init(&lin, lanes)) {
+		linear_free(&lin);
+		return 1;
 	}
-	for (uint32_t c = 0; c < COLS; c++) {
-		for (uint32_t g = 0; g < sparse.d.groups; g++) {
-			uint32_t t = rnd() % K;
-			uint8_t *e = sparse.w + ((size_t)c * sparse.d.groups + g) * 2;
-			int8_t v = rnd_nz();
-
-			e[0] = (uint8_t)v;
-			e[1] = (uint8_t)t;
-			/* the same weight in the dense layer (unit g*K+t) */
-			dense.w[((size_t)c * UNITS + g * K + t) * 2] = (uint8_t)v;
-		}
-	}
-	/* exactly 10 % of the inputs active, at random positions */
-	for (uint32_t a = 0; a < COLS / 10;) {
-		uint32_t c = rnd() % COLS;
-
-		if (!in.x[c]) {
-			in.x[c] = rnd_nz();
-			a++;
-		}
-	}
-	for (uint32_t c = 0; c < COLS; c++) {
-		if (in.x[c]) {
-			in.idx[in.count] = c;
-			in.val[in.count++] = in.x[c];
-		}
-	}
-
+	groups = linear_layer(&lin, SPARSE_W)->groups;
 	for (int v = 0; v < NVAR; v++) {
-		struct layer *l = v == DENSE ? &dense : &sparse;
+		const struct csa_dp_layer *l = linear_layer(&lin, v);
 		struct csa_dp_stats st;
 
-		run(v, l, &in, true, y[v], &st);
+		run(v, &lin, true, y[v], &st);
 		macs[v] = st.macs;
 		visits[v] = st.visits;
-		cycles[v] = csa_dp_cost_mac(&st, l->d.groups, lanes) +
+		cycles[v] = csa_dp_cost_mac(&st, l->groups, lanes) +
 			    csa_dp_cost_stream(st.inputs, lanes) +
 			    csa_dp_cost_stream(UNITS, lanes) +
-			    csa_dp_cost_dma(st.visits * l->d.groups *
+			    csa_dp_cost_dma(st.visits * l->groups *
 					    CSA_PACKED_ELEM_SIZE +
-					    (v == SPARSE_SPARSE ? 5ull * in.count :
+					    (v == SPARSE_SPARSE ? 5ull * lin.count :
 					     COLS) + UNITS);
-		t_acc[v] = best(v, l, &in, false, n, y[v]);
-		t_layer[v] = best(v, l, &in, true, n, y[v]);
+		t_acc[v] = best(v, &lin, false, n, y[v]);
+		t_layer[v] = best(v, &lin, true, n, y[v]);
 		if (memcmp(y[v], y[DENSE], UNITS)) {
 			fprintf(stderr, "dp-bench: %s gives different outputs than dense\n",
 				vname[v]);
+			linear_free(&lin);
 			return 1;
 		}
 	}
 
 	printf("dp-bench: linear %u -> %u, weights %u%% sparse (K = %u, %u groups), %u of %u inputs active, best of %u, %u lanes\n\n",
-	       COLS, UNITS, 100 - 100 / K, K, sparse.d.groups, in.count, COLS,
+	       COLS, UNITS, 100 - 100 / K, K, groups, lin.count, COLS,
 	       n, lanes);
 	printf("%-32s %3s %6s %8s %9s %12s %10s %8s %12s\n", "variant", "K",
 	       "groups", "columns", "MACs", "accumulate", "layer", "ns/MAC",
 	       "card cycles");
 	for (int v = 0; v < NVAR; v++) {
-		struct layer *l = v == DENSE ? &dense : &sparse;
+		const struct csa_dp_layer *l = linear_layer(&lin, v);
 
 		printf("%-32s %3u %6u %8llu %9llu %9.1f us %7.1f us %8.3f %12llu\n",
-		       vname[v], l->d.k, l->d.groups,
+		       vname[v], l->k, l->groups,
 		       (unsigned long long)visits[v], (unsigned long long)macs[v],
 		       t_acc[v] / 1e3, t_layer[v] / 1e3, t_acc[v] / (double)macs[v],
 		       (unsigned long long)cycles[v]);
@@ -743,10 +717,11 @@ int main(int argc, char **argv)
 	printf("limits: dense streams %.1f MB of packed weights per pass (%.1f GB/s here); sparse-sparse reads %u columns of %u B and scatters each product to a data-dependent accumulator (%.2f vs %.2f ns per MAC), and pays the output stage, which does not shrink with sparsity\n",
 	       COLS * (double)UNITS * CSA_PACKED_ELEM_SIZE / 1e6,
 	       COLS * (double)UNITS * CSA_PACKED_ELEM_SIZE / t_acc[DENSE],
-	       in.count, sparse.d.groups * CSA_PACKED_ELEM_SIZE,
+	       lin.count, groups * CSA_PACKED_ELEM_SIZE,
 	       t_acc[SPARSE_SPARSE] / (double)macs[SPARSE_SPARSE],
 	       t_acc[DENSE] / (double)macs[DENSE]);
 	printf("all variants: identical int8 outputs\n");
+	linear_free(&lin);
 	if (!model)
 		return 0;
 	return net_bench(model, n / 10 > 3 ? n / 10 : 3, lanes);

@@ -81,12 +81,4 @@ void dpn_job_free(struct dpn_job *job);
 /* The benchmarks' network input: deterministic, spectrogram-like [-20, 100]. */
 void dpn_net_input(int8_t *x, uint64_t n);
 
-/*
- * The benchmarks' data: xorshift64 from DPN_SEED on the caller's state, and
- * a random nonzero int8.
- */
-#define DPN_SEED	88172645463325252ull
-uint32_t dpn_rnd(uint64_t *state);
-int8_t dpn_rnd_nz(uint64_t *state);
-
 #endif /* DP_NET_H */
