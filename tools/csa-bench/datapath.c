@@ -290,23 +290,9 @@ int bench_datapath(struct csa_device *dev, const struct csa_info *info,
 		dp_fail(model, csa_last_error());
 		goto out;
 	}
-	{
-		uint64_t insz = (uint64_t)view.hdr->in_c * view.hdr->in_h *
-				view.hdr->in_w;
-		int8_t *input = malloc(insz);
-
-		if (!input) {
-			dp_fail("input", strerror(ENOMEM));
-			goto out;
-		}
-		dpn_net_input(input, insz);
-		ret = dpn_net_jobs(&view, input, job);
-		free(input);
-		if (ret) {
-			dp_fail("network jobs", csa_last_error());
-			ret = -1;
-			goto out;
-		}
+	if (dpn_net_jobs(&view, job)) {
+		dp_fail("network jobs", csa_last_error());
+		goto out;
 	}
 	ret = run_layer(&c, cfg, "network", job, false, rows, &n) ? -1 : 0;
 out:

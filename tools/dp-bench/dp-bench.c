@@ -488,11 +488,9 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 	struct net_row nat[DPN_NVAR], eng[DPN_NVAR];
 	uint8_t *out[DPN_NVAR] = { NULL };
 	const char *names[NET_MAX_OPS] = { NULL };
-	int8_t *input;
 	void *data = NULL;
 	size_t size;
-	uint64_t insz;
-	int ret;
+	int ret = 1;
 
 	if (csa_model_read_file(path, &data, &size) ||
 	    csa_model_parse(data, size, &view)) {
@@ -500,24 +498,12 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 		free(data);
 		return 1;
 	}
-	/* a spectrogram-like input, as csa-bench --datapath's */
-	insz = (uint64_t)view.hdr->in_c * view.hdr->in_h * view.hdr->in_w;
-	input = malloc(insz);
-	if (!input) {
-		fprintf(stderr, "dp-bench: out of memory\n");
-		free(data);
-		return 1;
-	}
-	dpn_net_input(input, insz);
-	ret = dpn_net_jobs(&view, input, job);
-	free(input);	/* the jobs have their copies */
-	if (ret) {
+	if (dpn_net_jobs(&view, job)) {
 		fprintf(stderr, "dp-bench: building the network jobs: %s\n",
 			csa_last_error());
 		free(data);
 		return 1;
 	}
-	ret = 1;
 	for (int v = 0; v < DPN_NVAR; v++) {
 		struct nexec e;
 		bool all = v != DPN_SPARSE_SPARSE;

@@ -193,7 +193,8 @@ out:
 
 /* ---- the reference network ---------------------------------------------- */
 
-void dpn_net_input(int8_t *x, uint64_t n)
+/* The network's input: deterministic, spectrogram-like [-20, 100]. */
+static void net_input(int8_t *x, uint64_t n)
 {
 	rng = 2463534242ull;
 	for (uint64_t i = 0; i < n; i++)
@@ -239,8 +240,7 @@ out:
 	return ret;
 }
 
-int dpn_net_jobs(const struct csa_model_view *view, const int8_t *input,
-		 struct dpn_job job[DPN_NVAR])
+int dpn_net_jobs(const struct csa_model_view *view, struct dpn_job job[DPN_NVAR])
 {
 	uint32_t nl = view->hdr->num_layers;
 	uint64_t dense_off[CSA_MODEL_MAX_LAYERS], dense_boost[CSA_MODEL_MAX_LAYERS];
@@ -292,8 +292,8 @@ int dpn_net_jobs(const struct csa_model_view *view, const int8_t *input,
 			for (uint32_t i = 0; i < nl; i++)
 				memcpy(job[v].slot[CSA_MODEL_SLOT_MODEL] + dense_off[i],
 				       dblob[i], dsize[i]);
-		memcpy(job[v].slot[CSA_MODEL_SLOT_INPUT], input,
-		       size[CSA_MODEL_SLOT_INPUT]);
+		net_input((int8_t *)job[v].slot[CSA_MODEL_SLOT_INPUT],
+			  size[CSA_MODEL_SLOT_INPUT]);
 		for (uint32_t i = 0; i < plan.num_ops; i++) {
 			struct csa_prog_op *op = &ops[i];
 			uint32_t li = plan.op_layer[i];

@@ -70,15 +70,12 @@ struct dpn_job {
 int dpn_linear_jobs(struct dpn_job job[DPN_NVAR]);
 
 /*
- * The reference network of a parsed .csa model, its three jobs with
- * @input (the model's input size) in the INPUT slot.
+ * The reference network of a parsed .csa model, its three jobs with the
+ * benchmarks' input in the INPUT slot: deterministic, spectrogram-like,
+ * values in [-20, 100].
  */
-int dpn_net_jobs(const struct csa_model_view *view, const int8_t *input,
-		 struct dpn_job job[DPN_NVAR]);
+int dpn_net_jobs(const struct csa_model_view *view, struct dpn_job job[DPN_NVAR]);
 
 void dpn_job_free(struct dpn_job *job);
-
-/* The benchmarks' network input: deterministic, spectrogram-like [-20, 100]. */
-void dpn_net_input(int8_t *x, uint64_t n);
 
 #endif /* DP_NET_H */
