@@ -100,7 +100,7 @@ int main(int argc, char **argv)
 	struct csa_pack_result result;
 	struct csa_model_view view;
 	struct csa_fmodel *model;
-	const char *output = NULL, *variant = NULL;
+	const char *output = NULL, *variant = NULL, *info_path = NULL;
 	bool report = false;
 	char *end;
 	unsigned long v;
@@ -130,7 +130,8 @@ int main(int argc, char **argv)
 			options.greedy = true;
 			break;
 		case 'i':
-			return info(optarg);
+			info_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -138,6 +139,15 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (info_path) {
+		if (optind != argc || output || report || variant || options.max_k ||
+		    options.greedy) {
+			fprintf(stderr, "csa-pack: --info takes only the .csa file\n");
+			usage(stderr);
+			return 2;
+		}
+		return info(info_path);
 	}
 	if (optind != argc - 1 || !output) {
 		fprintf(stderr, "csa-pack: need one MODEL.json and -o MODEL.csa\n");
