@@ -346,7 +346,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)info.output_size, (unsigned long long)info.file_size,
 	       o.cpu ? "CPU reference" : "card ", o.cpu ? "" : card.render_node);
 	if (!o.quiet) {
-		memcpy(csa_infer_input(inf[0]), in.data, in.size);
+		load_input(inf[0], &in, 0);
 		if (csa_infer_layer_cycles(inf[0], layer_cycles)) {
 			fprintf(stderr, "csa-run: %s\n", csa_last_error());
 			goto out;
