@@ -9,16 +9,15 @@
  * offset; total_size is the end of the last section rounded up to 8.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "pack_internal.h"
 
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
+/* The header goes through its struct with memcpy, as container.c does. */
+_Static_assert(sizeof(struct csa_layer_hdr) == CSA_LAYER_HDR_SIZE, "csa_layer_hdr size");
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -46,6 +45,7 @@ int csa_pack_layer(const int8_t *w, const struct csa_grouping *g,
 	uint64_t end = boost ? boost_off + (uint64_t)g->units * 2 :
 		requant_off + (uint64_t)g->units * CSA_REQUANT_SIZE;
 	uint64_t total = csa_align_up(end, 8);
+	struct csa_layer_hdr h;
 	uint8_t *blob, *p;
 
 	if (!g->groups || !g->k || g->k > 255 || (uint64_t)g->groups * g->k < g->units)
@@ -58,19 +58,21 @@ int csa_pack_layer(const int8_t *w, const struct csa_grouping *g,
 	if (!blob)
 		return csa_error(ENOMEM, "out of memory for a packed layer of %llu bytes",
 				 (unsigned long long)total);
-	wr32(blob + 0, CSA_LAYER_MAGIC);
-	wr16(blob + 4, CSA_FORMAT_VERSION);
-	wr16(blob + 6, CSA_LAYER_HDR_SIZE);
-	wr32(blob + 8, 0);
-	wr32(blob + 12, g->units);
-	wr32(blob + 16, g->cols);
-	wr16(blob + 20, (uint16_t)g->k);
-	wr16(blob + 22, (uint16_t)g->groups);
-	wr32(blob + 24, (uint32_t)weights_off);
-	wr32(blob + 28, (uint32_t)tagmap_off);
-	wr32(blob + 32, (uint32_t)requant_off);
-	wr32(blob + 36, (uint32_t)boost_off);
-	wr32(blob + 40, (uint32_t)total);
+	h = (struct csa_layer_hdr){
+		.magic = CSA_LAYER_MAGIC,
+		.version = CSA_FORMAT_VERSION,
+		.hdr_size = CSA_LAYER_HDR_SIZE,
+		.units = g->units,
+		.cols = g->cols,
+		.k = (uint16_t)g->k,
+		.groups = (uint16_t)g->groups,
+		.weights_off = (uint32_t)weights_off,
+		.tagmap_off = (uint32_t)tagmap_off,
+		.requant_off = (uint32_t)requant_off,
+		.boost_off = (uint32_t)boost_off,
+		.total_size = (uint32_t)total,
+	};
+	memcpy(blob, &h, sizeof(h));
 
 	for (uint32_t grp = 0; grp < g->groups; grp++) {
 		for (uint32_t t = 0; t < g->k; t++) {
@@ -118,6 +120,7 @@ int csa_packed_layer_check(const void *data, size_t size)
 {
 	const uint8_t *b = data;
 	uint32_t units, cols, k, groups, total;
+	struct csa_layer_hdr h;
 	struct section s[4];
 	unsigned int n = 0;
 	uint8_t *seen;
@@ -125,21 +128,22 @@ int csa_packed_layer_check(const void *data, size_t size)
 	if (size < CSA_LAYER_HDR_SIZE)
 		return csa_error(EINVAL, "packed layer: %zu bytes, shorter than its %d-byte header",
 				 size, CSA_LAYER_HDR_SIZE);
-	if (rd32(b) != CSA_LAYER_MAGIC)
-		return csa_error(EINVAL, "packed layer: bad magic 0x%08x", rd32(b));
-	if (rd16(b + 4) != CSA_FORMAT_VERSION)
+	memcpy(&h, b, sizeof(h));
+	if (h.magic != CSA_LAYER_MAGIC)
+		return csa_error(EINVAL, "packed layer: bad magic 0x%08x", h.magic);
+	if (h.version != CSA_FORMAT_VERSION)
 		return csa_error(EINVAL, "packed layer: format version %u, expected %u",
-				 rd16(b + 4), CSA_FORMAT_VERSION);
-	if (rd16(b + 6) != CSA_LAYER_HDR_SIZE)
-		return csa_error(EINVAL, "packed layer: hdr_size %u, expected %u", rd16(b + 6),
+				 h.version, CSA_FORMAT_VERSION);
+	if (h.hdr_size != CSA_LAYER_HDR_SIZE)
+		return csa_error(EINVAL, "packed layer: hdr_size %u, expected %u", h.hdr_size,
 				 CSA_LAYER_HDR_SIZE);
-	if (rd32(b + 8))
-		return csa_error(EINVAL, "packed layer: flags 0x%x, none are defined", rd32(b + 8));
-	for (unsigned int i = 44; i < CSA_LAYER_HDR_SIZE; i++)
+	if (h.flags)
+		return csa_error(EINVAL, "packed layer: flags 0x%x, none are defined", h.flags);
+	for (unsigned int i = offsetof(struct csa_layer_hdr, reserved); i < CSA_LAYER_HDR_SIZE; i++)
 		if (b[i])
 			return csa_error(EINVAL, "packed layer: reserved header byte %u is not zero", i);
-	units = rd32(b + 12), cols = rd32(b + 16), k = rd16(b + 20), groups = rd16(b + 22);
-	total = rd32(b + 40);
+	units = h.units, cols = h.cols, k = h.k, groups = h.groups;
+	total = h.total_size;
 	if (!units || units >= CSA_TAGMAP_NONE)
 		return csa_error(EINVAL, "packed layer: %u units (1..%u)", units, CSA_TAGMAP_NONE - 1);
 	if (!cols || cols > CSA_LAYER_MAX_COLS)
@@ -150,11 +154,11 @@ int csa_packed_layer_check(const void *data, size_t size)
 	if (total > size || total < CSA_LAYER_HDR_SIZE)
 		return csa_error(EINVAL, "packed layer: total_size %u outside [%d, %zu]", total,
 				 CSA_LAYER_HDR_SIZE, size);
-	s[n++] = (struct section){ rd32(b + 24), (uint64_t)cols * groups * 2, "weights" };
-	s[n++] = (struct section){ rd32(b + 28), (uint64_t)groups * k * 2, "tag map" };
-	s[n++] = (struct section){ rd32(b + 32), (uint64_t)units * CSA_REQUANT_SIZE, "requant" };
-	if (rd32(b + 36))
-		s[n++] = (struct section){ rd32(b + 36), (uint64_t)units * 2, "boost" };
+	s[n++] = (struct section){ h.weights_off, (uint64_t)cols * groups * 2, "weights" };
+	s[n++] = (struct section){ h.tagmap_off, (uint64_t)groups * k * 2, "tag map" };
+	s[n++] = (struct section){ h.requant_off, (uint64_t)units * CSA_REQUANT_SIZE, "requant" };
+	if (h.boost_off)
+		s[n++] = (struct section){ h.boost_off, (uint64_t)units * 2, "boost" };
 	for (unsigned int i = 0; i < n; i++) {
 		if (s[i].off < CSA_LAYER_HDR_SIZE || s[i].off > total || s[i].size > total - s[i].off)
 			return csa_error(EINVAL, "packed layer: %s [%llu, +%llu) outside [%d, %u)",
@@ -212,12 +216,14 @@ int csa_unpack_layer(const void *data, size_t size, int8_t *w)
 {
 	const uint8_t *b = data;
 	uint32_t units, cols, k, groups, woff, toff;
+	struct csa_layer_hdr h;
 	int ret = csa_packed_layer_check(data, size);
 
 	if (ret)
 		return ret;
-	units = rd32(b + 12), cols = rd32(b + 16), k = rd16(b + 20), groups = rd16(b + 22);
-	woff = rd32(b + 24), toff = rd32(b + 28);
+	memcpy(&h, b, sizeof(h));
+	units = h.units, cols = h.cols, k = h.k, groups = h.groups;
+	woff = h.weights_off, toff = h.tagmap_off;
 	memset(w, 0, (size_t)units * cols);
 	for (uint32_t col = 0; col < cols; col++) {
 		for (uint32_t grp = 0; grp < groups; grp++) {
