@@ -115,15 +115,39 @@ void csa_st_close(struct csa_safetensors *st)
 	st->data = NULL;
 }
 
+/*
+ * The data of tensor @name (entry @t), its "data_offsets" checked to span
+ * exactly @bytes inside the file.
+ */
+static int tensor_data(const struct csa_safetensors *st, const char *name, json_t *t,
+		       uint64_t bytes, const uint8_t **datap)
+{
+	json_t *offs = json_object_get(t, "data_offsets");
+	uint64_t begin, end;
+
+	if (json_integer_value(json_array_get(offs, 0)) < 0 ||
+	    json_integer_value(json_array_get(offs, 1)) < 0)
+		return csa_error(EINVAL, "%s: tensor \"%s\": negative offsets", st->path, name);
+	begin = (uint64_t)json_integer_value(json_array_get(offs, 0));
+	end = (uint64_t)json_integer_value(json_array_get(offs, 1));
+	if (end < begin || end - begin != bytes || end > st->size - st->data_start)
+		return csa_error(EINVAL, "%s: tensor \"%s\": data [%llu, %llu) does not match "
+				 "its shape or lies outside the file", st->path, name,
+				 (unsigned long long)begin, (unsigned long long)end);
+	*datap = st->data + st->data_start + begin;
+	return 0;
+}
+
 int csa_st_get_float(const struct csa_safetensors *st, const char *name,
 		     const uint32_t *shape, unsigned int ndim, float **out)
 {
 	json_t *t = json_object_get((json_t *)st->header, name);
 	json_t *dtype, *jshape, *offs;
-	uint64_t numel = 1, begin, end, elem;
+	uint64_t numel = 1, elem;
 	const char *dt;
 	const uint8_t *src;
 	float *dst;
+	int ret;
 
 	if (!t || !json_is_object(t))
 		return csa_error(EINVAL, "%s: no tensor \"%s\"", st->path, name);
@@ -155,20 +179,12 @@ int csa_st_get_float(const struct csa_safetensors *st, const char *name,
 					 shape[i]);
 		numel *= shape[i];
 	}
-	if (json_integer_value(json_array_get(offs, 0)) < 0 ||
-	    json_integer_value(json_array_get(offs, 1)) < 0)
-		return csa_error(EINVAL, "%s: tensor \"%s\": negative offsets", st->path, name);
-	begin = (uint64_t)json_integer_value(json_array_get(offs, 0));
-	end = (uint64_t)json_integer_value(json_array_get(offs, 1));
-	if (end < begin || end - begin != numel * elem ||
-	    end > st->size - st->data_start)
-		return csa_error(EINVAL, "%s: tensor \"%s\": data [%llu, %llu) does not match "
-				 "its shape or lies outside the file", st->path, name,
-				 (unsigned long long)begin, (unsigned long long)end);
+	ret = tensor_data(st, name, t, numel * elem, &src);
+	if (ret)
+		return ret;
 	dst = malloc(numel ? numel * sizeof(float) : 1);
 	if (!dst)
 		return csa_error(ENOMEM, "%s: out of memory", st->path);
-	src = st->data + st->data_start + begin;
 	for (uint64_t i = 0; i < numel; i++) {
 		if (elem == 2) {
 			dst[i] = csa_f16_to_float((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
@@ -193,7 +209,9 @@ int csa_st_get_raw(const struct csa_safetensors *st, const char *name, const cha
 {
 	json_t *t = json_object_get((json_t *)st->header, name);
 	json_t *dt, *shape, *offs;
-	uint64_t n = 1, begin, end;
+	const uint8_t *src;
+	uint64_t n = 1;
+	int ret;
 
 	if (!json_is_object(t))
 		return csa_error(EINVAL, "%s: no tensor \"%s\"", st->path, name);
@@ -211,15 +229,10 @@ int csa_st_get_raw(const struct csa_safetensors *st, const char *name, const cha
 			return csa_error(EINVAL, "%s: tensor \"%s\": bad dimension", st->path, name);
 		n *= (uint64_t)d;
 	}
-	if (json_integer_value(json_array_get(offs, 0)) < 0 ||
-	    json_integer_value(json_array_get(offs, 1)) < 0)
-		return csa_error(EINVAL, "%s: tensor \"%s\": negative offsets", st->path, name);
-	begin = (uint64_t)json_integer_value(json_array_get(offs, 0));
-	end = (uint64_t)json_integer_value(json_array_get(offs, 1));
-	if (end < begin || end - begin != n * elem_size || end > st->size - st->data_start)
-		return csa_error(EINVAL, "%s: tensor \"%s\": data outside the file or not its shape",
-				 st->path, name);
-	*data = st->data + st->data_start + begin;
+	ret = tensor_data(st, name, t, n * elem_size, &src);
+	if (ret)
+		return ret;
+	*data = src;
 	*numel = n;
 	return 0;
 }
