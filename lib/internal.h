@@ -104,10 +104,11 @@ int csa_numa_max_node(void);
  * on @node (MPOL_PREFERRED for the calling thread); node < 0 does nothing.
  * The thread's own policy is restored afterwards.
  */
+#define CSA_NUMA_MASK_LONGS	16	/* 1024 nodes, Debian's MAX_NUMNODES */
 struct csa_numa_scope {
 	bool active;
 	int mode;
-	unsigned long mask[16];		/* 1024 nodes, Debian's MAX_NUMNODES */
+	unsigned long mask[CSA_NUMA_MASK_LONGS];
 };
 void csa_numa_enter(int node, struct csa_numa_scope *scope);
 void csa_numa_leave(struct csa_numa_scope *scope);

@@ -82,42 +82,51 @@ CSA_EXPORT int csa_numa_node(const struct csa_device *dev)
 	return dev->numa_node;
 }
 
+/* the node masks of get_mempolicy/set_mempolicy/mbind, in bits */
+#define MASK_BITS	(CSA_NUMA_MASK_LONGS * sizeof(unsigned long) * CHAR_BIT)
+
+/* @mask holds @node alone; false for a node outside the mask. */
+static bool node_mask(int node, unsigned long mask[CSA_NUMA_MASK_LONGS])
+{
+	const unsigned long per_long = sizeof(unsigned long) * CHAR_BIT;
+
+	if (node < 0 || (unsigned long)node >= MASK_BITS)
+		return false;
+	memset(mask, 0, CSA_NUMA_MASK_LONGS * sizeof(unsigned long));
+	mask[node / per_long] = 1ul << (node % per_long);
+	return true;
+}
+
 void csa_numa_enter(int node, struct csa_numa_scope *scope)
 {
-	unsigned long want[sizeof(scope->mask) / sizeof(scope->mask[0])] = { 0 };
-	const unsigned long bits = sizeof(scope->mask) * CHAR_BIT;
+	unsigned long want[CSA_NUMA_MASK_LONGS];
 
 	scope->active = false;
-	if (node < 0 || (unsigned long)node >= bits)
+	if (!node_mask(node, want))
 		return;
-	if (get_mempolicy(&scope->mode, scope->mask, bits, NULL, 0))
+	if (get_mempolicy(&scope->mode, scope->mask, MASK_BITS, NULL, 0))
 		return;		/* no NUMA support: nothing to place */
-	want[node / (sizeof(long) * CHAR_BIT)] = 1ul << (node % (sizeof(long) * CHAR_BIT));
-	if (set_mempolicy(MPOL_PREFERRED, want, bits))
+	if (set_mempolicy(MPOL_PREFERRED, want, MASK_BITS))
 		return;
 	scope->active = true;
 }
 
 void csa_numa_leave(struct csa_numa_scope *scope)
 {
-	const unsigned long bits = sizeof(scope->mask) * CHAR_BIT;
-
 	if (!scope->active)
 		return;
 	/* The policy read before is valid to set again. */
-	set_mempolicy(scope->mode, scope->mask, bits);
+	set_mempolicy(scope->mode, scope->mask, MASK_BITS);
 	scope->active = false;
 }
 
 int csa_numa_bind_range(int node, void *addr, size_t len)
 {
-	unsigned long want[16] = { 0 };
-	const unsigned long bits = sizeof(want) * CHAR_BIT;
+	unsigned long want[CSA_NUMA_MASK_LONGS];
 
-	if (node < 0 || (unsigned long)node >= bits)
+	if (!node_mask(node, want))
 		return 0;
-	want[node / (sizeof(long) * CHAR_BIT)] = 1ul << (node % (sizeof(long) * CHAR_BIT));
-	if (mbind(addr, len, MPOL_PREFERRED, want, bits, 0))
+	if (mbind(addr, len, MPOL_PREFERRED, want, MASK_BITS, 0))
 		return csa_error(errno, "mbind to NUMA node %d: %s", node,
 				 strerror(errno));
 	return 0;
