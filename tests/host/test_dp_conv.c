@@ -26,7 +26,7 @@ static void check_conv(struct __test_metadata *_metadata,
 {
 	struct ref_conv *g = &c->g;
 	uint32_t cols = g->c * g->kh * g->kw, n = g->c * g->h * g->w;
-	uint32_t pos, nout, nacc, cnt = 0;
+	uint32_t pos, nout, nacc, cnt;
 	struct csa_dp_conv dg;
 	struct ref_layer l;
 	struct csa_dp_layer d;
@@ -54,11 +54,7 @@ static void check_conv(struct __test_metadata *_metadata,
 	ref_fill(x, n, c->xpct);
 	idx = malloc(4 * n);
 	val = malloc(n);
-	for (uint32_t i = 0; i < n; i++)
-		if (x[i]) {
-			idx[cnt] = i;
-			val[cnt++] = x[i];
-		}
+	cnt = ref_nonzeros(x, n, idx, val);
 	want = malloc(nout);
 	got = malloc(nout);
 	want32 = malloc(4 * nout);

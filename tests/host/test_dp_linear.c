@@ -25,7 +25,7 @@ static int check_case(struct __test_metadata *_metadata,
 	uint16_t *tm;
 	int8_t *x, *want, *got;
 	int32_t *want32, *got32, *acc;
-	uint32_t *idx, nacc, cnt = 0, nzin = 0;
+	uint32_t *idx, nacc, cnt;
 	int8_t *val;
 	long at;
 
@@ -42,13 +42,7 @@ static int check_case(struct __test_metadata *_metadata,
 	acc = malloc(4 * nacc);
 	idx = malloc(4 * c->cols);
 	val = malloc(c->cols);
-	for (uint32_t i = 0; i < c->cols; i++) {
-		if (!x[i])
-			continue;
-		idx[cnt] = i;
-		val[cnt++] = x[i];
-	}
-	nzin = cnt;
+	cnt = ref_nonzeros(x, c->cols, idx, val);
 	ref_linear(&l, x, want, NULL);
 	ref_linear(&l, x, NULL, want32);
 
@@ -68,9 +62,9 @@ static int check_case(struct __test_metadata *_metadata,
 		EXPECT_LT(maxtag, l.k)
 			TH_LOG("%s: valid tags reported as %u >= k %u", name[mode],
 			       maxtag, l.k);
-		EXPECT_EQ(mode ? nzin : c->cols, st.visits)
+		EXPECT_EQ(mode ? cnt : c->cols, st.visits)
 			TH_LOG("%s: %llu columns visited, expected %u", name[mode],
-			       (unsigned long long)st.visits, mode ? nzin : c->cols);
+			       (unsigned long long)st.visits, mode ? cnt : c->cols);
 		EXPECT_EQ(st.visits * l.groups, st.macs)
 			TH_LOG("%s: macs %llu != visits * groups", name[mode],
 			       (unsigned long long)st.macs);

@@ -454,6 +454,21 @@ static inline void ref_fill(int8_t *x, size_t n, uint32_t pct)
 		x[i] = rng_pct(pct) ? rng_i8_nz() : 0;
 }
 
+/* The non-zero elements of x as (index, value) pairs; returns their count. */
+static inline uint32_t ref_nonzeros(const int8_t *x, uint32_t n, uint32_t *idx,
+				    int8_t *val)
+{
+	uint32_t cnt = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (!x[i])
+			continue;
+		idx[cnt] = i;
+		val[cnt++] = x[i];
+	}
+	return cnt;
+}
+
 /* Dense -> sparse activation bytes (capacity cap >= non-zeros). */
 static inline size_t ref_to_sparse(const int8_t *x, uint32_t n, uint32_t cap,
 				   uint8_t *out)
