@@ -121,7 +121,6 @@ TEST_F_TIMEOUT(engine, logits_bit_exact_with_int8_reference, 300)
 	for (uint64_t s = 0; s < self->samples; s += step) {
 		struct csa_prog_result r;
 		const int8_t *out = (const int8_t *)self->job.slots[CSA_MODEL_SLOT_OUTPUT].base;
-		uint32_t best = 0;
 
 		memcpy(self->job.slots[CSA_MODEL_SLOT_INPUT].base, self->inputs + s * 1024, 1024);
 		csa_prog_run(&env, CSA_MODEL_SLOT_PROG, 0, self->job.plan.prog_size, &r);
@@ -138,10 +137,7 @@ TEST_F_TIMEOUT(engine, logits_bit_exact_with_int8_reference, 300)
 		else
 			TH_LOG("input %llu: engine and int8 reference logits differ",
 			       (unsigned long long)s);
-		for (uint32_t c = 1; c < out_c; c++)
-			if (out[c] > out[best])
-				best = c;
-		agree += (int32_t)best == self->top1[s];
+		agree += (int32_t)csa_argmax_i8(out, out_c) == self->top1[s];
 	}
 	ksft_print_msg("card engine: %u of %llu inputs bit-exact with the int8 reference, top-1 "
 		       "agrees with PyTorch on %u; %llu cycles, %llu packed MACs per input\n", same,

@@ -20,6 +20,7 @@
 #define EXPECT_CLOSE(want, got) \
 	EXPECT_TRUE(fabs((double)(want) - (double)(got)) <= 1e-9 * fabs((double)(want)) + 1e-12)
 
+#include "csa/model.h"
 #include "pack_internal.h"
 #include "pack_int8_ref.h"
 
@@ -143,14 +144,10 @@ TEST_F_TIMEOUT(gsc, integer_forward_agrees_with_pytorch, 120)
 		load_qlayer(&self->view, i, &q[i]);
 	for (uint64_t s = 0; s < n_top; s++) {
 		int32_t want;
-		uint32_t best = 0;
 
 		int8_forward(q, n, (const int8_t *)inputs + s * 1024, 1024, a, b);
-		for (uint32_t c = 1; c < self->view.hdr->out_c; c++)
-			if (a[c] > a[best])
-				best = c;
 		memcpy(&want, (const int32_t *)top1 + s, 4);
-		agree += (int32_t)best == want;
+		agree += (int32_t)csa_argmax_i8(a, self->view.hdr->out_c) == want;
 	}
 	ksft_print_msg("int8 packed model: top-1 agrees with PyTorch float on %u of %llu reference inputs\n",
 		       agree, (unsigned long long)n_top);
