@@ -70,9 +70,14 @@ static void check_conv(struct __test_metadata *_metadata,
 		maxtag = sparse ?
 			csa_dp_conv_sparse(&d, &dg, idx, val, cnt, acc, &st) :
 			csa_dp_conv_dense(&d, &dg, x, acc, &st);
-		EXPECT_LT(maxtag, l.k) TH_LOG("valid tags reported bad");
+		EXPECT_LT(maxtag, l.k)
+			TH_LOG("%s input: valid tags reported as %u >= K %u",
+			       sparse ? "sparse" : "dense", maxtag, l.k);
 		EXPECT_EQ(st.visits * l.groups, st.macs)
-			TH_LOG("macs != visits * groups");
+			TH_LOG("%s input: macs %llu != visits %llu * groups %u",
+			       sparse ? "sparse" : "dense",
+			       (unsigned long long)st.macs,
+			       (unsigned long long)st.visits, l.groups);
 		csa_dp_output(&d, acc, pos, got, NULL);
 		at = first_diff(got, want, nout);
 		EXPECT_EQ(-1, at)

@@ -42,15 +42,19 @@ FIXTURE_SETUP(model)
 	uint64_t n;
 
 	ASSERT_EQ(0, csa_model_load(NULL, GSC_CSA, NULL, &self->model)) TH_LOG("%s", csa_last_error());
-	ASSERT_EQ(0, csa_model_info(self->model, &self->info));
+	ASSERT_EQ(0, csa_model_info(self->model, &self->info))
+		TH_LOG("%s", csa_last_error());
 	ASSERT_EQ(0, csa_st_open(GSC_DATA "/reference.safetensors.gz", &self->st))
 		TH_LOG("%s", csa_last_error());
-	ASSERT_EQ(0, csa_st_get_raw(&self->st, "inputs", "I8", 1, &p, &n));
+	ASSERT_EQ(0, csa_st_get_raw(&self->st, "inputs", "I8", 1, &p, &n))
+		TH_LOG("%s", csa_last_error());
 	self->inputs = p;
-	ASSERT_EQ(0, csa_st_get_raw(&self->st, "top1", "I32", 4, &p, &self->samples));
+	ASSERT_EQ(0, csa_st_get_raw(&self->st, "top1", "I32", 4, &p, &self->samples))
+		TH_LOG("%s", csa_last_error());
 	self->top1 = p;
 	ASSERT_EQ(self->samples * self->info.input_size, n);
-	ASSERT_EQ(0, csa_st_get_raw(&self->st, "logits", "F32", 4, &p, &n));
+	ASSERT_EQ(0, csa_st_get_raw(&self->st, "logits", "F32", 4, &p, &n))
+		TH_LOG("%s", csa_last_error());
 	self->logits = p;
 	ASSERT_EQ(self->samples * self->info.output_size, n);
 }
@@ -115,7 +119,8 @@ TEST_F(model, build_program_matches_the_loaded_one)
 	struct csa_model_plan plan;
 	void *prog = NULL;
 
-	ASSERT_EQ(0, csa_model_build_program(csa_model_get_view(self->model), &plan, &prog));
+	ASSERT_EQ(0, csa_model_build_program(csa_model_get_view(self->model), &plan, &prog))
+		TH_LOG("%s", csa_last_error());
 	EXPECT_EQ(self->info.prog_size, plan.prog_size);
 	EXPECT_EQ(0, memcmp(prog, csa_model_program(self->model), plan.prog_size));
 	EXPECT_EQ(plan.status_off + CSA_CPL_SIZE, plan.output_slot_size);
@@ -135,7 +140,8 @@ TEST_F_TIMEOUT(model, cpu_reference_all_inputs, 120)
 	double cos_sum = 0;
 	uint64_t cycles = 0;
 
-	ASSERT_EQ(0, csa_infer_create(self->model, &inf));
+	ASSERT_EQ(0, csa_infer_create(self->model, &inf))
+		TH_LOG("%s", csa_last_error());
 	for (uint32_t i = 0; i < nl; i++)
 		load_qlayer(v, i, &q[i]);
 	for (uint64_t s = 0; s < self->samples; s++) {
@@ -183,9 +189,11 @@ TEST_F(model, layer_cycles_add_up)
 	struct csa_infer *inf;
 	int8_t out[12];
 
-	ASSERT_EQ(0, csa_infer_create(self->model, &inf));
+	ASSERT_EQ(0, csa_infer_create(self->model, &inf))
+		TH_LOG("%s", csa_last_error());
 	memcpy(csa_infer_input(inf), self->inputs, 1024);
-	ASSERT_EQ(0, csa_infer_run_cpu(inf, &r));
+	ASSERT_EQ(0, csa_infer_run_cpu(inf, &r))
+		TH_LOG("%s", csa_last_error());
 	memcpy(out, csa_infer_output(inf), 12);
 	memset((void *)csa_infer_output(inf), 0x55, 12);
 	ASSERT_EQ(0, csa_infer_layer_cycles(inf, lc)) TH_LOG("%s", csa_last_error());
@@ -236,7 +244,8 @@ TEST_F(model, errors)
 	struct csa_infer *inf;
 	uint8_t *copy;
 
-	ASSERT_EQ(0, csa_infer_create(self->model, &inf));
+	ASSERT_EQ(0, csa_infer_create(self->model, &inf))
+		TH_LOG("%s", csa_last_error());
 	/* a model loaded without a card runs on the CPU only */
 	EXPECT_EQ(-ENODEV, csa_infer_submit(inf));
 	EXPECT_EQ(NULL, csa_infer_fence(inf));
@@ -275,17 +284,21 @@ TEST(csa_run_cpu)
 			     "/reference.safetensors.gz --reference " GSC_DATA
 			     "/reference.safetensors.gz --min-agreement 90 2>&1", out, sizeof(out)))
 		TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(out, "PyTorch reference: top-1 agrees on"));
-	EXPECT_NE(NULL, strstr(out, "modelled card cycles per layer"));
-	EXPECT_EQ(2, run_cmd(CSA_RUN_BIN " " GSC_CSA " 2>&1", out, sizeof(out)));
-	EXPECT_NE(NULL, strstr(out, "--inputs FILE is required"));
+	EXPECT_NE(NULL, strstr(out, "PyTorch reference: top-1 agrees on")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "modelled card cycles per layer")) TH_LOG("%s", out);
+	EXPECT_EQ(2, run_cmd(CSA_RUN_BIN " " GSC_CSA " 2>&1", out, sizeof(out)))
+		TH_LOG("no --inputs is a usage error: %s", out);
+	EXPECT_NE(NULL, strstr(out, "--inputs FILE is required")) TH_LOG("%s", out);
 	EXPECT_EQ(1, run_cmd(CSA_RUN_BIN " " GSC_DATA "/model.json --cpu --inputs x 2>&1",
-			     out, sizeof(out)));
+			     out, sizeof(out)))
+		TH_LOG("a .json is not a packed model: %s", out);
 	EXPECT_EQ(1, run_cmd(CSA_RUN_BIN " " GSC_CSA " --cpu --inputs " GSC_DATA
-			     "/model.json 2>&1", out, sizeof(out)));
+			     "/model.json 2>&1", out, sizeof(out)))
+		TH_LOG("a .json is not an input file: %s", out);
 	EXPECT_NE(NULL, strstr(out, "not a whole number")) TH_LOG("%s", out);
 	EXPECT_EQ(2, run_cmd(CSA_RUN_BIN " " GSC_CSA " --cpu --inflight 0 --inputs x 2>&1",
-			     out, sizeof(out)));
+			     out, sizeof(out)))
+		TH_LOG("--inflight 0 is a usage error: %s", out);
 }
 
 TEST_HARNESS_MAIN

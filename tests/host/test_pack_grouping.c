@@ -140,7 +140,8 @@ TEST(partial_last_group)
 
 	rng_state = 2;
 	w = complementary(64, 1600, 5);
-	ASSERT_EQ(0, csa_group_units(w, 64, 1600, 5, &g));
+	ASSERT_EQ(0, csa_group_units(w, 64, 1600, 5, &g))
+		TH_LOG("%s", csa_last_error());
 	EXPECT_TRUE(g.exact);
 	EXPECT_EQ(13u, g.groups);
 	EXPECT_EQ(CSA_TAGMAP_NONE, g.tagmap[12 * 5 + 4]) TH_LOG("the missing 5th kernel of group 12");
@@ -163,7 +164,8 @@ TEST(greedy_recovers_shuffled_complementary_rows)
 	shuffled = malloc((size_t)units * cols);
 	for (uint32_t u = 0; u < units; u++)	/* stride 7 is a permutation of 40 */
 		memcpy(shuffled + (size_t)u * cols, w + (size_t)((u * 7) % units) * cols, cols);
-	ASSERT_EQ(0, csa_group_units(shuffled, units, cols, k, &g));
+	ASSERT_EQ(0, csa_group_units(shuffled, units, cols, k, &g))
+		TH_LOG("%s", csa_last_error());
 	EXPECT_FALSE(g.exact);
 	EXPECT_EQ(units / k, g.groups) TH_LOG("greedy needed %u groups", g.groups);
 	EXPECT_CLOSE(1.0, g.efficiency);
@@ -184,7 +186,8 @@ TEST(greedy_arbitrary_sparse_reports_efficiency)
 	w = random_sparse(units, cols, 5);
 	for (size_t i = 0; i < (size_t)units * cols; i++)
 		nnz += w[i] != 0;
-	ASSERT_EQ(0, csa_group_units(w, units, cols, k, &g));
+	ASSERT_EQ(0, csa_group_units(w, units, cols, k, &g))
+		TH_LOG("%s", csa_last_error());
 	EXPECT_FALSE(g.exact);
 	EXPECT_EQ(nnz, g.nonzeros);
 	EXPECT_GE(g.groups, (units + k - 1) / k);
@@ -204,7 +207,8 @@ TEST(dense_rows_get_one_group_each)
 
 	rng_state = 5;
 	w = random_sparse(10, 50, 100);
-	ASSERT_EQ(0, csa_group_units(w, 10, 50, 4, &g));
+	ASSERT_EQ(0, csa_group_units(w, 10, 50, 4, &g))
+		TH_LOG("%s", csa_last_error());
 	EXPECT_EQ(10u, g.groups) TH_LOG("overlapping rows can never share a group");
 	round_trip(_metadata, w, &g, false);
 	csa_grouping_free(&g);
@@ -216,7 +220,8 @@ TEST(zero_rows_and_all_zero_layer)
 	int8_t w[4 * 6] = { 0 };
 	struct csa_grouping g;
 
-	ASSERT_EQ(0, csa_group_units(w, 4, 6, 2, &g));
+	ASSERT_EQ(0, csa_group_units(w, 4, 6, 2, &g))
+		TH_LOG("%s", csa_last_error());
 	EXPECT_TRUE(g.exact);
 	EXPECT_EQ(0u, g.nonzeros);
 	round_trip(_metadata, w, &g, false);
@@ -277,7 +282,8 @@ TEST(checker_rejects_damaged_layers)
 	struct csa_layer_hdr h;
 
 	ASSERT_NE(NULL, blob);
-	ASSERT_EQ(0, csa_packed_layer_check(blob, size));
+	ASSERT_EQ(0, csa_packed_layer_check(blob, size))
+		TH_LOG("%s", csa_last_error());
 	memcpy(&h, blob, sizeof(h));
 	copy = malloc(size);
 	for (int what = 0; what < 11; what++) {

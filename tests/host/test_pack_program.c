@@ -62,9 +62,11 @@ FIXTURE_SETUP(engine)
 	ASSERT_EQ(0, csa_model_parse(self->res.data, self->res.size, &self->view))
 		TH_LOG("%s", csa_last_error());
 	ASSERT_EQ(0, csa_st_open(GSC_DATA "/reference.safetensors.gz", &self->st)) TH_LOG("%s", csa_last_error());
-	ASSERT_EQ(0, csa_st_get_raw(&self->st, "inputs", "I8", 1, &p, &n_in));
+	ASSERT_EQ(0, csa_st_get_raw(&self->st, "inputs", "I8", 1, &p, &n_in))
+		TH_LOG("%s", csa_last_error());
 	self->inputs = p;
-	ASSERT_EQ(0, csa_st_get_raw(&self->st, "top1", "I32", 4, &p, &self->samples));
+	ASSERT_EQ(0, csa_st_get_raw(&self->st, "top1", "I32", 4, &p, &self->samples))
+		TH_LOG("%s", csa_last_error());
 	self->top1 = p;
 	ASSERT_EQ(self->samples * 1024, n_in);
 
