@@ -14,17 +14,11 @@
 
 static uint8_t scratch[TEST_SCRATCH] __attribute__((aligned(8)));
 
-static void run_env(struct net *n, const struct csa_prog_env *env,
-		    uint64_t len, struct csa_prog_result *res)
-{
-	csa_prog_run(env, S_PROG, 0, len, res);
-}
-
 static void run_net(struct net *n, struct csa_prog_result *res)
 {
 	struct csa_prog_env env = tmem_env(&n->m, scratch);
 
-	run_env(n, &env, n->prog_len, res);
+	csa_prog_run(&env, S_PROG, 0, n->prog_len, res);
 }
 
 static bool result_is(const struct csa_prog_result *r, uint32_t status,
@@ -148,7 +142,7 @@ TEST(plain_memory_accessor_of_the_engine)
 	env = tmem_env(&n.m, scratch);
 	env.io = &csa_prog_mem_io;
 	env.ctx = &mem;
-	run_env(&n, &env, n.prog_len, &r);
+	csa_prog_run(&env, S_PROG, 0, n.prog_len, &r);
 	ASSERT_TRUE(result_is(&r, CSA_STATUS_OK, 0, "csa_prog_mem_io"));
 	ASSERT_TRUE(net_slots_are(&n, n.want, "csa_prog_mem_io"));
 
@@ -184,7 +178,7 @@ TEST(scratch_at_any_alignment)
 		env = tmem_env(&n.m, scratch);
 		env.scratch = scratch + skew;
 		env.scratch_size = TEST_SCRATCH - skew;
-		run_env(&n, &env, n.prog_len, &r);
+		csa_prog_run(&env, S_PROG, 0, n.prog_len, &r);
 		ASSERT_TRUE(result_is(&r, CSA_STATUS_OK, 0, "misaligned scratch"))
 			TH_LOG("scratch at +%zu", skew);
 		ASSERT_TRUE(net_slots_are(&n, n.want, "misaligned scratch"));
@@ -516,7 +510,7 @@ TEST(every_malformed_field_fails_with_its_detail_and_writes_nothing)
 		net_build(&n, 77);
 		apply(&n, b, &env, &len);
 		snapshot(&n, snap);
-		run_env(&n, &env, len, &r);
+		csa_prog_run(&env, S_PROG, 0, len, &r);
 		EXPECT_TRUE(result_is(&r, CSA_STATUS_PROGRAM,
 				      CSA_PROG_DETAIL(b->op, b->opnd, b->err), b->what))
 			TH_LOG("malformed: %s", b->what);
