@@ -163,7 +163,6 @@ TEST_F(dev, submit_checks_binds)
 	struct csa_bind binds[2] = { { &self->bo, DRM_CSA_ACCESS_READ } };
 	struct csa_job job = { .binds = binds, .num_binds = 1 };
 
-	job.num_binds = 1;
 	binds[0].access = 0;
 	EXPECT_ERR(EINVAL, csa_submit(&self->queue, &job), "bind slot 0: access 0");
 	binds[0].access = 0x4;
