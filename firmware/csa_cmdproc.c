@@ -513,6 +513,15 @@ enum csa_cmd_state csa_cmd_start(const struct csa_cmdproc *cp,
 		return cmd_finish(cp, cmd, cp->debug_ops ?
 				  CSA_STATUS_DMA_ERROR : CSA_STATUS_BAD_OPCODE,
 				  CSA_DETAIL_DST, false);
+	case CSA_OP_DEBUG_DELAY:
+		if (!cp->debug_ops)
+			return cmd_finish(cp, cmd, CSA_STATUS_BAD_OPCODE,
+					  CSA_DETAIL_DST, false);
+		if (d->value > CSA_DEBUG_DELAY_MAX)
+			return cmd_finish(cp, cmd, CSA_STATUS_BAD_DESC,
+					  CSA_DETAIL_DST, false);
+		cmd->prog_cycles = d->value;	/* no operands */
+		return cmd_finish(cp, cmd, CSA_STATUS_OK, CSA_DETAIL_DST, false);
 	default:
 		return cmd_finish(cp, cmd, CSA_STATUS_BAD_OPCODE,
 				  CSA_DETAIL_DST, false);

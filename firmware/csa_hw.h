@@ -128,6 +128,13 @@
  */
 #define CSA_OP_DEBUG_HANG		0xf0	/* never completes; needs a queue reset */
 #define CSA_OP_DEBUG_DMA_ERROR		0xf1	/* completes with CSA_STATUS_DMA_ERROR */
+/*
+ * Completes OK (no operands) after value card cycles (value < 2^32, else
+ * BAD_DESC): holds the queue for a chosen time, e.g. around the driver's
+ * job timeout.
+ */
+#define CSA_OP_DEBUG_DELAY		0xf3
+#define CSA_DEBUG_DELAY_MAX		0xffffffffull
 
 /* Descriptor flags */
 #define CSA_DESC_F_IRQ			(1u << 0)	/* interrupt after completion */

@@ -585,6 +585,9 @@ TEST_F(cp, unknown_and_debug_opcodes)
 	self->d.opcode = CSA_OP_DEBUG_HANG;
 	RUN_DONE();
 	ASSERT_CPL(self->cpl, CSA_STATUS_BAD_OPCODE, 0);
+	self->d.opcode = CSA_OP_DEBUG_DELAY;
+	RUN_DONE();
+	ASSERT_CPL(self->cpl, CSA_STATUS_BAD_OPCODE, 0);
 	self->d.opcode = CSA_OP_DEBUG_DMA_ERROR;
 	RUN_DONE();
 	ASSERT_CPL(self->cpl, CSA_STATUS_BAD_OPCODE, 0);
@@ -592,6 +595,18 @@ TEST_F(cp, unknown_and_debug_opcodes)
 	self->cp.debug_ops = true;
 	RUN_DONE();
 	ASSERT_CPL(self->cpl, CSA_STATUS_DMA_ERROR, 0);
+	/* DELAY: the value is the card time it takes, at most 2^32 - 1 */
+	self->d.opcode = CSA_OP_DEBUG_DELAY;
+	self->d.value = 123456;
+	RUN_DONE();
+	ASSERT_CPL(self->cpl, CSA_STATUS_OK, 0);
+	ASSERT_LE(123456u, self->cpl.cycles) TH_LOG("DELAY 123456 took %llu cycles",
+						   (unsigned long long)self->cpl.cycles);
+	ASSERT_GT(123456u + 100, self->cpl.cycles);
+	self->d.value = CSA_DEBUG_DELAY_MAX + 1;
+	RUN_DONE();
+	ASSERT_CPL(self->cpl, CSA_STATUS_BAD_DESC, 0) TH_LOG("DELAY of 2^32 cycles");
+	self->d.value = 0;
 	self->d.opcode = CSA_OP_DEBUG_HANG;
 	ASSERT_EQ(CSA_CMD_HANG, run(self)) TH_LOG("HANG must not complete");
 	/* the header is checked before the opcode, debug or not */
