@@ -148,45 +148,87 @@ static uint32_t slot_open(const struct csa_cmdproc *cp,
 	if (b->segs & 15 || !b->num_segs || !b->size || b->reserved ||
 	    !b->access || b->access & ~CSA_ACCESS_ALL)
 		return CSA_STATUS_BAD_BIND;
-	/* the whole segment table must be addressable */
-	if (b->segs > UINT64_MAX - (uint64_t)b->num_segs * CSA_SEG_SIZE + 1)
-		return CSA_STATUS_BAD_BIND;
+	return CSA_STATUS_OK;
+}
+
+/*
+ * Fill the cursor's cache with segments first.. (up to CSA_SEG_CACHE of
+ * them) whose table entries start at bus address addr, following links.
+ * Reads never cross a CSA_SEG_TABLE_BLOCK boundary: a table continues past
+ * one only contiguously or through a link (csa_hw.h).
+ */
+static uint32_t seg_fill(const struct csa_cmdproc *cp,
+			 struct csa_slot_cursor *c, uint32_t first, uint64_t addr)
+{
+	uint32_t want = c->slot.num_segs - first, n = 0;
+	bool after_link = false;
+
+	if (want > CSA_SEG_CACHE)
+		want = CSA_SEG_CACHE;
+	c->cache_n = 0;
+	while (n < want) {
+		uint8_t raw[CSA_SEG_CACHE * CSA_SEG_SIZE];
+		uint64_t room = (CSA_SEG_TABLE_BLOCK - addr % CSA_SEG_TABLE_BLOCK) /
+				CSA_SEG_SIZE;
+		uint32_t batch = want - n, k;
+
+		if (batch > room)
+			batch = (uint32_t)room;
+		if (addr & 15 || cp->ops->read(cp->ctx, addr, raw,
+					       (size_t)batch * CSA_SEG_SIZE))
+			return CSA_STATUS_BAD_BIND;
+		for (k = 0; k < batch; k++) {
+			uint64_t a = csa_get_le(raw + k * CSA_SEG_SIZE, 8);
+			uint64_t len = csa_get_le(raw + k * CSA_SEG_SIZE + 8, 8);
+
+			if (!len) {
+				/* a link; one right after a link could loop */
+				if (after_link || !a)
+					return CSA_STATUS_BAD_BIND;
+				after_link = true;
+				addr = a;
+				break;
+			}
+			after_link = false;
+			c->cache[n].addr = a;
+			c->cache[n].len = len;
+			n++;
+			addr += CSA_SEG_SIZE;
+		}
+	}
+	c->cache_first = first;
+	c->cache_n = n;
+	c->cache_next = addr;
 	return CSA_STATUS_OK;
 }
 
 /*
  * Segment i of the cursor's slot, fetched CSA_SEG_CACHE at a time so that a
- * walk over thousands of segments costs few DMA reads.
+ * walk over thousands of segments costs few DMA reads.  Forward from the
+ * cache it continues the table walk; backward it starts over (a chained
+ * table has no index).
  */
 static uint32_t seg_get(const struct csa_cmdproc *cp,
 			struct csa_slot_cursor *c, uint32_t i,
 			struct csa_seg *seg)
 {
+	uint32_t st;
+
 	if (i >= c->slot.num_segs)
 		return CSA_STATUS_BAD_BIND;	/* segments end before size */
-	if (!c->cache_n || i < c->cache_first ||
-	    i - c->cache_first >= c->cache_n) {
-		uint8_t raw[CSA_SEG_CACHE * CSA_SEG_SIZE];
-		uint32_t first = i - i % CSA_SEG_CACHE;
-		uint32_t n = c->slot.num_segs - first;
-
-		if (n > CSA_SEG_CACHE)
-			n = CSA_SEG_CACHE;
-		c->cache_n = 0;
-		if (cp->ops->read(cp->ctx,
-				  c->slot.segs + (uint64_t)first * CSA_SEG_SIZE,
-				  raw, (size_t)n * CSA_SEG_SIZE))
-			return CSA_STATUS_BAD_BIND;
-		for (uint32_t k = 0; k < n; k++) {
-			c->cache[k].addr = csa_get_le(raw + k * CSA_SEG_SIZE, 8);
-			c->cache[k].len = csa_get_le(raw + k * CSA_SEG_SIZE + 8, 8);
-		}
-		c->cache_first = first;
-		c->cache_n = n;
+	if (!c->cache_n || i < c->cache_first) {
+		st = seg_fill(cp, c, 0, c->slot.segs);
+		if (st)
+			return st;
+	}
+	while (i - c->cache_first >= c->cache_n) {
+		st = seg_fill(cp, c, c->cache_first + c->cache_n, c->cache_next);
+		if (st)
+			return st;
 	}
 	*seg = c->cache[i - c->cache_first];
-	/* non-empty, and its bus range must not wrap */
-	if (!seg->len || seg->addr > UINT64_MAX - (seg->len - 1))
+	/* its bus range must not wrap */
+	if (seg->addr > UINT64_MAX - (seg->len - 1))
 		return CSA_STATUS_BAD_BIND;
 	return CSA_STATUS_OK;
 }

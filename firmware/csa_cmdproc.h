@@ -97,6 +97,7 @@ struct csa_slot_cursor {
 	struct csa_seg seg;		/* segment idx */
 	uint32_t cache_first;		/* index of cache[0] */
 	uint32_t cache_n;		/* valid cache entries, 0 = empty */
+	uint64_t cache_next;		/* table entry after the cached ones */
 	struct csa_seg cache[CSA_SEG_CACHE];
 };
 

@@ -211,12 +211,22 @@ struct csa_bind_slot {
 /**
  * struct csa_seg - one DMA-contiguous piece of a slot, 16 bytes
  * @addr: bus address
- * @len: bytes, > 0
+ * @len: bytes, > 0; an entry with len 0 is a *link*: the table continues
+ *       at @addr (16-byte aligned, not 0), and it is not counted in
+ *       num_segs.  A link must be followed by a segment (two links in a
+ *       row fail the bind).  So a table can be a chain of small blocks.
+ *
+ * The card reads a segment table in pieces that never cross a
+ * CSA_SEG_TABLE_BLOCK boundary and may read the rest of any such block
+ * that holds an entry it needs: a table crosses a block boundary only
+ * contiguously or through a link.
  */
 struct csa_seg {
 	uint64_t addr;
 	uint64_t len;
 };
+
+#define CSA_SEG_TABLE_BLOCK		4096
 
 /* Completion status (struct csa_cpl.status) */
 #define CSA_STATUS_OK			0

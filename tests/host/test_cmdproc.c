@@ -173,6 +173,36 @@ static struct tslot *slot_pages(struct fakemem *m, uint32_t npages)
 	return s;
 }
 
+/*
+ * Rewrite a slot's segment table as a chain: blocks of per_block segments
+ * each, every block but the last ending in a link entry (len 0) to the
+ * next, the blocks placed in reverse order with gaps between them.
+ */
+static void chain_segs(struct fakemem *m, struct tslot *s, uint32_t per_block)
+{
+	uint32_t nblocks = (s->nsegs + per_block - 1) / per_block;
+	uint64_t region = mem_alloc(m, 32ull * (per_block + 1) * nblocks, 16);
+	uint8_t raw[16];
+
+	for (uint32_t b = 0; b < nblocks; b++) {
+		uint64_t at = region + 32ull * (per_block + 1) * (nblocks - 1 - b);
+
+		if (!b)
+			s->segs = at;
+		for (uint32_t k = 0; k < per_block && b * per_block + k < s->nsegs; k++) {
+			put_le(raw, s->seg[b * per_block + k].addr, 8);
+			put_le(raw + 8, s->seg[b * per_block + k].len, 8);
+			mem_put(m, at, raw, 16);
+			at += 16;
+		}
+		if (b + 1 < nblocks) {
+			put_le(raw, region + 32ull * (per_block + 1) * (nblocks - 2 - b), 8);
+			put_le(raw + 8, 0, 8);
+			mem_put(m, at, raw, 16);
+		}
+	}
+}
+
 static void bind_raw(struct fakemem *m, uint64_t table, uint32_t idx,
 		     uint64_t segs, uint64_t size, uint32_t nsegs,
 		     uint32_t access, uint64_t reserved)
@@ -497,6 +527,93 @@ TEST_F(cp, copy_between_scattered_slots)
 	ASSERT_MEM_AS_EXPECTED(&self->m);
 	slot_free(a);
 	slot_free(b);
+}
+
+/*
+ * Segment tables chained through link entries (len 0): a COPY between two
+ * chained slots, forward, and backward inside one (memmove walks the
+ * table back to front, which restarts the chain walk).
+ */
+TEST_F(cp, chained_segment_tables)
+{
+	struct tslot *a = slot_pages(&self->m, 40);
+	struct tslot *b = slot_pages(&self->m, 40);
+
+	chain_segs(&self->m, a, 3);
+	chain_segs(&self->m, b, 7);
+	bind(&self->m, self->table, 0, a, CSA_ACCESS_READ);
+	bind(&self->m, self->table, 1, b, CSA_ACCESS_READ | CSA_ACCESS_WRITE);
+	self->d.num_binds = 2;
+	self->d.opcode = CSA_OP_COPY;
+	self->d.dst = CSA_OPERAND(1, 77);
+	self->d.src = CSA_OPERAND(0, 4000);
+	self->d.size = 30 * PAGE;
+	self->cp.bounce_size = 1000;
+	RUN_DONE();
+	ASSERT_CPL(self->cpl, CSA_STATUS_OK, 0);
+	expect_copy(&self->m, b, 77, a, 4000, 30 * PAGE);
+	ASSERT_MEM_AS_EXPECTED(&self->m);
+
+	self->d.dst = CSA_OPERAND(1, 3 * PAGE + 5);
+	self->d.src = CSA_OPERAND(1, 100);
+	self->d.size = 20 * PAGE;
+	RUN_DONE();
+	ASSERT_CPL(self->cpl, CSA_STATUS_OK, 0);
+	expect_copy(&self->m, b, 3 * PAGE + 5, b, 100, 20 * PAGE);
+	ASSERT_MEM_AS_EXPECTED(&self->m);
+	slot_free(a);
+	slot_free(b);
+}
+
+/* Links that cannot be followed fail the bind; nothing is written. */
+TEST_F(cp, malformed_segment_links_are_bad_bind)
+{
+	static const uint64_t lens[] = { 64, 64 };
+	struct tslot *s = slot_lens(&self->m, lens, 2);
+	uint64_t t = mem_alloc(&self->m, 64, 16);
+	static const struct { uint64_t link; const char *what; } bad[] = {
+		{ 0, "link to address 0" },
+		{ 8, "link to an unaligned address (+8)" },
+		{ 0xf00000000ull, "link to unreadable memory" },
+	};
+	uint8_t raw[16];
+
+	self->d.num_binds = 1;
+	self->d.opcode = CSA_OP_FILL;
+	self->d.dst = CSA_OPERAND(0, 0);
+	self->d.size = 128;
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* segment 0, then a link where segment 1 should follow */
+		put_le(raw, s->seg[0].addr, 8);
+		put_le(raw + 8, 64, 8);
+		mem_put(&self->m, t, raw, 16);
+		put_le(raw, bad[i].link == 8 ? t + 8 : bad[i].link, 8);
+		put_le(raw + 8, 0, 8);
+		mem_put(&self->m, t + 16, raw, 16);
+		bind_raw(&self->m, self->table, 0, t, 128, 2, CSA_ACCESS_WRITE, 0);
+		RUN_DONE();
+		ASSERT_CPL(self->cpl, CSA_STATUS_BAD_BIND, 0) TH_LOG("%s", bad[i].what);
+		ASSERT_MEM_AS_EXPECTED(&self->m) TH_LOG("%s", bad[i].what);
+	}
+	/* a link to a link: could loop without end */
+	put_le(raw, t + 16, 8);
+	put_le(raw + 8, 0, 8);
+	mem_put(&self->m, t + 16, raw, 16);
+	RUN_DONE();
+	ASSERT_CPL(self->cpl, CSA_STATUS_BAD_BIND, 0) TH_LOG("link to itself");
+	ASSERT_MEM_AS_EXPECTED(&self->m);
+	/*
+	 * A loop back through a segment only aliases memory the host gave the
+	 * slot: num_segs and the slot size end the walk (100 times seg 0).
+	 */
+	put_le(raw, t, 8);
+	mem_put(&self->m, t + 16, raw, 16);
+	bind_raw(&self->m, self->table, 0, t, 64 * 100, 100, CSA_ACCESS_WRITE, 0);
+	self->d.size = 64 * 100;
+	self->d.value = 0x5a5a5a5a;
+	RUN_DONE();
+	ASSERT_CPL(self->cpl, CSA_STATUS_OK, 0) TH_LOG("loop over one segment, 100 times");
+	slot_free(s);
 }
 
 /* Overlapping COPY inside one slot behaves like memmove, both directions. */
@@ -845,13 +962,13 @@ TEST_F(cp, malformed_binds_and_segments_are_bad_bind)
 	self->d.size = 100;
 	EXPECT_BAD_BIND("segments reach past the slot size");
 
-	/* segment entries themselves */
-	put_le(raw, s->seg[0].addr, 8);
+	/* segment entries themselves (len 0 is a link: its own test) */
+	put_le(raw, segs2 + 8, 8);
 	put_le(raw + 8, 0, 8);
 	mem_put(&self->m, segs2, raw, 16);
 	bind_raw(&self->m, self->table, 0, segs2, 128, 2, CSA_ACCESS_WRITE, 0);
 	self->d.size = 4;
-	EXPECT_BAD_BIND("segment of length 0");
+	EXPECT_BAD_BIND("first entry a link to an unaligned address");
 	put_le(raw, UINT64_MAX - 63, 8);
 	put_le(raw + 8, 128, 8);
 	mem_put(&self->m, segs2, raw, 16);
