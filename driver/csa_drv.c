@@ -93,8 +93,20 @@ static int csa_setup_dma(struct csa_device *csa)
 	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
 	if (ret)
 		ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
-	if (ret)
+	if (ret) {
 		dev_err(dev, "no usable DMA addressing, neither 64 nor 32 bit (%d)\n", ret);
+		return ret;
+	}
+	/*
+	 * A segment (struct csa_seg) has a 64-bit length and may cross any
+	 * boundary; a scatterlist entry holds at most UINT_MAX bytes.  The
+	 * PCI default (64 KiB) would be a lie.
+	 */
+	ret = dma_set_max_seg_size(dev, UINT_MAX);
+	if (!ret)
+		ret = dma_set_seg_boundary(dev, DMA_BIT_MASK(64));
+	if (ret)
+		dev_err(dev, "cannot set the DMA segment limits (%d)\n", ret);
 	return ret;
 }
 
@@ -137,6 +149,9 @@ static int csa_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return PTR_ERR(csa);
 	csa->pdev = pdev;
 	init_completion(&csa->fw_done);
+	csa_reset_init(csa);
+	mutex_init(&csa->dma_lock);
+	INIT_LIST_HEAD(&csa->dma_list);
 	pci_set_drvdata(pdev, csa);
 
 	ret = pcim_enable_device(pdev);
@@ -194,7 +209,11 @@ static void csa_pci_remove(struct pci_dev *pdev)
 	/* Open files stay valid but every ioctl now fails with -ENODEV. */
 	drm_dev_unplug(&csa->drm);
 	csa_hw_quiesce(csa);
+	synchronize_irq(pci_irq_vector(pdev, CSA_MSIX_VEC_MISC));
+	csa_reset_fini(csa);
 	csa_queues_fini(csa);
+	/* Objects and jobs of open files live on, without DMA mappings. */
+	csa_dma_release_all(csa);
 }
 
 /* Stop DMA before reboot or kexec hands memory to someone else. */
@@ -215,6 +234,8 @@ static struct pci_driver csa_pci_driver = {
 	.probe		= csa_pci_probe,
 	.remove		= csa_pci_remove,
 	.shutdown	= csa_pci_shutdown,
+	.err_handler	= &csa_pci_err_handler,
+	.driver.pm	= pm_sleep_ptr(&csa_pm_ops),
 	.dev_groups	= csa_sysfs_groups,
 };
 module_pci_driver(csa_pci_driver);

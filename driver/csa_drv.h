@@ -8,7 +8,9 @@
 #include <linux/completion.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/workqueue.h>
 #include <drm/drm_device.h>
 
 #include "csa_compat.h"
@@ -33,6 +35,12 @@ struct csa_caps {
 	u32 fw_abi;		/* of the running firmware */
 };
 
+/* A DMA mapping or allocation released at the latest at unbind (csa_dma.c). */
+struct csa_dma_res {
+	struct list_head node;
+	void (*release)(struct csa_dma_res *res);
+};
+
 struct csa_device {
 	struct drm_device drm;
 	struct pci_dev *pdev;
@@ -47,6 +55,13 @@ struct csa_device {
 	struct csa_hw_queue *queues;	/* num_hw_queues, csa_sched.c */
 	unsigned int num_hw_queues;	/* 0 until csa_queues_init() */
 	struct completion fw_done;	/* signalled by the CSA_IRQ_FW interrupt */
+	struct mutex reset_lock;	/* device stop/restart, csa_reset.c */
+	struct work_struct recover_work; /* fatal card error -> csa_recover() */
+	bool stopped;			/* queues stopped for a reset (reset_lock) */
+	unsigned int resets;		/* full-device resets so far (sysfs) */
+	struct mutex dma_lock;		/* dma_list, dma_gone (csa_dma.c) */
+	struct list_head dma_list;	/* live struct csa_dma_res */
+	bool dma_gone;			/* unbound: no new DMA resources */
 };
 
 static inline struct csa_device *to_csa(struct drm_device *drm)
@@ -74,6 +89,20 @@ irqreturn_t csa_hw_irq_misc(int irq, void *arg);
 /* csa_fw.c */
 int csa_fw_load(struct csa_device *csa);
 
+/* csa_dma.c: DMA resources released at the latest at unbind */
+int csa_dma_setup(struct csa_device *csa, struct csa_dma_res *res,
+		  int (*setup)(struct csa_dma_res *res),
+		  void (*release)(struct csa_dma_res *res));
+void csa_dma_release(struct csa_device *csa, struct csa_dma_res *res);
+void csa_dma_release_all(struct csa_device *csa);
+
+/* csa_reset.c: device recovery, PCI error handlers, system sleep */
+void csa_reset_init(struct csa_device *csa);
+void csa_reset_fini(struct csa_device *csa);
+void csa_recover(struct csa_device *csa, const char *why);
+extern const struct pci_error_handlers csa_pci_err_handler;
+extern const struct dev_pm_ops csa_pm_ops;
+
 /* csa_ioctl.c */
 int csa_ioctl_get_param(struct drm_device *drm, void *data,
 			struct drm_file *file);
@@ -93,6 +122,8 @@ void csa_gem_debugfs_init(struct drm_minor *minor);
 
 int csa_queues_init(struct csa_device *csa);
 void csa_queues_fini(struct csa_device *csa);
+void csa_queues_stop(struct csa_device *csa, bool drain);
+void csa_queues_start(struct csa_device *csa, int fw_error);
 int csa_file_open(struct drm_device *drm, struct drm_file *file);
 void csa_file_postclose(struct drm_device *drm, struct drm_file *file);
 int csa_ioctl_queue_create(struct drm_device *drm, void *data, struct drm_file *file);

@@ -48,13 +48,17 @@ void csa_gem_count(struct drm_device *drm, size_t size, bool add)
 /**
  * struct csa_bo - a shmem-helper object (BO_CREATE or imported dma-buf)
  * @shmem: the helper's object; first, the helper kfree()s it
- * @sgt: the table csa_bo_sgt() returned once, published with
- *       smp_store_release() so csa_bo_sync() needs no helper lock;
- *       owned by the helper, valid until the object is freed
+ * @sgt: the DMA-mapped table csa_bo_sgt() made (pages pinned), published
+ *       with smp_store_release() so csa_bo_sync() needs no lock; the
+ *       driver's own, not the helper's, so that it can be unmapped at
+ *       unbind while the object lives on (@dma); NULL before the first
+ *       job and after the unbind.  Imported objects use the helper's.
+ * @dma: @sgt is a device DMA resource (csa_dma.c)
  */
 struct csa_bo {
 	struct drm_gem_shmem_object shmem;
 	struct sg_table *sgt;
+	struct csa_dma_res dma;
 };
 
 static struct csa_bo *to_csa_bo(struct drm_gem_object *obj)
@@ -65,6 +69,7 @@ static struct csa_bo *to_csa_bo(struct drm_gem_object *obj)
 static void csa_shmem_free(struct drm_gem_object *obj)
 {
 	csa_gem_count(obj->dev, obj->size, false);
+	csa_dma_release(to_csa(obj->dev), &to_csa_bo(obj)->dma);
 	drm_gem_shmem_object_free(obj);
 }
 
@@ -117,6 +122,7 @@ struct drm_gem_object *csa_gem_create_object(struct drm_device *drm, size_t size
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
 	bo->shmem.base.funcs = &csa_shmem_funcs;
+	INIT_LIST_HEAD(&bo->dma.node);
 	/* the card may have written the pages: never drop them as clean */
 	bo->shmem.pages_mark_dirty_on_put = true;
 	bo->shmem.pages_mark_accessed_on_put = true;
@@ -144,30 +150,79 @@ csa_gem_prime_import_sg_table(struct drm_device *drm,
 	return obj;
 }
 
+/* Pin the pages and map them for the card (under the device's DMA lock). */
+static int csa_bo_map(struct csa_dma_res *res)
+{
+	struct csa_bo *bo = container_of(res, struct csa_bo, dma);
+	struct drm_gem_object *obj = &bo->shmem.base;
+	struct sg_table *sgt;
+	int ret;
+
+	ret = drm_gem_shmem_pin(&bo->shmem);
+	if (ret)
+		return ret;
+	sgt = drm_gem_shmem_get_sg_table(&bo->shmem);
+	if (IS_ERR(sgt)) {
+		ret = PTR_ERR(sgt);
+		goto err_unpin;
+	}
+	ret = dma_map_sgtable(obj->dev->dev, sgt, DMA_BIDIRECTIONAL, 0);
+	if (ret)
+		goto err_free;
+	/* pairs with smp_load_acquire() in csa_bo_sync(): a filled table */
+	smp_store_release(&bo->sgt, sgt);
+	return 0;
+
+err_free:
+	sg_free_table(sgt);
+	kfree(sgt);
+err_unpin:
+	drm_gem_shmem_unpin(&bo->shmem);
+	return ret;
+}
+
+static void csa_bo_unmap(struct csa_dma_res *res)
+{
+	struct csa_bo *bo = container_of(res, struct csa_bo, dma);
+	struct sg_table *sgt = bo->sgt;
+
+	WRITE_ONCE(bo->sgt, NULL);
+	dma_unmap_sgtable(bo->shmem.base.dev->dev, sgt, DMA_BIDIRECTIONAL, 0);
+	sg_free_table(sgt);
+	kfree(sgt);
+	drm_gem_shmem_unpin(&bo->shmem);
+}
+
 /**
  * csa_bo_sgt() - DMA-mapped scatter list of a buffer object
  * @obj: a GEM object of a csa device (shmem, userptr or imported)
  *
- * The first call pins the pages and maps them for the device
- * (DMA_BIDIRECTIONAL; DMA_TO_DEVICE for read-only userptr objects); later
- * calls return the same table.  It stays valid until the object's last
- * reference is dropped, so the caller must hold a reference while the
- * card uses it.  May sleep.
+ * The first call for a shmem object pins all its pages and maps them for
+ * the device (DMA_BIDIRECTIONAL); later calls return the same table.
+ * Userptr objects were mapped at creation (DMA_TO_DEVICE when read-only),
+ * imported ones by their exporter.  The table stays valid while the caller
+ * holds a reference and the device is bound (drm_dev_enter()); the unbind
+ * unmaps it.  May sleep.
  *
- * Return: the mapped table, or an ERR_PTR (-ENOMEM, -EINTR, ...).
+ * Return: the mapped table, or an ERR_PTR (-ENOMEM, -ENODEV, ...).
  */
 struct sg_table *csa_bo_sgt(struct drm_gem_object *obj)
 {
-	struct sg_table *sgt;
+	struct csa_bo *bo;
+	int ret;
 
 	if (csa_bo_is_userptr(obj))
 		return csa_userptr_sgt(obj);
-	sgt = drm_gem_shmem_get_pages_sgt(to_drm_gem_shmem_obj(obj));
-	if (IS_ERR(sgt))
-		return sgt;
-	/* pairs with smp_load_acquire() in csa_bo_sync(): a filled table */
-	smp_store_release(&to_csa_bo(obj)->sgt, sgt);
-	return sgt;
+	if (obj->import_attach)
+		return to_drm_gem_shmem_obj(obj)->sgt;
+	bo = to_csa_bo(obj);
+	/* pairs with smp_store_release() in csa_bo_map() */
+	if (smp_load_acquire(&bo->sgt))
+		return bo->sgt;
+	ret = csa_dma_setup(to_csa(obj->dev), &bo->dma, csa_bo_map, csa_bo_unmap);
+	if (ret == -EEXIST)	/* mapped by a racing first job */
+		return bo->sgt;
+	return ret ? ERR_PTR(ret) : bo->sgt;
 }
 
 /**
@@ -331,6 +386,7 @@ int csa_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file)
 	struct drm_gem_object *obj;
 	signed long timeout;
 	long ret;
+	int idx;
 
 	if (args->flags & ~DRM_CSA_BO_WAIT_READ)
 		return -EINVAL;
@@ -355,7 +411,11 @@ int csa_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file)
 			ret = dma_resv_wait_timeout(obj->resv, usage, true, timeout);
 	} while (!ret && timeout);
 	if (ret > 0) {
-		csa_bo_sync(obj, true);
+		/* the unbind unmaps (and frees) the tables: not after it */
+		if (drm_dev_enter(drm, &idx)) {
+			csa_bo_sync(obj, true);
+			drm_dev_exit(idx);
+		}
 		ret = 0;
 	} else if (!ret) {
 		ret = -ETIMEDOUT;

@@ -86,9 +86,8 @@ irqreturn_t csa_hw_irq_misc(int irq, void *arg)
 
 	if (pending & CSA_IRQ_FW)
 		complete(&csa->fw_done);
+	/* Recovery sleeps (firmware reload): a work item does it. */
 	if (pending & CSA_IRQ_ERROR)
-		dev_err_ratelimited(&csa->pdev->dev,
-				    "card reported a fatal error (status 0x%08x)\n",
-				    csa_read(csa, CSA_REG_STATUS));
+		schedule_work(&csa->recover_work);
 	return IRQ_HANDLED;
 }

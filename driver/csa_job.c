@@ -31,6 +31,29 @@
 static_assert(CSA_ACCESS_READ == DRM_CSA_ACCESS_READ);
 static_assert(CSA_ACCESS_WRITE == DRM_CSA_ACCESS_WRITE);
 static_assert(sizeof(struct csa_bind_slot) == 32 && sizeof(struct csa_seg) == 16);
+/* The user-visible part of the hardware contract (uapi/csa_drm.h). */
+static_assert(DRM_CSA_OP_NOP == CSA_OP_NOP && DRM_CSA_OP_FILL == CSA_OP_FILL &&
+	      DRM_CSA_OP_COPY == CSA_OP_COPY &&
+	      DRM_CSA_OP_WRITE_VALUE == CSA_OP_WRITE_VALUE &&
+	      DRM_CSA_OP_TIMESTAMP == CSA_OP_TIMESTAMP &&
+	      DRM_CSA_OP_PROGRAM == CSA_OP_PROGRAM &&
+	      DRM_CSA_OP_DEBUG_HANG == CSA_OP_DEBUG_HANG &&
+	      DRM_CSA_OP_DEBUG_DMA_ERROR == CSA_OP_DEBUG_DMA_ERROR &&
+	      DRM_CSA_OP_DEBUG_DELAY == CSA_OP_DEBUG_DELAY);
+static_assert(DRM_CSA_STATUS_OK == CSA_STATUS_OK &&
+	      DRM_CSA_STATUS_BAD_OPCODE == CSA_STATUS_BAD_OPCODE &&
+	      DRM_CSA_STATUS_BAD_DESC == CSA_STATUS_BAD_DESC &&
+	      DRM_CSA_STATUS_BAD_BIND == CSA_STATUS_BAD_BIND &&
+	      DRM_CSA_STATUS_BAD_SLOT == CSA_STATUS_BAD_SLOT &&
+	      DRM_CSA_STATUS_OUT_OF_BOUNDS == CSA_STATUS_OUT_OF_BOUNDS &&
+	      DRM_CSA_STATUS_ACCESS == CSA_STATUS_ACCESS &&
+	      DRM_CSA_STATUS_DMA_ERROR == CSA_STATUS_DMA_ERROR &&
+	      DRM_CSA_STATUS_PROGRAM == CSA_STATUS_PROGRAM);
+static_assert(sizeof(struct drm_csa_cpl) == CSA_CPL_SIZE &&
+	      offsetof(struct drm_csa_cpl, status) == offsetof(struct csa_cpl, status) &&
+	      offsetof(struct drm_csa_cpl, detail) == offsetof(struct csa_cpl, detail) &&
+	      offsetof(struct drm_csa_cpl, cycles) == offsetof(struct csa_cpl, cycles) &&
+	      offsetof(struct drm_csa_cpl, timestamp) == offsetof(struct csa_cpl, timestamp));
 
 /**
  * struct csa_submit - what one SUBMIT ioctl collects before committing
@@ -74,13 +97,36 @@ void csa_job_free(struct csa_job *job)
 {
 	u32 i;
 
-	dma_fence_put(job->hw_fence);
-	if (job->tables)
-		dma_free_coherent(&job->queue->csa->pdev->dev, job->tables_size,
-				  job->tables, job->tables_dma);
+	if (job->fence_live)
+		dma_fence_put(&job->fence->base);
+	else
+		kfree(job->fence);
+	csa_dma_release(job->queue->csa, &job->tables_res);
 	for (i = 0; i < job->num_bos; i++)
 		drm_gem_object_put(job->bos[i].obj);
+	if (job->state) {
+		atomic_dec(&job->state->jobs);
+		csa_ctx_state_put(job->state);
+	}
 	kfree(job);
+}
+
+/**
+ * csa_job_sync() - hand a job's buffers to the card or back to the CPU
+ * @job: a job holding its buffers
+ * @for_cpu: false when the job starts on the card (after its in-fences),
+ *           true when the card is done with it (before its fence signals;
+ *           only the slots the card may have written)
+ *
+ * Never sleeps or allocates: called on the fence signalling paths.
+ */
+void csa_job_sync(struct csa_job *job, bool for_cpu)
+{
+	u32 i;
+
+	for (i = 0; i < job->num_bos; i++)
+		if (!for_cpu || job->bos[i].access & DRM_CSA_ACCESS_WRITE)
+			csa_bo_sync(job->bos[i].obj, for_cpu);
 }
 
 /* The checks that need nothing but the ioctl struct, in field order. */
@@ -199,10 +245,27 @@ static int csa_job_bind(struct csa_job *job, struct csa_submit *s,
 		if (IS_ERR(sgt))
 			return PTR_ERR(sgt);
 		bo->sgt = sgt;
-		/* CPU writes before SUBMIT become visible to the card. */
-		csa_bo_sync(bo->obj, false);
 	}
 	return 0;
+}
+
+static int csa_job_tables_alloc(struct csa_dma_res *res)
+{
+	struct csa_job *job = container_of(res, struct csa_job, tables_res);
+
+	job->tables = dma_alloc_coherent(&job->queue->csa->pdev->dev,
+					 job->tables_size, &job->tables_dma,
+					 GFP_KERNEL);
+	return job->tables ? 0 : -ENOMEM;
+}
+
+static void csa_job_tables_free(struct csa_dma_res *res)
+{
+	struct csa_job *job = container_of(res, struct csa_job, tables_res);
+
+	dma_free_coherent(&job->queue->csa->pdev->dev, job->tables_size,
+			  job->tables, job->tables_dma);
+	job->tables = NULL;
 }
 
 /*
@@ -211,12 +274,12 @@ static int csa_job_bind(struct csa_job *job, struct csa_submit *s,
  */
 static int csa_job_build_tables(struct csa_job *job)
 {
-	struct device *dev = &job->queue->csa->pdev->dev;
 	struct csa_bind_slot *slots;
 	struct csa_seg *seg;
 	dma_addr_t seg_dma;
 	size_t nsegs = 0;
 	u32 i;
+	int ret;
 
 	if (!job->num_bos)
 		return 0;
@@ -227,10 +290,10 @@ static int csa_job_build_tables(struct csa_job *job)
 				    array_size(nsegs, sizeof(*seg)));
 	if (job->tables_size == SIZE_MAX)
 		return -E2BIG;
-	job->tables = dma_alloc_coherent(dev, job->tables_size, &job->tables_dma,
-					 GFP_KERNEL);
-	if (!job->tables)
-		return -ENOMEM;
+	ret = csa_dma_setup(job->queue->csa, &job->tables_res,
+			    csa_job_tables_alloc, csa_job_tables_free);
+	if (ret)
+		return ret;
 
 	slots = job->tables;
 	seg = (struct csa_seg *)(slots + job->num_bos);
@@ -378,15 +441,38 @@ static int csa_submit(struct drm_file *file, const struct drm_csa_submit *args)
 		ret = -ENOENT;
 		goto out_release;
 	}
+	/* A context whose job hung takes no more jobs (docs/uapi.md). */
+	if (atomic_read(&ctx->state->banned)) {
+		ret = -EBADFD;
+		goto out_ctx;
+	}
 
 	s.objs = kvcalloc(max(args->num_binds, 1u), sizeof(*s.objs), GFP_KERNEL);
-	job = kzalloc(struct_size(job, bos, args->num_binds), GFP_KERNEL);
+	job = kzalloc(struct_size(job, bos, args->num_binds), GFP_KERNEL_ACCOUNT);
 	if (!s.objs || !job) {
 		kfree(job);
 		ret = -ENOMEM;
 		goto out_ctx;
 	}
 	job->queue = ctx->queue;
+	INIT_LIST_HEAD(&job->tables_res.node);
+	/* Bounded: a context cannot queue kernel memory without limit. */
+	if (atomic_inc_return(&ctx->state->jobs) > CSA_CTX_MAX_JOBS) {
+		atomic_dec(&ctx->state->jobs);
+		kfree(job);
+		ret = -EBUSY;
+		goto out_ctx;
+	}
+	refcount_inc(&ctx->state->refcount);
+	job->state = ctx->state;
+	/* run_job must not allocate: its hardware fence is made now. */
+	job->fence = kzalloc(sizeof(*job->fence), GFP_KERNEL_ACCOUNT);
+	if (!job->fence) {
+		ret = -ENOMEM;
+		goto out_job;
+	}
+	job->fence->queue = job->queue;
+	job->fence->job = job;
 
 	ret = csa_job_bind(job, &s, file, args->num_binds);
 	if (ret)

@@ -4,15 +4,13 @@
  * DRM_IOCTL_CSA_QUEUE_DESTROY.  A context is a drm_sched entity on one
  * hardware queue's scheduler; see docs/uapi.md, "Queues and jobs".
  */
+#include <linux/capability.h>
 #include <linux/slab.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 
 #include "csa_drm.h"
 #include "csa_queue.h"
-
-/* Contexts one file may have at once. */
-#define CSA_QUEUE_CTX_MAX	1024
 
 static void csa_queue_ctx_release(struct kref *ref)
 {
@@ -39,12 +37,23 @@ static void csa_queue_ctx_release(struct kref *ref)
 		dma_fence_put(ctx->last_scheduled);
 	}
 	mutex_destroy(&ctx->lock);
+	csa_ctx_state_put(ctx->state);
 	/*
 	 * A dependency callback (drm_sched_entity_wakeup) may still read
 	 * the entity after the thread saw the dependency cleared; it runs
 	 * under the fence's spinlock, so a grace period covers it.
 	 */
 	kfree_rcu(ctx, rcu);
+}
+
+/**
+ * csa_ctx_state_put() - drop a reference to a context's shared state
+ * @state: the state; freed with the last reference (context or job)
+ */
+void csa_ctx_state_put(struct csa_ctx_state *state)
+{
+	if (refcount_dec_and_test(&state->refcount))
+		kfree(state);
 }
 
 /**
@@ -102,8 +111,8 @@ void csa_file_postclose(struct drm_device *drm, struct drm_file *file)
 }
 
 static const enum drm_sched_priority csa_sched_priority[] = {
-	[DRM_CSA_PRIORITY_LOW] = DRM_SCHED_PRIORITY_MIN,
 	[DRM_CSA_PRIORITY_NORMAL] = DRM_SCHED_PRIORITY_NORMAL,
+	[DRM_CSA_PRIORITY_LOW] = DRM_SCHED_PRIORITY_MIN,
 	[DRM_CSA_PRIORITY_HIGH] = DRM_SCHED_PRIORITY_HIGH,
 };
 
@@ -118,21 +127,28 @@ static int csa_queue_create(struct csa_device *csa, struct csa_file *cfile,
 	if (args->hw_queue >= csa->num_hw_queues)
 		return -EINVAL;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
+	ctx->state = kzalloc(sizeof(*ctx->state), GFP_KERNEL_ACCOUNT);
+	if (!ctx->state) {
+		kfree(ctx);
+		return -ENOMEM;
+	}
+	refcount_set(&ctx->state->refcount, 1);
 	kref_init(&ctx->refcount);
 	mutex_init(&ctx->lock);
 	ctx->queue = &csa->queues[args->hw_queue];
 	sched = &ctx->queue->sched;
+	/* the ban is also the entity's guilty flag: queued jobs are skipped */
 	ret = drm_sched_entity_init(&ctx->entity,
 				    csa_sched_priority[args->priority],
-				    &sched, 1, NULL);
+				    &sched, 1, &ctx->state->banned);
 	if (ret)
 		goto err_free;
 
 	ret = xa_alloc(&cfile->queues, &id, ctx,
-		       XA_LIMIT(1, CSA_QUEUE_CTX_MAX), GFP_KERNEL);
+		       XA_LIMIT(1, CSA_QUEUE_CTX_MAX), GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		drm_sched_entity_destroy(&ctx->entity);
 		goto err_free;
@@ -142,6 +158,7 @@ static int csa_queue_create(struct csa_device *csa, struct csa_file *cfile,
 
 err_free:
 	mutex_destroy(&ctx->lock);
+	csa_ctx_state_put(ctx->state);
 	kfree(ctx);
 	return ret;
 }
@@ -153,6 +170,9 @@ int csa_ioctl_queue_create(struct drm_device *drm, void *data, struct drm_file *
 
 	if (args->flags || args->priority > DRM_CSA_PRIORITY_HIGH)
 		return -EINVAL;
+	/* Strict priority: above NORMAL may starve others (as amdgpu). */
+	if (args->priority == DRM_CSA_PRIORITY_HIGH && !capable(CAP_SYS_NICE))
+		return -EACCES;
 
 	if (!drm_dev_enter(drm, &idx))
 		return -ENODEV;

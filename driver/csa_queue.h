@@ -10,6 +10,7 @@
 #include <linux/dma-fence.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
@@ -24,6 +25,10 @@ struct sg_table;
 #define CSA_QUEUE_RING_SIZE	64
 /* Jobs drm_sched may have on one ring at once: always < ring size. */
 #define CSA_QUEUE_HW_JOBS	32
+/* Contexts one file may have at once (QUEUE_CREATE: -EBUSY beyond). */
+#define CSA_QUEUE_CTX_MAX	1024
+/* Submitted, unfinished jobs of one context (SUBMIT: -EBUSY beyond). */
+#define CSA_CTX_MAX_JOBS	256
 
 /**
  * struct csa_hw_queue - one hardware queue of the card
@@ -41,8 +46,12 @@ struct sg_table;
  * @head: next ring index whose completion the driver has not consumed
  * @tail: next free ring index (the value last written to CSA_Q_TAIL)
  * @inflight: the hardware fence of every descriptor between @head and @tail
+ * @requeue: the fences a queue reset aborted, until they are back on the
+ *           ring (preallocated: the reset path must not allocate)
  * @fence_context: dma_fence context of the hardware fences
- * @seqno: last sequence number handed out (descriptor and fence seqno)
+ * @seqno: last hardware fence sequence number handed out
+ * @ring_seqno: last descriptor sequence number written to the ring; a
+ *              descriptor written again after a reset gets a new one
  * @irq: Linux IRQ number of the queue's MSI-X vector
  * @dead: set by csa_queues_fini(): nothing reaches the ring any more
  */
@@ -60,30 +69,48 @@ struct csa_hw_queue {
 	u32 head;
 	u32 tail;
 	struct csa_fence *inflight[CSA_QUEUE_RING_SIZE];
+	struct csa_fence *requeue[CSA_QUEUE_RING_SIZE];
 	u64 fence_context;
 	u64 seqno;
+	u64 ring_seqno;
 	int irq;
 	bool dead;
 };
 
 /**
- * struct csa_fence - hardware fence of one descriptor on a ring
+ * struct csa_fence - hardware fence of a job
  * @base: the fence; its lock is the queue's @lock
  * @queue: the hardware queue
- * @job: the job whose descriptor this is, valid until the fence signals
+ * @job: the job, valid until the fence signals
+ * @ring_seqno: seqno of the descriptor on the ring (the card echoes it)
  *
- * A job gets a new hardware fence each time it is written to the ring
- * (once, or again after a queue reset).  Its error is the card's status
- * mapped to an errno (csa_sched.c), copied to the job's finished fence.
+ * Allocated at SUBMIT, initialised by run_job (which must not allocate),
+ * signalled once: when the card completes the job, or when a reset fails
+ * it.  A descriptor that a queue reset aborted is written to the ring
+ * again with a new @ring_seqno and keeps its fence.  The error is the
+ * card's status mapped to an errno (csa_sched.c), copied to the job's
+ * finished fence.
  */
 struct csa_fence {
 	struct dma_fence base;
 	struct csa_hw_queue *queue;
 	struct csa_job *job;
+	u64 ring_seqno;
 };
 
-/* Hardware fence signalled by a queue reset: run the job again. */
-#define CSA_FENCE_FLAG_ABORTED	DMA_FENCE_FLAG_USER_BITS
+/**
+ * struct csa_ctx_state - what a queue context shares with its jobs
+ * @refcount: the context holds one reference, every job another, so a
+ *            job that outlives its context can still be accounted
+ * @banned: set when a job of the context timed out; it is also the
+ *          entity's guilty flag (queued jobs get -ECANCELED)
+ * @jobs: submitted jobs not yet freed (bounded by CSA_CTX_MAX_JOBS)
+ */
+struct csa_ctx_state {
+	refcount_t refcount;
+	atomic_t banned;
+	atomic_t jobs;
+};
 
 /**
  * struct csa_job_bo - one buffer bound to a job
@@ -101,22 +128,30 @@ struct csa_job_bo {
  * struct csa_job - one submitted command
  * @base: scheduler job
  * @queue: hardware queue it runs on
+ * @state: its context's shared state (referenced)
  * @desc: descriptor, complete but for the seqno (set by run_job)
- * @hw_fence: hardware fence of the last time it was put on the ring
+ * @fence: its hardware fence, preallocated at SUBMIT
+ * @fence_live: @fence was initialised by run_job (then it is refcounted,
+ *              else the job frees the raw allocation)
  * @tables: bind table followed by the segment tables, DMA coherent
  * @tables_dma: bus address of @tables
  * @tables_size: bytes of @tables
+ * @tables_res: @tables is a device DMA resource (freed at unbind at the
+ *              latest, csa_dma.c)
  * @num_bos: entries in @bos (= bind slots)
  * @bos: the bound buffers, slot order
  */
 struct csa_job {
 	struct drm_sched_job base;
 	struct csa_hw_queue *queue;
+	struct csa_ctx_state *state;
 	struct csa_desc desc;
-	struct dma_fence *hw_fence;
+	struct csa_fence *fence;
+	bool fence_live;
 	void *tables;
 	dma_addr_t tables_dma;
 	size_t tables_size;
+	struct csa_dma_res tables_res;
 	u32 num_bos;
 	struct csa_job_bo bos[];
 };
@@ -136,6 +171,7 @@ static inline struct csa_job *to_csa_job(struct drm_sched_job *job)
  * @queue: hardware queue the entity feeds
  * @last_scheduled: scheduled fence of the last job pushed (referenced),
  *                  NULL before the first; see csa_queue_ctx_release()
+ * @state: ban flag and job count, shared with the context's jobs
  * @rcu: the context is freed after a grace period
  */
 struct csa_queue_ctx {
@@ -144,6 +180,7 @@ struct csa_queue_ctx {
 	struct mutex lock;	/* arm + push order, @last_scheduled */
 	struct csa_hw_queue *queue;
 	struct dma_fence *last_scheduled;
+	struct csa_ctx_state *state;
 	struct rcu_head rcu;
 };
 
@@ -157,9 +194,11 @@ struct csa_file {
 
 /* csa_job.c */
 void csa_job_free(struct csa_job *job);
+void csa_job_sync(struct csa_job *job, bool for_cpu);
 
 /* csa_queue.c */
 struct csa_queue_ctx *csa_queue_ctx_get(struct csa_file *cfile, u32 id);
 void csa_queue_ctx_put(struct csa_queue_ctx *ctx);
+void csa_ctx_state_put(struct csa_ctx_state *state);
 
 #endif /* CSA_QUEUE_H */

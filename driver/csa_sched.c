@@ -11,6 +11,7 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <drm/drm_gem.h>
@@ -91,34 +92,54 @@ static int csa_status_to_errno(u32 status)
 }
 
 /*
- * Signal the hardware fence of ring entry @i with @error and forget it.
- * Unless the descriptor was aborted by a reset (it will run again), the
- * error is also the job's: drm_sched of 6.1 does not copy it from the
- * hardware fence to the finished fence, so do it before the callback
- * that signals the finished fence runs.
+ * Signal hardware fence @f with @error.  The card is done with the job's
+ * buffers: hand them to the CPU first.  The error is also the job's:
+ * drm_sched of 6.1 does not copy it from the hardware fence to the
+ * finished fence, so do it before the callback that signals the finished
+ * fence runs.  Drops the ring's reference.
  */
-static void csa_ring_signal_locked(struct csa_hw_queue *q, u32 i, int error,
-				   bool aborted)
+static void csa_fence_signal_locked(struct csa_hw_queue *q, struct csa_fence *f,
+				    int error)
 {
-	struct csa_fence *f = q->inflight[i];
-	struct dma_fence *finished;
+	struct dma_fence *finished = &f->job->base.s_fence->finished;
 
 	lockdep_assert_held(&q->lock);
+	csa_job_sync(f->job, true);
+	if (error) {
+		if (!dma_fence_is_signaled(finished))
+			dma_fence_set_error(finished, error);
+		dma_fence_set_error(&f->base, error);
+	}
+	dma_fence_signal_locked(&f->base);
+	dma_fence_put(&f->base);
+}
+
+/* Signal the hardware fence of ring entry @i with @error and forget it. */
+static void csa_ring_signal_locked(struct csa_hw_queue *q, u32 i, int error)
+{
+	struct csa_fence *f = q->inflight[i];
+
 	if (!f)
 		return;
 	q->inflight[i] = NULL;
+	csa_fence_signal_locked(q, f, error);
+}
 
-	if (aborted) {
-		set_bit(CSA_FENCE_FLAG_ABORTED, &f->base.flags);
-	} else if (error) {
-		finished = &f->job->base.s_fence->finished;
-		if (!dma_fence_is_signaled(finished))
-			dma_fence_set_error(finished, error);
-	}
-	if (error)
-		dma_fence_set_error(&f->base, error);
-	dma_fence_signal_locked(&f->base);
-	dma_fence_put(&f->base);
+/*
+ * Is the card's completion record @i the one of the descriptor now at ring
+ * entry @i?  Then *@error gets its status as an errno.  Descriptor seqnos
+ * are never reused, so a stale record from an earlier lap never matches.
+ */
+static bool csa_ring_cpl_locked(struct csa_hw_queue *q, u32 i, int *error)
+{
+	const struct csa_cpl *cpl = &q->cpl[i];
+	struct csa_fence *f = q->inflight[i];
+	u64 seqno = le64_to_cpu((__force __le64)READ_ONCE(cpl->seqno));
+
+	if (!f || seqno != f->ring_seqno)
+		return false;
+	*error = csa_status_to_errno(le32_to_cpu((__force __le32)READ_ONCE(cpl->status)));
+	return true;
 }
 
 /* Consume the completion records the card has written since last time. */
@@ -134,26 +155,38 @@ static void csa_ring_complete_locked(struct csa_hw_queue *q)
 
 	while (q->head != hw_head) {
 		u32 i = q->head;
-		const struct csa_cpl *cpl = &q->cpl[i];
-		struct csa_fence *f = q->inflight[i];
-		u64 seqno = le64_to_cpu((__force __le64)READ_ONCE(cpl->seqno));
-		u32 status = le32_to_cpu((__force __le32)READ_ONCE(cpl->status));
-		int error = csa_status_to_errno(status);
+		int error;
 
-		if (f && seqno != f->base.seqno) {
+		if (!csa_ring_cpl_locked(q, i, &error)) {
 			dev_err_ratelimited(&q->csa->pdev->dev,
-					    "%s: completion %u has seqno %llu, expected %llu\n",
-					    q->name, i, seqno, f->base.seqno);
+					    "%s: completion %u does not match its descriptor (seqno %llu)\n",
+					    q->name, i,
+					    q->inflight[i] ? q->inflight[i]->ring_seqno : 0);
 			error = -EIO;
 		}
-		csa_ring_signal_locked(q, i, error, false);
+		csa_ring_signal_locked(q, i, error);
 		q->head = (i + 1) & CSA_RING_MASK;
 	}
+}
+
+/* Write @f's descriptor at the tail; the caller rings the doorbell. */
+static void csa_ring_put_locked(struct csa_hw_queue *q, struct csa_fence *f)
+{
+	u32 i = q->tail;
+	struct csa_desc *desc = &q->ring[i];
+
+	lockdep_assert_held(&q->lock);
+	memcpy(desc, &f->job->desc, sizeof(*desc));
+	f->ring_seqno = ++q->ring_seqno;
+	desc->seqno = (__force u64)cpu_to_le64(f->ring_seqno);
+	q->inflight[i] = f;
+	q->tail = (i + 1) & CSA_RING_MASK;
 }
 
 static irqreturn_t csa_queue_irq(int irq, void *arg)
 {
 	struct csa_hw_queue *q = arg;
+	bool cookie;
 
 	/*
 	 * The vector is this queue's alone: no need to read IRQ_STATUS.
@@ -162,10 +195,12 @@ static irqreturn_t csa_queue_irq(int irq, void *arg)
 	 */
 	csa_write(q->csa, CSA_REG_IRQ_STATUS, CSA_IRQ_QUEUE(q->idx));
 
+	cookie = dma_fence_begin_signalling();
 	spin_lock(&q->lock);
 	if (!q->dead)
 		csa_ring_complete_locked(q);
 	spin_unlock(&q->lock);
+	dma_fence_end_signalling(cookie);
 	return IRQ_HANDLED;
 }
 
@@ -193,40 +228,94 @@ static int csa_ring_start(struct csa_hw_queue *q)
 }
 
 /*
- * Reset one hardware queue (never the others).  Completions the card wrote
- * before the reset are consumed; the descriptor at the head (the one
- * running) gets @head_error; every later one is aborted so that its job
- * runs again.  The ring is then empty and enabled again.  Returns the
- * number of aborted descriptors.  Sleeps (disable_irq).
+ * Reset one hardware queue (never the others) and empty its ring.  Called
+ * with the queue lock held, so neither run_job nor the interrupt handler
+ * touches the ring meanwhile.  Completions the card wrote before the reset
+ * are consumed (also those after the last HEAD read: a record is written
+ * before HEAD moves and nothing is written after the reset); @hung, if it
+ * is still on the ring, fails with @hung_error and bans its context.  The
+ * reset aborted every other descriptor: they are kept in @q->requeue,
+ * in ring order, with their fences (those of banned contexts fail with
+ * -ECANCELED).  Returns how many were kept.
  */
-static unsigned int csa_ring_reset(struct csa_hw_queue *q, int head_error)
+static unsigned int csa_ring_reset_locked(struct csa_hw_queue *q,
+					  struct csa_fence *hung, int hung_error)
 {
-	unsigned int aborted = 0;
-	unsigned long flags;
+	unsigned int kept = 0;
+	int error;
 	u32 i;
 
-	disable_irq(q->irq);
-	spin_lock_irqsave(&q->lock, flags);
+	lockdep_assert_held(&q->lock);
 	csa_ring_complete_locked(q);
 	csa_q_write(q, CSA_Q_RESET, CSA_RESET_MAGIC);
 
 	for (i = q->head; i != q->tail; i = (i + 1) & CSA_RING_MASK) {
-		if (i == q->head) {
-			csa_ring_signal_locked(q, i, head_error, false);
+		struct csa_fence *f = q->inflight[i];
+
+		if (!f)
+			continue;
+		if (csa_ring_cpl_locked(q, i, &error)) {
+			csa_ring_signal_locked(q, i, error);
+		} else if (f == hung) {
+			atomic_set(&f->job->state->banned, 1);
+			csa_ring_signal_locked(q, i, hung_error);
+		} else if (atomic_read(&f->job->state->banned)) {
+			csa_ring_signal_locked(q, i, -ECANCELED);
 		} else {
-			csa_ring_signal_locked(q, i, -ECANCELED, true);
-			aborted++;
+			q->inflight[i] = NULL;
+			q->requeue[kept++] = f;
 		}
 	}
 	q->head = 0;
 	q->tail = 0;
-	if (!q->dead)
-		csa_ring_start(q);
-	spin_unlock_irqrestore(&q->lock, flags);
+	return kept;
+}
 
-	csa_write(q->csa, CSA_REG_IRQ_STATUS, CSA_IRQ_QUEUE(q->idx));
-	enable_irq(q->irq);
-	return aborted;
+/*
+ * Start the ring again after csa_ring_reset_locked() and put the @kept
+ * descriptors it aborted back on it, in their order, with new ring seqnos.
+ * If the card refuses the ring they fail with -EIO.
+ */
+static void csa_ring_restart_locked(struct csa_hw_queue *q, unsigned int kept)
+{
+	unsigned int k;
+	int error = q->dead ? -ENODEV : csa_ring_start(q);
+
+	for (k = 0; k < kept; k++) {
+		if (error)
+			csa_fence_signal_locked(q, q->requeue[k], error);
+		else
+			csa_ring_put_locked(q, q->requeue[k]);
+	}
+	if (!error && kept)
+		csa_q_write(q, CSA_Q_TAIL, q->tail);
+}
+
+/*
+ * Recover queue @q from a job whose hardware fence @f has not signalled
+ * within the job timeout.  Decided under the queue lock, after consuming
+ * the card's completions: if @f signalled meanwhile the timeout was
+ * spurious and nothing is touched.  Otherwise the queue is reset, @f
+ * fails with -ETIMEDOUT and its context is banned, and every other job on
+ * the ring runs again; no job is ever reported done that the card did not
+ * complete.  Returns true if the queue was reset; *@requeued gets the
+ * number of jobs put back on the ring.
+ */
+static bool csa_ring_recover(struct csa_hw_queue *q, struct csa_fence *f,
+			     unsigned int *requeued)
+{
+	unsigned long flags;
+	bool hung;
+
+	spin_lock_irqsave(&q->lock, flags);
+	csa_ring_complete_locked(q);
+	hung = !dma_fence_is_signaled_locked(&f->base);
+	if (hung) {
+		*requeued = csa_ring_reset_locked(q, f, -ETIMEDOUT);
+		csa_ring_restart_locked(q, *requeued);
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	return hung;
 }
 
 /* drm_sched backend */
@@ -236,52 +325,57 @@ static struct dma_fence *csa_sched_run_job(struct drm_sched_job *sched_job)
 	struct csa_job *job = to_csa_job(sched_job);
 	struct dma_fence *finished = &sched_job->s_fence->finished;
 	struct csa_hw_queue *q = job->queue;
-	struct csa_desc *desc;
-	bool resubmit = !!job->hw_fence;
-	struct csa_fence *f;
+	struct csa_fence *f = job->fence;
+	struct dma_fence *ret = &f->base;
 	unsigned long flags;
-	u32 i;
+	bool cookie;
 
-	if (resubmit) {
-		/*
-		 * Resubmission after a queue reset: a job whose descriptor
-		 * completed, or that was the one hanging, keeps its result.
-		 */
-		if (!test_bit(CSA_FENCE_FLAG_ABORTED, &job->hw_fence->flags))
-			return NULL;
-		dma_fence_put(job->hw_fence);
-		job->hw_fence = NULL;
-	}
+	/* Its context was banned after the job was queued. */
+	if (atomic_read(&job->state->banned))
+		return ERR_PTR(-ECANCELED);
 	if (finished->error)
 		return NULL;
 
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
-	if (!f)
-		return ERR_PTR(resubmit ? -ECANCELED : -ENOMEM);
-	f->queue = q;
-	f->job = job;
+	/*
+	 * Nothing here allocates or waits: the fence was allocated at
+	 * SUBMIT, the ring has room for every job drm_sched lets run.
+	 */
+	cookie = dma_fence_begin_signalling();
+	/* After the in-fences: CPU writes until now reach the card. */
+	csa_job_sync(job, false);
 
 	spin_lock_irqsave(&q->lock, flags);
 	if (q->dead) {
-		spin_unlock_irqrestore(&q->lock, flags);
-		kfree(f);
-		return ERR_PTR(-ENODEV);
+		ret = ERR_PTR(-ENODEV);
+		goto out;
 	}
 	dma_fence_init(&f->base, &csa_fence_ops, &q->lock, q->fence_context,
 		       ++q->seqno);
-	i = q->tail;
-	desc = &q->ring[i];
-	memcpy(desc, &job->desc, sizeof(*desc));
-	desc->seqno = (__force u64)cpu_to_le64(f->base.seqno);
-	q->inflight[i] = f;
-	dma_fence_get(&f->base);	/* the ring's reference */
-	q->tail = (i + 1) & CSA_RING_MASK;
+	job->fence_live = true;
+	/* one reference for drm_sched (returned), the ring's, the job's */
+	dma_fence_get(&f->base);
+	dma_fence_get(&f->base);
+	csa_ring_put_locked(q, f);
 	/* writel orders the descriptor before the doorbell. */
 	csa_q_write(q, CSA_Q_TAIL, q->tail);
+out:
 	spin_unlock_irqrestore(&q->lock, flags);
+	dma_fence_end_signalling(cookie);
+	return ret;
+}
 
-	job->hw_fence = dma_fence_get(&f->base);
-	return &f->base;
+/*
+ * Give a job back to the scheduler's pending list (drm_sched of 6.1 takes
+ * the timed-out job off it for the handler) and let its thread look at
+ * the list again: a job that finished meanwhile is freed there.
+ */
+static void csa_sched_return_job(struct drm_gpu_scheduler *sched,
+				 struct drm_sched_job *sched_job)
+{
+	spin_lock(&sched->job_list_lock);
+	list_add(&sched_job->list, &sched->pending_list);
+	spin_unlock(&sched->job_list_lock);
+	wake_up_interruptible(&sched->wake_up_worker);
 }
 
 static enum drm_gpu_sched_stat csa_sched_timedout_job(struct drm_sched_job *sched_job)
@@ -289,33 +383,51 @@ static enum drm_gpu_sched_stat csa_sched_timedout_job(struct drm_sched_job *sche
 	struct csa_job *job = to_csa_job(sched_job);
 	struct csa_hw_queue *q = job->queue;
 	struct drm_gpu_scheduler *sched = &q->sched;
-	unsigned int resubmitted;
+	unsigned int requeued = 0;
+	struct csa_fence *f;
+	bool cookie, hung;
 
 	if (READ_ONCE(q->dead)) {
 		/* csa_queues_fini() owns the pending list now: give it back. */
-		spin_lock(&sched->job_list_lock);
-		list_add(&sched_job->list, &sched->pending_list);
-		spin_unlock(&sched->job_list_lock);
+		csa_sched_return_job(sched, sched_job);
 		return DRM_GPU_SCHED_STAT_ENODEV;
 	}
 
-	drm_sched_stop(sched, sched_job);
-
-	/* It completed after all, after the timer fired: no reset. */
-	if (dma_fence_is_signaled(&sched_job->s_fence->finished) ||
-	    !job->hw_fence || dma_fence_is_signaled(job->hw_fence)) {
-		drm_sched_start(sched, true);
+	/* run_job failed it without a hardware fence: it is done already */
+	if (!job->fence_live) {
+		csa_sched_return_job(sched, sched_job);
 		return DRM_GPU_SCHED_STAT_NOMINAL;
 	}
 
-	resubmitted = csa_ring_reset(q, -ETIMEDOUT);
-	dev_warn(&q->csa->pdev->dev,
-		 "%s: job (seqno %llu) timed out after %u ms: queue reset, %u queued jobs resubmitted\n",
-		 q->name, job->hw_fence ? job->hw_fence->seqno : 0,
-		 q->csa->job_timeout_ms, resubmitted);
+	/*
+	 * A card that failed as a whole (its error interrupt may be lost)
+	 * needs the full-device recovery, which fails this job with -EIO.
+	 */
+	if (csa_read(q->csa, CSA_REG_STATUS) & CSA_STATUS_FATAL) {
+		csa_sched_return_job(sched, sched_job);
+		schedule_work(&q->csa->recover_work);
+		return DRM_GPU_SCHED_STAT_NOMINAL;
+	}
 
-	drm_sched_resubmit_jobs(sched);
-	drm_sched_start(sched, true);
+	/*
+	 * The job goes back first and may be freed as soon as its fence
+	 * signals; the fence stays ours through the extra reference.  No
+	 * drm_sched_stop()/start(): the other jobs keep their hardware
+	 * fences, so none of them can be reported done early.
+	 */
+	f = job->fence;
+	dma_fence_get(&f->base);
+	csa_sched_return_job(sched, sched_job);
+
+	cookie = dma_fence_begin_signalling();
+	hung = csa_ring_recover(q, f, &requeued);
+	dma_fence_end_signalling(cookie);
+
+	if (hung)
+		dev_warn(&q->csa->pdev->dev,
+			 "%s: job (seqno %llu) timed out after %u ms: queue reset, context banned, %u queued jobs resubmitted\n",
+			 q->name, f->base.seqno, q->csa->job_timeout_ms, requeued);
+	dma_fence_put(&f->base);
 	return DRM_GPU_SCHED_STAT_NOMINAL;
 }
 
@@ -408,7 +520,7 @@ static void csa_queue_teardown(struct csa_hw_queue *q)
 
 	spin_lock_irqsave(&q->lock, flags);
 	for (i = q->head; i != q->tail; i = (i + 1) & CSA_RING_MASK)
-		csa_ring_signal_locked(q, i, -ENODEV, false);
+		csa_ring_signal_locked(q, i, -ENODEV);
 	q->head = 0;
 	q->tail = 0;
 	spin_unlock_irqrestore(&q->lock, flags);
@@ -494,4 +606,105 @@ void csa_queues_fini(struct csa_device *csa)
 	for (i = 0; i < csa->num_hw_queues; i++)
 		csa_queue_teardown(&csa->queues[i]);
 	csa->num_hw_queues = 0;
+}
+
+/*
+ * Device recovery, suspend and PCI error handling (csa_reset.c) stop the
+ * queues around a card reset: the schedulers feed nothing meanwhile and no
+ * timeout handler runs, every descriptor the card held fails, and the
+ * rings start empty again with the (reloaded) firmware.
+ */
+
+/* Wait up to the job timeout for the newest descriptor on @q's ring. */
+static void csa_ring_drain(struct csa_hw_queue *q)
+{
+	struct dma_fence *last = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (q->head != q->tail)
+		last = dma_fence_get(&q->inflight[(q->tail - 1) & CSA_RING_MASK]->base);
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (last) {
+		dma_fence_wait_timeout(last, false,
+				       msecs_to_jiffies(q->csa->job_timeout_ms));
+		dma_fence_put(last);
+	}
+}
+
+/**
+ * csa_queues_stop() - stop every hardware queue for a card reset
+ * @csa: the device
+ * @drain: first let the card finish what is on the rings (bounded by the
+ *         job timeout): suspend; false for a card that failed
+ *
+ * Parks the scheduler threads (run_job is not called until
+ * csa_queues_start()) and waits for running timeout handlers, quiesces the
+ * card (interrupts masked, soft reset: no DMA), consumes the completions it
+ * wrote and fails every other descriptor on the rings with -EIO.  Jobs not
+ * yet on a ring stay queued.  Sleeps.
+ */
+void csa_queues_stop(struct csa_device *csa, bool drain)
+{
+	unsigned long flags;
+	unsigned int i;
+	bool cookie;
+	u32 r;
+
+	for (i = 0; i < csa->num_hw_queues; i++) {
+		kthread_park(csa->queues[i].sched.thread);
+		cancel_delayed_work_sync(&csa->queues[i].sched.work_tdr);
+	}
+	for (i = 0; drain && i < csa->num_hw_queues; i++)
+		csa_ring_drain(&csa->queues[i]);
+
+	csa_hw_quiesce(csa);
+	for (i = 0; i < csa->num_hw_queues; i++) {
+		struct csa_hw_queue *q = &csa->queues[i];
+
+		synchronize_irq(q->irq);
+		cookie = dma_fence_begin_signalling();
+		spin_lock_irqsave(&q->lock, flags);
+		csa_ring_complete_locked(q);
+		for (r = q->head; r != q->tail; r = (r + 1) & CSA_RING_MASK)
+			csa_ring_signal_locked(q, r, -EIO);
+		q->head = 0;
+		q->tail = 0;
+		spin_unlock_irqrestore(&q->lock, flags);
+		dma_fence_end_signalling(cookie);
+	}
+}
+
+/**
+ * csa_queues_start() - start the hardware queues after csa_queues_stop()
+ * @csa: the device, firmware running again; or @fw_error if it is not
+ * @fw_error: 0, or why the card cannot run jobs any more: then every
+ *            queue is dead and its jobs fail with -ENODEV
+ *
+ * Programs and enables every ring, unmasks the queue interrupts and
+ * unparks the scheduler threads.
+ */
+void csa_queues_start(struct csa_device *csa, int fw_error)
+{
+	unsigned long flags;
+	unsigned int i;
+	u32 irqs = 0;
+
+	for (i = 0; i < csa->num_hw_queues; i++) {
+		struct csa_hw_queue *q = &csa->queues[i];
+
+		spin_lock_irqsave(&q->lock, flags);
+		if (!fw_error) {
+			csa_q_write(q, CSA_Q_RESET, CSA_RESET_MAGIC);
+			WRITE_ONCE(q->dead, csa_ring_start(q) != 0);
+		} else {
+			WRITE_ONCE(q->dead, true);
+		}
+		spin_unlock_irqrestore(&q->lock, flags);
+		irqs |= CSA_IRQ_QUEUE(i);
+	}
+	if (!fw_error)
+		csa_hw_irq_enable(csa, CSA_IRQ_FW | CSA_IRQ_ERROR | irqs);
+	for (i = 0; i < csa->num_hw_queues; i++)
+		kthread_unpark(csa->queues[i].sched.thread);
 }

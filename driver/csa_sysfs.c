@@ -48,7 +48,18 @@ static ssize_t serial_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(serial);
 
+/* Full-device resets (fatal error, PCI reset, resume) since probe. */
+static ssize_t resets_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct csa_device *csa = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(csa->resets));
+}
+static DEVICE_ATTR_RO(resets);
+
 static struct attribute *csa_sysfs_attrs[] = {
+	&dev_attr_resets.attr,
 	&dev_attr_fw_version.attr,
 	&dev_attr_hw_version.attr,
 	&dev_attr_num_queues.attr,

@@ -2,14 +2,19 @@
 /*
  * CSA userptr buffer objects: the caller's own memory, pinned with
  * FOLL_LONGTERM for the object's whole life and DMA-mapped once at
- * creation.  The pages are charged to the caller's RLIMIT_MEMLOCK through
- * mm->pinned_vm, the way RDMA (ib_umem) does it.  They cannot be mmapped
+ * creation.  The pages count against RLIMIT_MEMLOCK of the caller's *user*
+ * (user_struct.locked_vm, as io_uring does), not of its mm: the object can
+ * outlive the process in a shared file, and a charge that vanished with
+ * the process would let forked children pin without limit.  mm->pinned_vm
+ * shows them as VmPin of the creator.  They cannot be mmapped
  * through the DRM fd (no fake offset: use the original memory) nor exported
  * as a dma-buf.
  */
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/user.h>
+#include <linux/cred.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <drm/drm_drv.h>
@@ -25,8 +30,10 @@ struct csa_userptr {
 	struct drm_gem_object base;
 	struct page **pages;
 	unsigned long npages;
-	struct sg_table *sgt;		/* mapped for base.dev->dev */
-	struct mm_struct *mm;		/* whose pinned_vm is charged */
+	struct sg_table *sgt;		/* mapped for base.dev->dev (@dma) */
+	struct csa_dma_res dma;		/* the mapping, undone at unbind */
+	struct mm_struct *mm;		/* whose pinned_vm shows the pages */
+	struct user_struct *user;	/* whose locked_vm is charged, or NULL */
 	enum dma_data_direction dir;
 	bool read_only;
 };
@@ -53,11 +60,14 @@ bool csa_bo_is_userptr(struct drm_gem_object *obj)
  * csa_userptr_sgt() - the mapped table of a userptr object
  * @obj: a userptr object
  *
- * Return: the table mapped at creation, valid until the object is freed.
+ * Return: the table mapped at creation, valid until the object is freed
+ * or the device unbound; ERR_PTR(-ENODEV) after the unbind.
  */
 struct sg_table *csa_userptr_sgt(struct drm_gem_object *obj)
 {
-	return to_csa_userptr(obj)->sgt;
+	struct sg_table *sgt = to_csa_userptr(obj)->sgt;
+
+	return sgt ? sgt : ERR_PTR(-ENODEV);
 }
 
 /**
@@ -79,25 +89,46 @@ bool csa_userptr_is_read_only(struct drm_gem_object *obj)
 void csa_userptr_sync(struct drm_gem_object *obj, bool for_cpu)
 {
 	struct csa_userptr *bo = to_csa_userptr(obj);
+	struct sg_table *sgt = READ_ONCE(bo->sgt);
 
+	if (!sgt)	/* unmapped at unbind */
+		return;
 	if (for_cpu)
-		dma_sync_sgtable_for_cpu(obj->dev->dev, bo->sgt, bo->dir);
+		dma_sync_sgtable_for_cpu(obj->dev->dev, sgt, bo->dir);
 	else
-		dma_sync_sgtable_for_device(obj->dev->dev, bo->sgt, bo->dir);
+		dma_sync_sgtable_for_device(obj->dev->dev, sgt, bo->dir);
 }
 
-/* Charge @npages to current's RLIMIT_MEMLOCK (unless CAP_IPC_LOCK). */
-static int csa_userptr_account(struct mm_struct *mm, unsigned long npages)
+/*
+ * Charge the object's pages to current's user against RLIMIT_MEMLOCK
+ * (unless CAP_IPC_LOCK) until the object is freed; show them in the
+ * creator's VmPin.
+ */
+static int csa_userptr_account(struct csa_userptr *bo)
 {
 	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	s64 pinned;
+	struct user_struct *user = current_user();
+	long cur = atomic_long_read(&user->locked_vm);
 
-	pinned = atomic64_add_return(npages, &mm->pinned_vm);
-	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
-		atomic64_sub(npages, &mm->pinned_vm);
-		return -ENOMEM;
+	if (!capable(CAP_IPC_LOCK)) {
+		do {
+			if (bo->npages > limit || cur > limit - bo->npages)
+				return -ENOMEM;
+		} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur,
+						  cur + bo->npages));
+		bo->user = get_uid(user);
 	}
+	atomic64_add(bo->npages, &bo->mm->pinned_vm);
 	return 0;
+}
+
+static void csa_userptr_unaccount(struct csa_userptr *bo)
+{
+	atomic64_sub(bo->npages, &bo->mm->pinned_vm);
+	if (bo->user) {
+		atomic_long_sub(bo->npages, &bo->user->locked_vm);
+		free_uid(bo->user);
+	}
 }
 
 static int csa_userptr_pin(struct csa_userptr *bo, unsigned long start)
@@ -135,8 +166,9 @@ err_unpin:
 	return ret;
 }
 
-static int csa_userptr_map(struct csa_userptr *bo)
+static int csa_userptr_map(struct csa_dma_res *res)
 {
+	struct csa_userptr *bo = container_of(res, struct csa_userptr, dma);
 	struct drm_device *drm = bo->base.dev;
 	struct sg_table *sgt;
 	int ret;
@@ -154,17 +186,27 @@ static int csa_userptr_map(struct csa_userptr *bo)
 	return 0;
 }
 
+/* The pages stay pinned: they are the user's, not the device's. */
+static void csa_userptr_unmap(struct csa_dma_res *res)
+{
+	struct csa_userptr *bo = container_of(res, struct csa_userptr, dma);
+	struct sg_table *sgt = bo->sgt;
+
+	WRITE_ONCE(bo->sgt, NULL);
+	dma_unmap_sgtable(bo->base.dev->dev, sgt, bo->dir, 0);
+	sg_free_table(sgt);
+	kfree(sgt);
+}
+
 static void csa_userptr_free(struct drm_gem_object *obj)
 {
 	struct csa_userptr *bo = to_csa_userptr(obj);
 
 	csa_gem_count(obj->dev, obj->size, false);
-	dma_unmap_sgtable(obj->dev->dev, bo->sgt, bo->dir, 0);
-	sg_free_table(bo->sgt);
-	kfree(bo->sgt);
+	csa_dma_release(to_csa(obj->dev), &bo->dma);
 	unpin_user_pages_dirty_lock(bo->pages, bo->npages, !bo->read_only);
 	kvfree(bo->pages);
-	atomic64_sub(bo->npages, &bo->mm->pinned_vm);
+	csa_userptr_unaccount(bo);
 	mmdrop(bo->mm);
 	drm_gem_object_release(obj);
 	kfree(bo);
@@ -232,17 +274,19 @@ int csa_ioctl_bo_userptr(struct drm_device *drm, void *data, struct drm_file *fi
 	bo->dir = bo->read_only ? DMA_TO_DEVICE : DMA_BIDIRECTIONAL;
 	bo->npages = args->size >> PAGE_SHIFT;
 	bo->base.funcs = &csa_userptr_funcs;
+	INIT_LIST_HEAD(&bo->dma.node);
 	drm_gem_private_object_init(drm, &bo->base, args->size);
 
 	bo->mm = current->mm;
 	mmgrab(bo->mm);
-	ret = csa_userptr_account(bo->mm, bo->npages);
+	ret = csa_userptr_account(bo);
 	if (ret)
 		goto err_mm;
 	ret = csa_userptr_pin(bo, args->user_ptr);
 	if (ret)
 		goto err_unaccount;
-	ret = csa_userptr_map(bo);
+	ret = csa_dma_setup(to_csa(drm), &bo->dma, csa_userptr_map,
+			    csa_userptr_unmap);
 	if (ret)
 		goto err_unpin;
 
@@ -260,7 +304,7 @@ err_unpin:
 	unpin_user_pages(bo->pages, bo->npages);
 	kvfree(bo->pages);
 err_unaccount:
-	atomic64_sub(bo->npages, &bo->mm->pinned_vm);
+	csa_userptr_unaccount(bo);
 err_mm:
 	mmdrop(bo->mm);
 	drm_gem_object_release(&bo->base);

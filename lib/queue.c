@@ -33,6 +33,9 @@ CSA_EXPORT int csa_queue_create(struct csa_device *dev, uint32_t hw_queue,
 		if (err == EINVAL)
 			return csa_error(err, "%s: QUEUE_CREATE on hardware queue %u: invalid (queue index beyond NUM_QUEUES?)",
 					 dev->render_node, hw_queue);
+		if (err == EACCES)
+			return csa_error(err, "%s: QUEUE_CREATE: priority HIGH needs CAP_SYS_NICE",
+					 dev->render_node);
 		return csa_ioctl_error(dev, err, "QUEUE_CREATE");
 	}
 	q = calloc(1, sizeof(*q));
@@ -181,6 +184,12 @@ CSA_EXPORT int csa_submit(struct csa_queue *queue, const struct csa_job *job)
 		else if (err == EACCES)
 			ret = csa_error(err, "%s: SUBMIT: write access to a read-only buffer",
 					dev->render_node);
+		else if (err == EBADFD)
+			ret = csa_error(err, "%s: SUBMIT: queue %u is banned (one of its jobs hung and was reset): destroy it and create a new one",
+					dev->render_node, queue->id);
+		else if (err == EBUSY)
+			ret = csa_error(err, "%s: SUBMIT: queue %u has too many unfinished jobs: wait for some first",
+					dev->render_node, queue->id);
 		else
 			ret = csa_ioctl_error(dev, err, "SUBMIT");
 	}

@@ -10,8 +10,9 @@
 VM_TEST_BUILD := $(BUILD)/tests/vm
 TEST_RESULTS := $(BUILD)/tests/results
 # Every tests/vm/*_test.c is a suite.  Run order matters only at the end:
-# firmware and reload swap the driver under the others, so they run last.
-VM_TEST_LAST := csa_firmware_test csa_reload_test
+# timeout, firmware and reload swap the driver under the others, so they
+# run last.
+VM_TEST_LAST := csa_timeout_test csa_firmware_test csa_reload_test
 VM_TEST_ALL := $(filter-out $(VM_TEST_LAST), \
 	$(sort $(notdir $(basename $(wildcard tests/vm/*_test.c))))) $(VM_TEST_LAST)
 # The image always holds every suite; VM_TEST_NAMES picks the ones a boot
@@ -38,10 +39,16 @@ VM_TEST_TIMEOUT ?= 600
 # is reported (vm.tap fails) instead of passing by luck.  Costs ~15 % of
 # the VM run.
 VM_KERNEL_ARGS ?= slub_debug=FZPU
+# A second, short boot with swiotlb=force: every DMA mapping goes through
+# bounce buffers that only dma_sync_*() fill and drain, so a sync at the
+# wrong time (or a missing one) shows as wrong data.  x86 DMA is coherent:
+# without it these suites cannot tell.  Skipped with VM_TEST_NAMES.
+VM_SWIOTLB_NAMES ?= csa_dma_sync_test csa_submit_test csa_userptr_test csa_bo_wait_test
+VM_SWIOTLB_RUN := $(if $(filter command line,$(origin VM_TEST_NAMES)),,$(VM_SWIOTLB_NAMES))
 HOST_TEST_TIMEOUT ?= 120
 
 .PHONY: check check-run check-host check-vm vm-tests host-tests \
-	run-host-tests run-vm-tests
+	run-host-tests run-vm-tests run-vm-tests-swiotlb
 
 vm-tests: $(VM_TESTS)
 
@@ -80,19 +87,31 @@ run-vm-tests: vm-image $(QEMU)
 		$(if $(VM_KERNEL_ARGS),--append "$(VM_KERNEL_ARGS)") \
 		$(addprefix --step ,$(VM_TEST_NAMES)) || true
 
+# The same suites again on bounce buffers (see VM_SWIOTLB_NAMES).
+run-vm-tests-swiotlb: vm-image $(QEMU)
+	@$(if $(VM_SWIOTLB_RUN),QEMU=$(QEMU) QEMU_DATA_ARGS="$(QEMU_DATA_ARGS)" bash tools/vm/run-vm.sh \
+		--kernel $(VM_KERNEL) --initrd $(VM_INITRAMFS) \
+		--out $(TEST_RESULTS)/vm-swiotlb --timeout $(VM_TEST_TIMEOUT) --mode tests \
+		--card "$(VM_TEST_CARDS)" --card "$(VM_TEST_CARD2)" $(VM_TEST_TOPOLOGY) \
+		--append "$(VM_KERNEL_ARGS) swiotlb=force" \
+		$(addprefix --step ,$(VM_SWIOTLB_RUN)) || true,:)
+
 HOST_TAPS = $(foreach t,$(HOST_TESTS),$(TEST_RESULTS)/host/$(notdir $(t)).tap)
 VM_TAPS = $(TEST_RESULTS)/vm/vm.tap \
-	$(foreach t,$(VM_TEST_NAMES),$(TEST_RESULTS)/vm/$(t).tap)
+	$(foreach t,$(VM_TEST_NAMES),$(TEST_RESULTS)/vm/$(t).tap) \
+	$(if $(VM_SWIOTLB_RUN),$(TEST_RESULTS)/vm-swiotlb/vm.tap \
+		$(foreach t,$(VM_SWIOTLB_RUN),$(TEST_RESULTS)/vm-swiotlb/$(t).tap))
 
 check-host: run-host-tests
 	@bash tools/tap-summary.sh $(HOST_TAPS)
 
-check-vm: run-vm-tests
+check-vm: run-vm-tests run-vm-tests-swiotlb
 	@bash tools/tap-summary.sh $(VM_TAPS)
 
 check-run: all vm-tests
 	@$(MAKE) --no-print-directory run-host-tests
 	@$(MAKE) --no-print-directory run-vm-tests
+	@$(MAKE) --no-print-directory run-vm-tests-swiotlb
 	@bash tools/tap-summary.sh $(HOST_TAPS) $(VM_TAPS)
 
 # deps first, then a fresh make: the other fragments query pkg-config

@@ -20,7 +20,7 @@ extern "C" {
 
 /* uapi version: bumped (minor) whenever a param, flag or ioctl is added */
 #define CSA_UAPI_VERSION_MAJOR	1
-#define CSA_UAPI_VERSION_MINOR	1
+#define CSA_UAPI_VERSION_MINOR	2
 
 #define DRM_CSA_GET_PARAM	0x00
 #define DRM_CSA_BO_CREATE	0x01
@@ -170,20 +170,24 @@ struct drm_csa_bo_wait {
 	__s64 timeout_ns;
 };
 
-/* drm_csa_queue_create.priority */
-#define DRM_CSA_PRIORITY_LOW		0
-#define DRM_CSA_PRIORITY_NORMAL		1
-#define DRM_CSA_PRIORITY_HIGH		2
+/* drm_csa_queue_create.priority (uapi 1.2: 0 is NORMAL) */
+#define DRM_CSA_PRIORITY_NORMAL		0
+#define DRM_CSA_PRIORITY_LOW		1
+#define DRM_CSA_PRIORITY_HIGH		2	/* needs CAP_SYS_NICE */
 
 /**
  * struct drm_csa_queue_create - create a queue context on a hardware queue
  * @hw_queue: in, hardware queue index < DRM_CSA_PARAM_NUM_QUEUES (-EINVAL)
- * @priority: in, DRM_CSA_PRIORITY_* (-EINVAL otherwise)
+ * @priority: in, DRM_CSA_PRIORITY_* (-EINVAL otherwise); HIGH needs
+ *            CAP_SYS_NICE (-EACCES)
  * @flags: in, must be 0
- * @queue_id: out, id of the context, valid in this file only
+ * @queue_id: out, id of the context, valid in this file only; a file has
+ *            at most 1024 contexts (-EBUSY)
  *
  * Jobs of one context run in submission order; contexts on the same
- * hardware queue are scheduled by priority.
+ * hardware queue are scheduled by strict priority.  A context whose job
+ * timed out is banned: its queued jobs fail with -ECANCELED and SUBMIT
+ * to it fails with -EBADFD; destroy it and create a new one.
  */
 struct drm_csa_queue_create {
 	__u32 hw_queue;
@@ -234,13 +238,13 @@ struct drm_csa_sync {
 
 /* drm_csa_cmd.flags */
 #define DRM_CSA_CMD_STATUS		(1u << 0)	/* card writes its 32-byte
-							 * completion record (see
-							 * csa_hw.h struct csa_cpl)
+							 * completion record
+							 * (struct drm_csa_cpl)
 							 * at status_slot/offset */
 
 /**
  * struct drm_csa_cmd - the command a job executes on the card
- * @opcode: in, a card opcode (CSA_OP_* in csa_hw.h); the card validates it
+ * @opcode: in, DRM_CSA_OP_*; the card validates it (unknown: BAD_OPCODE)
  * @flags: in, DRM_CSA_CMD_* (-EINVAL for unknown bits)
  * @dst_slot: in, bind slot of the destination operand
  * @src_slot: in, bind slot of the source operand
@@ -269,6 +273,55 @@ struct drm_csa_cmd {
 	__u64 status_offset;
 };
 
+/*
+ * What the card does with a command and what it reports, as userspace
+ * sees it (values fixed by the hardware contract, firmware/csa_hw.h;
+ * docs/hardware.md describes each).
+ */
+
+/* drm_csa_cmd.opcode */
+#define DRM_CSA_OP_NOP			0x00	/* nothing */
+#define DRM_CSA_OP_FILL			0x01	/* dst[0..size) = 32-bit pattern value */
+#define DRM_CSA_OP_COPY			0x02	/* dst[0..size) = src[0..size) */
+#define DRM_CSA_OP_WRITE_VALUE		0x03	/* 8 bytes at dst = value */
+#define DRM_CSA_OP_TIMESTAMP		0x04	/* 8 bytes at dst = card cycle counter */
+#define DRM_CSA_OP_PROGRAM		0x08	/* run the job program at dst, size bytes */
+/* test cards only (the virtual card's debug-ops); others: BAD_OPCODE */
+#define DRM_CSA_OP_DEBUG_HANG		0xf0	/* never completes: the job times out */
+#define DRM_CSA_OP_DEBUG_DMA_ERROR	0xf1	/* fails with DMA_ERROR */
+#define DRM_CSA_OP_DEBUG_DELAY		0xf3	/* completes after value card cycles */
+
+/* drm_csa_cpl.status: the card's verdict (the fence error maps it) */
+#define DRM_CSA_STATUS_OK		0	/* fence 0 */
+#define DRM_CSA_STATUS_BAD_OPCODE	1	/* -EINVAL */
+#define DRM_CSA_STATUS_BAD_DESC		2	/* -EINVAL */
+#define DRM_CSA_STATUS_BAD_BIND		3	/* -EFAULT */
+#define DRM_CSA_STATUS_BAD_SLOT		4	/* -EFAULT */
+#define DRM_CSA_STATUS_OUT_OF_BOUNDS	5	/* -EFAULT */
+#define DRM_CSA_STATUS_ACCESS		6	/* -EACCES */
+#define DRM_CSA_STATUS_DMA_ERROR	7	/* -EIO */
+#define DRM_CSA_STATUS_PROGRAM		8	/* -ENOEXEC; detail: csa_format.h */
+
+/**
+ * struct drm_csa_cpl - the completion record a command with
+ *                      DRM_CSA_CMD_STATUS writes (32 bytes, little endian)
+ * @seqno: the card's sequence number of the command (non-zero)
+ * @status: DRM_CSA_STATUS_*
+ * @detail: for a failure, which operand (0 dst, 1 src, 2 status); for
+ *          DRM_CSA_STATUS_PROGRAM op << 16 | operand << 8 | reason
+ * @cycles: card cycles the command took (datapath cost model)
+ * @timestamp: card cycle counter at completion
+ *
+ * The card writes it as the last step of the command.
+ */
+struct drm_csa_cpl {
+	__u64 seqno;
+	__u32 status;
+	__u32 detail;
+	__u64 cycles;
+	__u64 timestamp;
+};
+
 #define DRM_CSA_MAX_SYNCS	64	/* per direction and job */
 
 /**
@@ -288,12 +341,15 @@ struct drm_csa_cmd {
  *
  * The job also waits for the implicit fences of its buffers (writers for
  * READ slots, everyone for WRITE slots) and adds its own fence to them.
+ * A context has at most 256 unfinished jobs (-EBUSY: wait for some and
+ * submit again); a banned context (one of its jobs hung) gives -EBADFD.
  * Its fence signals with error 0, or: -EIO (card status DMA_ERROR),
  * -EINVAL (BAD_OPCODE, BAD_DESC), -EFAULT (BAD_BIND, BAD_SLOT,
  * OUT_OF_BOUNDS), -EACCES (ACCESS), -ENOEXEC (PROGRAM: the card refused
  * or could not finish a job program; the status record's detail says
- * where), -ETIMEDOUT (it hung and the queue was reset), -ECANCELED (it was
- * queued behind a hung job and could not be resubmitted).  Read the error
+ * where), -ETIMEDOUT (it hung and the queue was reset; its context is
+ * banned), -ECANCELED (its context was banned before it ran, or it was
+ * aborted by a reset and could not run again).  Read the error
  * from a sync_file (SYNC_IOC_FILE_INFO).
  */
 struct drm_csa_submit {

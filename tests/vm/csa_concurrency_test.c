@@ -176,15 +176,18 @@ static void *submit_loop(void *arg)
 
 		if (!ret)
 			r->submitted++;
-		else if (ret == -ENOENT)
-			r->refused++;
+		else if (ret == -ENOENT || ret == -EBUSY)
+			r->refused++;	/* destroyed, or 256 jobs queued already */
 		else
 			r->other = ret;
 	}
 	return NULL;
 }
 
-/* QUEUE_DESTROY races SUBMITs on the same context: 0 or -ENOENT, no crash. */
+/*
+ * QUEUE_DESTROY races SUBMITs on the same context: 0, -ENOENT, or -EBUSY
+ * (the context's 256-job cap), no crash.
+ */
 TEST_F_TIMEOUT(conc, destroy_races_submit, 120)
 {
 	volatile uint32_t queue = 0;

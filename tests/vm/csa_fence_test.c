@@ -56,12 +56,14 @@ static const struct drm_csa_cmd nop = { .opcode = CSA_OP_NOP };
 static const struct drm_csa_cmd hang = { .opcode = CSA_OP_DEBUG_HANG };
 
 /*
- * Put a hanging job on hardware queue context @q, then a NOP whose fence
- * goes to @so: that fence stays pending until the queue is reset.  Skips
- * when the card does not execute debug opcodes.
+ * Put a hanging job of a context of its own on hardware queue 0, then a
+ * NOP of context @q (on hardware queue 0) whose fence goes to @so: that
+ * fence stays pending until the queue is reset, then the NOP runs again
+ * (only the hung context is banned).  Skips when the card does not
+ * execute debug opcodes.
  */
 #define BLOCK_QUEUE(q, so) do { \
-	uint32_t probe; \
+	uint32_t probe, hq; \
 	int r; \
 	struct drm_csa_cmd dmaerr = { .opcode = CSA_OP_DEBUG_DMA_ERROR }; \
 	ASSERT_EQ(0, csa_vm_syncobj_create(self->fd, &probe)); \
@@ -70,7 +72,8 @@ static const struct drm_csa_cmd hang = { .opcode = CSA_OP_DEBUG_HANG };
 	if (r == -EINVAL) \
 		SKIP(return, "card without debug-ops"); \
 	ASSERT_EQ(-EIO, r); \
-	ASSERT_EQ(0, csa_vm_job(self->fd, q, &hang, NULL, 0, 0)); \
+	ASSERT_EQ(0, csa_vm_queue_create(self->fd, 0, DRM_CSA_PRIORITY_NORMAL, &hq)); \
+	ASSERT_EQ(0, csa_vm_job(self->fd, hq, &hang, NULL, 0, 0)); \
 	ASSERT_EQ(0, csa_vm_job(self->fd, q, &nop, NULL, 0, so)); \
 } while (0)
 

@@ -3,9 +3,11 @@
  * Hung jobs and card errors (debug opcodes of the virtual card, property
  * debug-ops=on): a CSA_OP_DEBUG_HANG job is detected within the job
  * timeout plus slack, its fence fails with -ETIMEDOUT, the queue is reset
- * (one kernel warning), jobs queued behind it are resubmitted and
- * complete, other hardware queues keep running meanwhile, and the next
- * job on the queue works.  CSA_OP_DEBUG_DMA_ERROR fails with -EIO.
+ * (one kernel warning) and the hung job's context is banned: its queued
+ * jobs fail with -ECANCELED and SUBMIT to it with -EBADFD, while jobs of
+ * other contexts queued behind the hang are resubmitted and complete,
+ * other hardware queues keep running meanwhile, and a new context on the
+ * queue works.  CSA_OP_DEBUG_DMA_ERROR fails with -EIO (no ban).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -83,6 +85,7 @@ TEST_F(hang, dma_error_eio)
 	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[1], &dmaerr, &self->bind, 1, self->so));
 	ASSERT_EQ(-EIO, csa_vm_job_result(self->fd, self->so, WAIT_MS));
 	ASSERT_EQ(0u, self->map[0]);
+	/* a job that failed is not a hang: the context is not banned */
 	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[1], &nop, NULL, 0, self->so));
 	ASSERT_EQ(0, csa_vm_job_result(self->fd, self->so, WAIT_MS));
 }
@@ -105,6 +108,11 @@ TEST_F_TIMEOUT(hang, detected_reset_and_next_job_runs, 60)
 	ASSERT_LE((int64_t)self->timeout_ms, dt);
 	ASSERT_GE((int64_t)(self->timeout_ms + SLACK_MS), dt);
 
+	/* the hung job's context is banned; a new one on the queue works */
+	ASSERT_EQ(-EBADFD, csa_vm_job(self->fd, self->q[0], &wv, &self->bind, 1, self->so));
+	ASSERT_EQ(-EBADFD, csa_vm_job(self->fd, self->q[0], &nop, NULL, 0, 0));
+	ASSERT_EQ(0, csa_vm_queue_destroy(self->fd, self->q[0]));
+	ASSERT_EQ(0, csa_vm_queue_create(self->fd, 0, DRM_CSA_PRIORITY_NORMAL, &self->q[0]));
 	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &wv, &self->bind, 1, self->so));
 	ASSERT_EQ(0, csa_vm_job_result(self->fd, self->so, WAIT_MS));
 	ASSERT_EQ(0x1234u, self->map[0]);
@@ -122,26 +130,40 @@ TEST_F_TIMEOUT(hang, detected_reset_and_next_job_runs, 60)
 	ASSERT_EQ(1, warnings) TH_LOG("kernel log:\n%s", log);
 }
 
-/* Jobs queued behind the hung one, from two contexts, all still run. */
-TEST_F_TIMEOUT(hang, innocent_jobs_resubmitted, 60)
+/*
+ * Jobs queued behind the hung one: those of other contexts (on the ring
+ * or still in the scheduler) run after the reset; those of the hung
+ * job's context are cancelled without touching memory.
+ */
+TEST_F_TIMEOUT(hang, innocent_jobs_resubmitted_guilty_context_cancelled, 60)
 {
-	uint32_t other, so[4];
+	uint32_t other, so[8];
 	uint64_t *v = (uint64_t *)self->map;
 	struct drm_csa_cmd wv;
 
 	ASSERT_EQ(0, csa_vm_queue_create(self->fd, 0, DRM_CSA_PRIORITY_HIGH, &other));
 	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &hang, NULL, 0, self->so));
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 8; i++) {
 		ASSERT_EQ(0, csa_vm_syncobj_create(self->fd, &so[i]));
 		wv = write_value(8 * i, 100 + i);
 		ASSERT_EQ(0, csa_vm_job(self->fd, i % 2 ? other : self->q[0], &wv,
 					&self->bind, 1, so[i]));
 	}
 	ASSERT_EQ(-ETIMEDOUT, csa_vm_job_result(self->fd, self->so, WAIT_MS));
-	for (int i = 0; i < 4; i++) {
-		ASSERT_EQ(0, csa_vm_job_result(self->fd, so[i], WAIT_MS)) TH_LOG("job %d", i);
-		ASSERT_EQ(100u + i, v[i]);
+	for (int i = 0; i < 8; i++) {
+		if (i % 2) {
+			ASSERT_EQ(0, csa_vm_job_result(self->fd, so[i], WAIT_MS))
+				TH_LOG("innocent job %d", i);
+			ASSERT_EQ(100u + i, v[i]) TH_LOG("innocent job %d", i);
+		} else {
+			ASSERT_EQ(-ECANCELED, csa_vm_job_result(self->fd, so[i], WAIT_MS))
+				TH_LOG("job %d of the hung context", i);
+			ASSERT_EQ(0u, v[i]) TH_LOG("cancelled job %d wrote memory", i);
+		}
 	}
+	ASSERT_EQ(-EBADFD, csa_vm_job(self->fd, self->q[0], &nop, NULL, 0, 0));
+	ASSERT_EQ(0, csa_vm_job(self->fd, other, &nop, NULL, 0, self->so));
+	ASSERT_EQ(0, csa_vm_job_result(self->fd, self->so, WAIT_MS));
 }
 
 /* A hang on hardware queue 0 does not hold up hardware queue 1. */
@@ -167,17 +189,27 @@ TEST_F_TIMEOUT(hang, other_queue_unaffected, 60)
 	ASSERT_EQ(-ETIMEDOUT, csa_vm_job_result(self->fd, self->so, WAIT_MS));
 }
 
-/* Two hangs in a row: each is detected and reset on its own. */
+/*
+ * Two hangs of two contexts in a row on one hardware queue: each is
+ * detected and reset on its own (the second one was aborted by the first
+ * reset and runs again); a second hang queued in a banned context is
+ * cancelled instead.
+ */
 TEST_F_TIMEOUT(hang, two_hangs_in_a_row, 60)
 {
-	uint32_t so2;
+	uint32_t so2, so3, other, q;
 
 	ASSERT_EQ(0, csa_vm_syncobj_create(self->fd, &so2));
+	ASSERT_EQ(0, csa_vm_syncobj_create(self->fd, &so3));
+	ASSERT_EQ(0, csa_vm_queue_create(self->fd, 0, DRM_CSA_PRIORITY_NORMAL, &other));
 	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &hang, NULL, 0, self->so));
-	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &hang, NULL, 0, so2));
+	ASSERT_EQ(0, csa_vm_job(self->fd, other, &hang, NULL, 0, so2));
+	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &hang, NULL, 0, so3));
 	ASSERT_EQ(-ETIMEDOUT, csa_vm_job_result(self->fd, self->so, WAIT_MS));
 	ASSERT_EQ(-ETIMEDOUT, csa_vm_job_result(self->fd, so2, WAIT_MS));
-	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &nop, NULL, 0, self->so));
+	ASSERT_EQ(-ECANCELED, csa_vm_job_result(self->fd, so3, WAIT_MS));
+	ASSERT_EQ(0, csa_vm_queue_create(self->fd, 0, DRM_CSA_PRIORITY_NORMAL, &q));
+	ASSERT_EQ(0, csa_vm_job(self->fd, q, &nop, NULL, 0, self->so));
 	ASSERT_EQ(0, csa_vm_job_result(self->fd, self->so, WAIT_MS));
 }
 
@@ -207,7 +239,8 @@ TEST_F_TIMEOUT(hang, high_priority_overtakes_queued_low, 60)
 	hbind.handle = hbo;
 	ASSERT_EQ(0, csa_vm_syncobj_create(self->fd, &hso));
 
-	ASSERT_EQ(0, csa_vm_job(self->fd, low, &hang, NULL, 0, 0));
+	/* the hang is another context's: the LOW jobs are innocent */
+	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &hang, NULL, 0, 0));
 	for (int i = 0; i < n; i++) {
 		ts.dst_offset = 8 * i;
 		ASSERT_EQ(0, csa_vm_job(self->fd, low, &ts, &lbind, 1,

@@ -63,7 +63,7 @@ TEST_F(queue, nop_on_every_hw_queue_and_priority_of_every_card)
 	SKIP_IF_UNABLE();
 	for (int i = 0; i < self->n; i++) {
 		for (uint32_t hq = 0; hq < self->info[i].num_queues; hq++) {
-			for (uint32_t prio = DRM_CSA_PRIORITY_LOW; prio <= DRM_CSA_PRIORITY_HIGH; prio++) {
+			for (uint32_t prio = 0; prio <= DRM_CSA_PRIORITY_HIGH; prio++) {
 				struct csa_queue *q;
 
 				ASSERT_EQ(0, csa_queue_create(self->dev[i], hq, prio, &q))
@@ -313,6 +313,13 @@ TEST_F(queue, hung_job_times_out_and_the_queue_recovers)
 	EXPECT_EQ(-ETIMEDOUT, ret) TH_LOG("DEBUG_HANG: %s", csa_last_error());
 	EXPECT_LE(start + (int64_t)lim.job_timeout_ms * 1000000, csa_now_ns())
 		TH_LOG("failed before the %u ms job timeout", lim.job_timeout_ms);
+	/* the queue is banned, with a message that says what to do */
+	EXPECT_EQ(-EBADFD, csa_nop_sync(self->q));
+	EXPECT_NE(NULL, strstr(csa_last_error(), "banned")) TH_LOG("%s", csa_last_error());
+	EXPECT_EQ(0, csa_queue_destroy(self->q));
+	self->q = NULL;
+	ASSERT_EQ(0, csa_queue_create(self->dev[0], 0, DRM_CSA_PRIORITY_NORMAL, &self->q))
+		TH_LOG("%s", csa_last_error());
 	EXPECT_EQ(0, csa_nop_sync(self->q)) TH_LOG("after the reset: %s", csa_last_error());
 }
 

@@ -12,6 +12,9 @@
 
 #include <xf86drm.h>
 
+#include <linux/capability.h>
+#include <sys/wait.h>
+
 #include "kselftest_harness.h"
 #include "csa_drm.h"
 #include "csa_hw.h"
@@ -69,13 +72,68 @@ TEST_F(queue, create_every_priority)
 {
 	uint32_t id[3];
 
-	for (uint32_t p = DRM_CSA_PRIORITY_LOW; p <= DRM_CSA_PRIORITY_HIGH; p++) {
+	ASSERT_EQ(0, DRM_CSA_PRIORITY_NORMAL) TH_LOG("uapi 1.2: 0 is NORMAL");
+	for (uint32_t p = 0; p <= DRM_CSA_PRIORITY_HIGH; p++) {
 		ASSERT_EQ(0, create_raw(self->fd, 0, p, 0, &id[p]));
 		ASSERT_NE(0u, id[p]);
 	}
 	ASSERT_NE(id[0], id[1]);
 	ASSERT_NE(id[1], id[2]);
 	ASSERT_NE(id[0], id[2]);
+}
+
+/*
+ * Strict priority: HIGH can starve everybody else, so it needs
+ * CAP_SYS_NICE (-EACCES without, as amdgpu); NORMAL and LOW do not.
+ */
+TEST_F(queue, high_priority_needs_cap_sys_nice)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		uint32_t id;
+
+		if (csa_vm_drop_cap(CAP_SYS_NICE))
+			_exit(1);
+		if (create_raw(self->fd, 0, DRM_CSA_PRIORITY_HIGH, 0, &id) != -EACCES)
+			_exit(2);
+		if (create_raw(self->fd, 0, DRM_CSA_PRIORITY_NORMAL, 0, &id))
+			_exit(3);
+		if (create_raw(self->fd, 0, DRM_CSA_PRIORITY_LOW, 0, &id))
+			_exit(4);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("child step %d failed", WEXITSTATUS(status));
+}
+
+/* A file has at most 1024 contexts; the id space is reused after destroy. */
+TEST_F_TIMEOUT(queue, contexts_per_file_capped_ebusy, 120)
+{
+	uint32_t id, first = 0;
+	int i, fd2, ret = 0;
+
+	for (i = 0; i < 1024; i++) {
+		ret = create_raw(self->fd, i % self->num_queues,
+				 DRM_CSA_PRIORITY_NORMAL, 0, &id);
+		if (ret)
+			break;
+		if (!first)
+			first = id;
+	}
+	ASSERT_EQ(0, ret) TH_LOG("context %d: %s", i, strerror(-ret));
+	ASSERT_EQ(-EBUSY, create_raw(self->fd, 0, DRM_CSA_PRIORITY_NORMAL, 0, &id));
+	ASSERT_EQ(-EBUSY, create_raw(self->fd, 0, DRM_CSA_PRIORITY_LOW, 0, &id));
+	ASSERT_EQ(0, csa_vm_queue_destroy(self->fd, first));
+	ASSERT_EQ(0, create_raw(self->fd, 0, DRM_CSA_PRIORITY_NORMAL, 0, &id));
+	/* another file has its own 1024 */
+	fd2 = csa_vm_open_first(NULL);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, create_raw(fd2, 0, DRM_CSA_PRIORITY_NORMAL, 0, &id));
+	close(fd2);
 }
 
 TEST_F(queue, create_flags_einval)

@@ -21,22 +21,6 @@
 #include "kselftest_harness.h"
 #include "csa_bo_util.h"
 
-static int drop_cap_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-	const uint32_t bit = 1u << (CAP_IPC_LOCK % 32);
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_IPC_LOCK / 32].effective &= ~bit;
-	data[CAP_IPC_LOCK / 32].permitted &= ~bit;
-	data[CAP_IPC_LOCK / 32].inheritable &= ~bit;
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
-}
-
 static int set_memlock(uint64_t bytes)
 {
 	struct rlimit rl = { .rlim_cur = bytes, .rlim_max = bytes };
@@ -272,7 +256,7 @@ static int memlock_child(int fd, char *mem, uint64_t pg)
 {
 	uint32_t h1 = 0, h2 = 0;
 
-	if (drop_cap_ipc_lock())
+	if (csa_vm_drop_cap(CAP_IPC_LOCK))
 		return 1;
 	if (set_memlock(4 * pg))
 		return 2;
@@ -313,6 +297,55 @@ TEST_F(userptr, rlimit_memlock_exceeded_is_enomem)
 	}
 	status = reap(pid);
 	EXPECT_EQ(0, status) TH_LOG("child step %d failed", status);
+}
+
+/*
+ * A child without CAP_IPC_LOCK and RLIMIT_MEMLOCK of 4 pages pins @n pages
+ * of @mem through the shared @fd; the handle goes to @pipe_fd.  Exit
+ * status 0 if the result was @want.
+ */
+static int pin_in_child(int fd, char *mem, uint64_t pg, unsigned int n, int want,
+			int pipe_fd)
+{
+	pid_t pid = fork();
+	uint32_t h = 0;
+	int ret;
+
+	if (pid)
+		return pid < 0 ? -errno : reap(pid);
+	if (csa_vm_drop_cap(CAP_IPC_LOCK) || set_memlock(4 * pg))
+		_exit(100);
+	ret = bo_userptr(fd, (uintptr_t)mem, n * pg, 0, &h);
+	if (!ret && pipe_fd >= 0 && write(pipe_fd, &h, sizeof(h)) != sizeof(h))
+		_exit(101);
+	_exit(ret == want ? 0 : 102);
+}
+
+/*
+ * The pin counts against the user, not the process: the object lives on in
+ * the shared file after its creator exited, and so does the charge, so the
+ * next child of the same user cannot pin past the limit (charged to the
+ * creator's mm, 40 children pinned 320 MiB under an 8 MiB limit).  Freeing
+ * the object gives the pages back.
+ */
+TEST_F(userptr, memlock_charge_outlives_the_creating_process)
+{
+	uint32_t h = 0;
+	int pfd[2];
+
+	ASSERT_EQ(0, pipe(pfd));
+	ASSERT_EQ(0, pin_in_child(self->fd, self->mem, self->pg, 4, 0, pfd[1]))
+		TH_LOG("first child could not pin 4 pages under a 4 page limit");
+	ASSERT_EQ((ssize_t)sizeof(h), read(pfd[0], &h, sizeof(h)));
+	ASSERT_EQ(0, pin_in_child(self->fd, self->mem, self->pg, 1, -ENOMEM, -1))
+		TH_LOG("second child pinned while the first one's 4 pages are still pinned");
+	ASSERT_EQ(0, gem_close(self->fd, h));
+	ASSERT_EQ(0, pin_in_child(self->fd, self->mem, self->pg, 4, 0, pfd[1]))
+		TH_LOG("the charge was not given back when the object was freed");
+	ASSERT_EQ((ssize_t)sizeof(h), read(pfd[0], &h, sizeof(h)));
+	ASSERT_EQ(0, gem_close(self->fd, h));
+	close(pfd[0]);
+	close(pfd[1]);
 }
 
 TEST_F(userptr, cap_ipc_lock_bypasses_rlimit)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/sync_file.h>
 
 #include <xf86drm.h>
@@ -230,15 +231,36 @@ int csa_vm_get_param(int fd, uint32_t param, uint32_t flags, uint64_t reserved,
 	return 0;
 }
 
-int csa_vm_load_module(void)
+int csa_vm_load_module_params(const char *params)
 {
 	int ret, fd = open(csa_vm_ko_path(), O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+int csa_vm_load_module(void)
+{
+	return csa_vm_load_module_params("");
+}
+
+int csa_vm_drop_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	const uint32_t bit = 1u << (cap % 32);
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[cap / 32].effective &= ~bit;
+	data[cap / 32].permitted &= ~bit;
+	data[cap / 32].inheritable &= ~bit;
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
 }
 
 int csa_vm_unload_module(void)

@@ -57,8 +57,12 @@ int csa_vm_get_param(int fd, uint32_t param, uint32_t flags, uint64_t reserved,
 
 /* finit_module(csa.ko) / delete_module("csa"). */
 int csa_vm_load_module(void);
+/* finit_module(csa.ko) with module parameters, e.g. "job_timeout_ms=100". */
+int csa_vm_load_module_params(const char *params);
 int csa_vm_unload_module(void);
 
+/* Drop capability @cap (effective, permitted, inheritable) of this process. */
+int csa_vm_drop_cap(int cap);
 /* Copy a file (firmware swapping); -errno. */
 int csa_vm_copy_file(const char *from, const char *to);
 

@@ -650,13 +650,18 @@ struct csa_queue;
  * csa_queue_create() - create a queue context
  * @dev: open device
  * @hw_queue: hardware queue index < struct csa_info.num_queues
- * @priority: DRM_CSA_PRIORITY_LOW, _NORMAL or _HIGH
+ * @priority: DRM_CSA_PRIORITY_NORMAL (0), _LOW or _HIGH (needs CAP_SYS_NICE)
  * @queuep: receives the queue; free it with csa_queue_destroy()
  *
- * Jobs of one queue run in submission order.
+ * Jobs of one queue run in submission order.  A queue one of whose jobs
+ * hung (its fence failed with -ETIMEDOUT) is banned: its other unfinished
+ * jobs fail with -ECANCELED and csa_submit() returns -EBADFD; destroy it
+ * and create a new one.
  *
- * Return: 0, -EINVAL (bad queue index or priority), -EOPNOTSUPP (driver
- * without DRM_CSA_FEATURE_QUEUES), or another negative errno.
+ * Return: 0, -EINVAL (bad queue index or priority), -EACCES (HIGH without
+ * CAP_SYS_NICE), -EBUSY (1024 queues on this device handle already),
+ * -EOPNOTSUPP (driver without DRM_CSA_FEATURE_QUEUES), or another
+ * negative errno.
  */
 CSA_EXPORT int csa_queue_create(struct csa_device *dev, uint32_t hw_queue,
 				uint32_t priority, struct csa_queue **queuep);
@@ -694,7 +699,7 @@ struct csa_sync {
 
 /**
  * struct csa_cmd - the command a job runs (see struct drm_csa_cmd)
- * @opcode: CSA_OP_* of firmware/csa_hw.h, e.g. 0 NOP, 1 FILL, 2 COPY
+ * @opcode: DRM_CSA_OP_* of csa_drm.h, e.g. 0 NOP, 1 FILL, 2 COPY
  * @flags: DRM_CSA_CMD_* (DRM_CSA_CMD_STATUS: write a completion record)
  * @dst_slot: bind slot of the destination
  * @src_slot: bind slot of the source
@@ -754,7 +759,9 @@ struct csa_job {
  * Return: 0 once queued, or a negative errno: -EINVAL (bad access mode,
  * duplicate buffer, unsignaled in-fence point, reserved field set), -EXDEV
  * (buffer or fence of another device), -E2BIG (too many binds or syncs),
- * -ENOENT, -EACCES (WRITE on a read-only userptr), -EOPNOTSUPP.
+ * -ENOENT, -EACCES (WRITE on a read-only userptr), -EBADFD (the queue is
+ * banned after a hung job), -EBUSY (256 unfinished jobs on the queue
+ * already: wait for some), -EOPNOTSUPP.
  */
 CSA_EXPORT int csa_submit(struct csa_queue *queue, const struct csa_job *job);
 
