@@ -7,6 +7,7 @@
  * failure path and remove release in reverse order automatically.
  */
 #include <linux/dma-mapping.h>
+#include <linux/dmapool.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <drm/drm_drv.h>
@@ -180,6 +181,14 @@ static int csa_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return ret;	/* csa_fw_load() quiesced the card */
 
 	csa_gem_init(csa);
+	/* one block a job: its bind table, at most CSA_MAX_BINDS slots */
+	csa->bind_pool = dmam_pool_create("csa-bind", &pdev->dev,
+					  CSA_MAX_BINDS * sizeof(struct csa_bind_slot),
+					  16, 0);
+	if (!csa->bind_pool) {
+		csa_hw_quiesce(csa);
+		return -ENOMEM;
+	}
 	ret = csa_queues_init(csa);
 	if (ret) {
 		csa_hw_quiesce(csa);

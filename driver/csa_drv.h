@@ -17,6 +17,7 @@
 #include "csa_hw.h"
 
 struct csa_hw_queue;
+struct dma_pool;
 struct drm_file;
 struct drm_gem_object;
 struct drm_minor;
@@ -59,6 +60,7 @@ struct csa_device {
 	struct work_struct recover_work; /* fatal card error -> csa_recover() */
 	bool stopped;			/* queues stopped for a reset (reset_lock) */
 	unsigned int resets;		/* full-device resets so far (sysfs) */
+	struct dma_pool *bind_pool;	/* jobs' bind tables (csa_job.c) */
 	struct mutex dma_lock;		/* dma_list, dma_gone (csa_dma.c) */
 	struct list_head dma_list;	/* live struct csa_dma_res */
 	bool dma_gone;			/* unbound: no new DMA resources */

@@ -48,16 +48,18 @@ void csa_gem_count(struct drm_device *drm, size_t size, bool add)
 /**
  * struct csa_bo - a shmem-helper object (BO_CREATE or imported dma-buf)
  * @shmem: the helper's object; first, the helper kfree()s it
- * @sgt: the DMA-mapped table csa_bo_sgt() made (pages pinned), published
- *       with smp_store_release() so csa_bo_sync() needs no lock; the
+ * @sgt: the DMA-mapped table csa_bo_segtab() made (pages pinned); the
  *       driver's own, not the helper's, so that it can be unmapped at
  *       unbind while the object lives on (@dma); NULL before the first
  *       job and after the unbind.  Imported objects use the helper's.
- * @dma: @sgt is a device DMA resource (csa_dma.c)
+ * @segtab: the card's segment table of the mapping, published with
+ *          smp_store_release() once complete
+ * @dma: @sgt and @segtab are a device DMA resource (csa_dma.c)
  */
 struct csa_bo {
 	struct drm_gem_shmem_object shmem;
 	struct sg_table *sgt;
+	struct csa_segtab *segtab;
 	struct csa_dma_res dma;
 };
 
@@ -150,11 +152,15 @@ csa_gem_prime_import_sg_table(struct drm_device *drm,
 	return obj;
 }
 
-/* Pin the pages and map them for the card (under the device's DMA lock). */
+/*
+ * Pin the pages, map them for the card and build the card's segment table
+ * (under the device's DMA lock).
+ */
 static int csa_bo_map(struct csa_dma_res *res)
 {
 	struct csa_bo *bo = container_of(res, struct csa_bo, dma);
-	struct drm_gem_object *obj = &bo->shmem.base;
+	struct device *dev = bo->shmem.base.dev->dev;
+	struct csa_segtab *tab;
 	struct sg_table *sgt;
 	int ret;
 
@@ -166,13 +172,21 @@ static int csa_bo_map(struct csa_dma_res *res)
 		ret = PTR_ERR(sgt);
 		goto err_unpin;
 	}
-	ret = dma_map_sgtable(obj->dev->dev, sgt, DMA_BIDIRECTIONAL, 0);
+	ret = dma_map_sgtable(dev, sgt, DMA_BIDIRECTIONAL, 0);
 	if (ret)
 		goto err_free;
-	/* pairs with smp_load_acquire() in csa_bo_sync(): a filled table */
-	smp_store_release(&bo->sgt, sgt);
+	tab = csa_segtab_build(dev, sgt);
+	if (IS_ERR(tab)) {
+		ret = PTR_ERR(tab);
+		goto err_unmap;
+	}
+	bo->sgt = sgt;
+	/* pairs with smp_load_acquire() in csa_bo_segtab(): a filled table */
+	smp_store_release(&bo->segtab, tab);
 	return 0;
 
+err_unmap:
+	dma_unmap_sgtable(dev, sgt, DMA_BIDIRECTIONAL, 0);
 err_free:
 	sg_free_table(sgt);
 	kfree(sgt);
@@ -184,45 +198,72 @@ err_unpin:
 static void csa_bo_unmap(struct csa_dma_res *res)
 {
 	struct csa_bo *bo = container_of(res, struct csa_bo, dma);
+	struct device *dev = bo->shmem.base.dev->dev;
 	struct sg_table *sgt = bo->sgt;
 
+	csa_segtab_free(dev, bo->segtab);
+	WRITE_ONCE(bo->segtab, NULL);
 	WRITE_ONCE(bo->sgt, NULL);
-	dma_unmap_sgtable(bo->shmem.base.dev->dev, sgt, DMA_BIDIRECTIONAL, 0);
+	dma_unmap_sgtable(dev, sgt, DMA_BIDIRECTIONAL, 0);
 	sg_free_table(sgt);
 	kfree(sgt);
 	drm_gem_shmem_unpin(&bo->shmem);
 }
 
+/* An imported object: its exporter mapped it, the segment table is ours. */
+static int csa_bo_map_imported(struct csa_dma_res *res)
+{
+	struct csa_bo *bo = container_of(res, struct csa_bo, dma);
+	struct csa_segtab *tab;
+
+	tab = csa_segtab_build(bo->shmem.base.dev->dev, bo->shmem.sgt);
+	if (IS_ERR(tab))
+		return PTR_ERR(tab);
+	smp_store_release(&bo->segtab, tab);
+	return 0;
+}
+
+static void csa_bo_unmap_imported(struct csa_dma_res *res)
+{
+	struct csa_bo *bo = container_of(res, struct csa_bo, dma);
+
+	csa_segtab_free(bo->shmem.base.dev->dev, bo->segtab);
+	WRITE_ONCE(bo->segtab, NULL);
+}
+
 /**
- * csa_bo_sgt() - DMA-mapped scatter list of a buffer object
+ * csa_bo_segtab() - the card's segment table of a buffer object
  * @obj: a GEM object of a csa device (shmem, userptr or imported)
  *
- * The first call for a shmem object pins all its pages and maps them for
- * the device (DMA_BIDIRECTIONAL); later calls return the same table.
- * Userptr objects were mapped at creation (DMA_TO_DEVICE when read-only),
- * imported ones by their exporter.  The table stays valid while the caller
- * holds a reference and the device is bound (drm_dev_enter()); the unbind
- * unmaps it.  May sleep.
+ * The first call for a shmem object pins all its pages, maps them for the
+ * device (DMA_BIDIRECTIONAL) and builds the table; later calls return the
+ * same one.  Userptr objects got theirs at creation; imported ones (mapped
+ * by their exporter) at their first call.  The table stays valid while the
+ * caller holds a reference and the device is bound (drm_dev_enter()); the
+ * unbind releases it.  May sleep.
  *
- * Return: the mapped table, or an ERR_PTR (-ENOMEM, -ENODEV, ...).
+ * Return: the table, or an ERR_PTR (-ENOMEM, -E2BIG, -ENODEV, ...).
  */
-struct sg_table *csa_bo_sgt(struct drm_gem_object *obj)
+const struct csa_segtab *csa_bo_segtab(struct drm_gem_object *obj)
 {
 	struct csa_bo *bo;
 	int ret;
 
 	if (csa_bo_is_userptr(obj))
-		return csa_userptr_sgt(obj);
-	if (obj->import_attach)
-		return to_drm_gem_shmem_obj(obj)->sgt;
+		return csa_userptr_segtab(obj);
 	bo = to_csa_bo(obj);
-	/* pairs with smp_store_release() in csa_bo_map() */
-	if (smp_load_acquire(&bo->sgt))
-		return bo->sgt;
-	ret = csa_dma_setup(to_csa(obj->dev), &bo->dma, csa_bo_map, csa_bo_unmap);
-	if (ret == -EEXIST)	/* mapped by a racing first job */
-		return bo->sgt;
-	return ret ? ERR_PTR(ret) : bo->sgt;
+	/* pairs with smp_store_release() in csa_bo_map*() */
+	if (smp_load_acquire(&bo->segtab))
+		return bo->segtab;
+	if (obj->import_attach)
+		ret = csa_dma_setup(to_csa(obj->dev), &bo->dma,
+				    csa_bo_map_imported, csa_bo_unmap_imported);
+	else
+		ret = csa_dma_setup(to_csa(obj->dev), &bo->dma, csa_bo_map,
+				    csa_bo_unmap);
+	if (ret == -EEXIST)	/* set up by a racing first job */
+		return bo->segtab;
+	return ret ? ERR_PTR(ret) : bo->segtab;
 }
 
 /**
@@ -358,8 +399,8 @@ void csa_bo_sync(struct drm_gem_object *obj, bool for_cpu)
 	if (obj->import_attach)
 		return;
 
-	/* pairs with smp_store_release() in csa_bo_sgt() */
-	sgt = smp_load_acquire(&to_csa_bo(obj)->sgt);
+	/* set before the segment table is published, cleared at unbind */
+	sgt = READ_ONCE(to_csa_bo(obj)->sgt);
 	if (!sgt)
 		return;
 	if (for_cpu)

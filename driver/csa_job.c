@@ -9,6 +9,7 @@
  */
 #include <linux/dma-fence-chain.h>
 #include <linux/dma-mapping.h>
+#include <linux/dmapool.h>
 #include <linux/dma-resv.h>
 #include <linux/overflow.h>
 #include <linux/scatterlist.h>
@@ -226,7 +227,7 @@ static int csa_job_bind(struct csa_job *job, struct csa_submit *s,
 
 	for (i = 0; i < num_binds; i++) {
 		struct csa_job_bo *bo = &job->bos[i];
-		struct sg_table *sgt;
+		const struct csa_segtab *tab;
 
 		bo->obj = drm_gem_object_lookup(file, s->binds[i].handle);
 		if (!bo->obj)
@@ -241,10 +242,10 @@ static int csa_job_bind(struct csa_job *job, struct csa_submit *s,
 		if (bo->access & DRM_CSA_ACCESS_WRITE && csa_bo_is_read_only(bo->obj))
 			return -EACCES;
 
-		sgt = csa_bo_sgt(bo->obj);
-		if (IS_ERR(sgt))
-			return PTR_ERR(sgt);
-		bo->sgt = sgt;
+		tab = csa_bo_segtab(bo->obj);
+		if (IS_ERR(tab))
+			return PTR_ERR(tab);
+		bo->segtab = tab;
 	}
 	return 0;
 }
@@ -253,9 +254,8 @@ static int csa_job_tables_alloc(struct csa_dma_res *res)
 {
 	struct csa_job *job = container_of(res, struct csa_job, tables_res);
 
-	job->tables = dma_alloc_coherent(&job->queue->csa->pdev->dev,
-					 job->tables_size, &job->tables_dma,
-					 GFP_KERNEL);
+	job->tables = dma_pool_alloc(job->queue->csa->bind_pool, GFP_KERNEL,
+				     &job->tables_dma);
 	return job->tables ? 0 : -ENOMEM;
 }
 
@@ -263,59 +263,38 @@ static void csa_job_tables_free(struct csa_dma_res *res)
 {
 	struct csa_job *job = container_of(res, struct csa_job, tables_res);
 
-	dma_free_coherent(&job->queue->csa->pdev->dev, job->tables_size,
-			  job->tables, job->tables_dma);
+	dma_pool_free(job->queue->csa->bind_pool, job->tables, job->tables_dma);
 	job->tables = NULL;
 }
 
 /*
- * Write the bind table (num_bos struct csa_bind_slot) followed by every
- * slot's segment table into one coherent DMA buffer.
+ * Write the bind table: one struct csa_bind_slot per bound object, each
+ * pointing at the object's own segment table (csa_segtab.c).  The table
+ * is one fixed-size block of the device's pool, whatever the objects'
+ * sizes.
  */
 static int csa_job_build_tables(struct csa_job *job)
 {
 	struct csa_bind_slot *slots;
-	struct csa_seg *seg;
-	dma_addr_t seg_dma;
-	size_t nsegs = 0;
 	u32 i;
 	int ret;
 
 	if (!job->num_bos)
 		return 0;
-
-	for (i = 0; i < job->num_bos; i++)
-		nsegs += job->bos[i].sgt->nents;
-	job->tables_size = size_add(array_size(job->num_bos, sizeof(*slots)),
-				    array_size(nsegs, sizeof(*seg)));
-	if (job->tables_size == SIZE_MAX)
-		return -E2BIG;
 	ret = csa_dma_setup(job->queue->csa, &job->tables_res,
 			    csa_job_tables_alloc, csa_job_tables_free);
 	if (ret)
 		return ret;
 
 	slots = job->tables;
-	seg = (struct csa_seg *)(slots + job->num_bos);
-	seg_dma = job->tables_dma + job->num_bos * sizeof(*slots);
 	for (i = 0; i < job->num_bos; i++) {
-		struct csa_job_bo *bo = &job->bos[i];
-		struct scatterlist *sg;
-		u64 size = 0;
-		unsigned int k;
+		const struct csa_segtab *tab = job->bos[i].segtab;
 
-		slots[i].segs = csa_le64(seg_dma);
-		slots[i].num_segs = csa_le32(bo->sgt->nents);
-		slots[i].access = csa_le32(bo->access);
+		slots[i].segs = csa_le64(tab->dma[0]);
+		slots[i].size = csa_le64(tab->size);
+		slots[i].num_segs = csa_le32(tab->nsegs);
+		slots[i].access = csa_le32(job->bos[i].access);
 		slots[i].reserved = 0;
-		for_each_sgtable_dma_sg(bo->sgt, sg, k) {
-			seg->addr = csa_le64(sg_dma_address(sg));
-			seg->len = csa_le64(sg_dma_len(sg));
-			size += sg_dma_len(sg);
-			seg++;
-			seg_dma += sizeof(*seg);
-		}
-		slots[i].size = csa_le64(size);
 	}
 	return 0;
 }

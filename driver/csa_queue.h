@@ -18,8 +18,8 @@
 
 #include "csa_drv.h"
 
+struct csa_segtab;
 struct drm_gem_object;
-struct sg_table;
 
 /* Descriptors per hardware ring (a power of 2, <= CSA_RING_MAX). */
 #define CSA_QUEUE_RING_SIZE	64
@@ -115,12 +115,13 @@ struct csa_ctx_state {
 /**
  * struct csa_job_bo - one buffer bound to a job
  * @obj: the GEM object, referenced until the job is freed
- * @sgt: its DMA-mapped pages (valid while @obj is referenced)
+ * @segtab: its segment table (valid while @obj is referenced and the
+ *          device bound)
  * @access: CSA_ACCESS_* of the slot
  */
 struct csa_job_bo {
 	struct drm_gem_object *obj;
-	struct sg_table *sgt;
+	const struct csa_segtab *segtab;
 	u32 access;
 };
 
@@ -133,9 +134,10 @@ struct csa_job_bo {
  * @fence: its hardware fence, preallocated at SUBMIT
  * @fence_live: @fence was initialised by run_job (then it is refcounted,
  *              else the job frees the raw allocation)
- * @tables: bind table followed by the segment tables, DMA coherent
+ * @tables: the bind table (one struct csa_bind_slot a slot), a block of
+ *          the device's bind-table pool; the slots point at the objects'
+ *          shared segment tables
  * @tables_dma: bus address of @tables
- * @tables_size: bytes of @tables
  * @tables_res: @tables is a device DMA resource (freed at unbind at the
  *              latest, csa_dma.c)
  * @num_bos: entries in @bos (= bind slots)
@@ -150,7 +152,6 @@ struct csa_job {
 	bool fence_live;
 	void *tables;
 	dma_addr_t tables_dma;
-	size_t tables_size;
 	struct csa_dma_res tables_res;
 	u32 num_bos;
 	struct csa_job_bo bos[];

@@ -31,6 +31,7 @@ struct csa_userptr {
 	struct page **pages;
 	unsigned long npages;
 	struct sg_table *sgt;		/* mapped for base.dev->dev (@dma) */
+	struct csa_segtab *segtab;	/* the card's table of @sgt (@dma) */
 	struct csa_dma_res dma;		/* the mapping, undone at unbind */
 	struct mm_struct *mm;		/* whose pinned_vm shows the pages */
 	struct user_struct *user;	/* whose locked_vm is charged, or NULL */
@@ -57,17 +58,17 @@ bool csa_bo_is_userptr(struct drm_gem_object *obj)
 }
 
 /**
- * csa_userptr_sgt() - the mapped table of a userptr object
+ * csa_userptr_segtab() - the card's segment table of a userptr object
  * @obj: a userptr object
  *
- * Return: the table mapped at creation, valid until the object is freed
+ * Return: the table built at creation, valid until the object is freed
  * or the device unbound; ERR_PTR(-ENODEV) after the unbind.
  */
-struct sg_table *csa_userptr_sgt(struct drm_gem_object *obj)
+const struct csa_segtab *csa_userptr_segtab(struct drm_gem_object *obj)
 {
-	struct sg_table *sgt = to_csa_userptr(obj)->sgt;
+	struct csa_segtab *tab = READ_ONCE(to_csa_userptr(obj)->segtab);
 
-	return sgt ? sgt : ERR_PTR(-ENODEV);
+	return tab ? tab : ERR_PTR(-ENODEV);
 }
 
 /**
@@ -177,13 +178,22 @@ static int csa_userptr_map(struct csa_dma_res *res)
 	if (IS_ERR(sgt))
 		return PTR_ERR(sgt);
 	ret = dma_map_sgtable(drm->dev, sgt, bo->dir, 0);
-	if (ret) {
-		sg_free_table(sgt);
-		kfree(sgt);
-		return ret;
+	if (ret)
+		goto err_free;
+	bo->segtab = csa_segtab_build(drm->dev, sgt);
+	if (IS_ERR(bo->segtab)) {
+		ret = PTR_ERR(bo->segtab);
+		bo->segtab = NULL;
+		dma_unmap_sgtable(drm->dev, sgt, bo->dir, 0);
+		goto err_free;
 	}
 	bo->sgt = sgt;
 	return 0;
+
+err_free:
+	sg_free_table(sgt);
+	kfree(sgt);
+	return ret;
 }
 
 /* The pages stay pinned: they are the user's, not the device's. */
@@ -192,6 +202,8 @@ static void csa_userptr_unmap(struct csa_dma_res *res)
 	struct csa_userptr *bo = container_of(res, struct csa_userptr, dma);
 	struct sg_table *sgt = bo->sgt;
 
+	csa_segtab_free(bo->base.dev->dev, bo->segtab);
+	WRITE_ONCE(bo->segtab, NULL);
 	WRITE_ONCE(bo->sgt, NULL);
 	dma_unmap_sgtable(bo->base.dev->dev, sgt, bo->dir, 0);
 	sg_free_table(sgt);
