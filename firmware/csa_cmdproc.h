@@ -105,6 +105,8 @@ enum csa_cmd_state {
 	CSA_CMD_DONE,	/* finished: cmd->cpl is the completion record */
 	CSA_CMD_MORE,	/* data left: call csa_cmd_step() again */
 	CSA_CMD_HANG,	/* CSA_OP_DEBUG_HANG: never completes */
+	CSA_CMD_CRASH,	/* CSA_OP_DEBUG_CRASH: the card's firmware crashed;
+			 * never completes, the card goes FATAL */
 };
 
 /*
@@ -136,7 +138,7 @@ void csa_cpl_encode(void *raw, const struct csa_cpl *c);
  * Validate the descriptor in raw (CSA_DESC_SIZE bytes) and its operands.
  * Returns the first state: CSA_CMD_DONE when it failed or had no data to
  * move (cmd->cpl is final, status record already written), CSA_CMD_MORE,
- * or CSA_CMD_HANG.
+ * CSA_CMD_HANG or CSA_CMD_CRASH (the last two only with @debug_ops).
  */
 enum csa_cmd_state csa_cmd_start(const struct csa_cmdproc *cp,
 				 struct csa_cmd *cmd, const void *raw);
@@ -150,7 +152,7 @@ enum csa_cmd_state csa_cmd_step(const struct csa_cmdproc *cp,
 
 /*
  * Execute one descriptor completely: start + steps.  Returns CSA_CMD_DONE
- * with *cpl filled, or CSA_CMD_HANG (no completion exists).
+ * with *cpl filled, or CSA_CMD_HANG / CSA_CMD_CRASH (no completion exists).
  */
 enum csa_cmd_state csa_cmdproc_exec(const struct csa_cmdproc *cp,
 				    const void *raw, struct csa_cpl *cpl);

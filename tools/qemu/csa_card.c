@@ -19,6 +19,7 @@
 #include "qapi/error.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/msix.h"
+#include "hw/pci/pci_regs.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "qom/object.h"
@@ -96,6 +97,7 @@ struct CsaCardState {
 	PCIDevice parent_obj;
 
 	MemoryRegion regs;
+	uint8_t pm_cap;		/* config offset of the PCI PM capability */
 	QEMUTimer *fw_timer;
 	CsaQueue q[CSA_MAX_QUEUES];
 	struct csa_cmdproc cmdproc;
@@ -261,6 +263,11 @@ static void csa_fw_ctrl_write(CsaCardState *s, uint32_t val)
 			      "csa-card: FW_CTRL: unknown command 0x%x\n", val);
 		return;
 	}
+	if (s->status & CSA_STATUS_FATAL) {
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "csa-card: FW_CTRL: LOAD on a FATAL card ignored (reset it first)\n");
+		return;
+	}
 	if (s->fw_status == CSA_FW_STATUS_LOADING) {
 		qemu_log_mask(LOG_GUEST_ERROR,
 			      "csa-card: FW_CTRL: LOAD while a load is running\n");
@@ -324,7 +331,7 @@ static void csa_queue_kick(CsaQueue *q)
 	CsaCardState *s = q->card;
 
 	if (q->phase != CSA_QP_IDLE || q->halted || !csa_queue_enabled(q) ||
-	    q->head == q->tail)
+	    q->head == q->tail || (s->status & CSA_STATUS_FATAL))
 		return;
 	q->phase = CSA_QP_FETCH;
 	timer_mod(q->timer, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
@@ -364,6 +371,31 @@ static void csa_queue_complete(CsaQueue *q)
 	csa_queue_kick(q);
 }
 
+/*
+ * CSA_OP_DEBUG_CRASH: the firmware dies.  Every queue stops where it is
+ * (nothing in flight or queued completes, doorbells fetch nothing), the
+ * firmware state is gone and the host hears CSA_IRQ_ERROR.  Only a soft
+ * reset or a PCI function reset clears STATUS.FATAL.
+ */
+static void csa_card_crash(CsaCardState *s)
+{
+	unsigned int i;
+
+	qemu_log_mask(LOG_GUEST_ERROR,
+		      "csa-card: firmware crashed (CSA_OP_DEBUG_CRASH): card FATAL until reset\n");
+	for (i = 0; i < s->queues; i++) {
+		timer_del(s->q[i].timer);
+		s->q[i].phase = CSA_QP_IDLE;
+	}
+	timer_del(s->fw_timer);
+	s->status = (s->status & ~CSA_STATUS_FW_READY) | CSA_STATUS_FATAL;
+	s->fw_status = CSA_FW_STATUS_NONE;
+	s->fw_error = CSA_FW_ERR_NONE;
+	s->fw_version = 0;
+	s->fw_running_abi = 0;
+	csa_irq_raise(s, CSA_IRQ_ERROR);
+}
+
 /* After a start or step: schedule what comes next. */
 static void csa_queue_advance(CsaQueue *q, enum csa_cmd_state state,
 			      uint64_t moved)
@@ -380,6 +412,9 @@ static void csa_queue_advance(CsaQueue *q, enum csa_cmd_state state,
 		break;
 	case CSA_CMD_HANG:
 		q->phase = CSA_QP_HUNG;
+		break;
+	case CSA_CMD_CRASH:
+		csa_card_crash(s);
 		break;
 	case CSA_CMD_DONE:
 		/* completion no earlier than the cost model says */
@@ -764,6 +799,63 @@ static const MemoryRegionOps csa_regs_ops = {
 	.impl = { .min_access_size = 1, .max_access_size = 8 },
 };
 
+/*
+ * PCI power management, only for the PM reset of the PCI core
+ * (pci_reset_function: reset_method "pm"): D0 and D3hot, no PME, and
+ * NoSoftRst = 0, so that D3hot -> D0 resets the card completely (as at
+ * power-on: registers, queues, firmware, IRQ mask; PCI config context
+ * such as BARs, command register and MSI-X too, which the host restores).
+ * In D3hot the card behaves as in D0 otherwise.
+ */
+#define CSA_PM_D0		0	/* PMCSR PowerState */
+#define CSA_PM_D3HOT		3
+
+static bool csa_pm_init(CsaCardState *s, Error **errp)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+	int pos = pci_add_capability(pdev, PCI_CAP_ID_PM, 0, PCI_PM_SIZEOF,
+				     errp);
+
+	if (pos < 0)
+		return false;
+	s->pm_cap = pos;
+	pci_set_word(pdev->config + pos + PCI_PM_PMC, PCI_PM_CAP_VER_1_2);
+	pci_set_word(pdev->config + pos + PCI_PM_CTRL, CSA_PM_D0);
+	pci_set_word(pdev->wmask + pos + PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK);
+	return true;
+}
+
+static uint16_t csa_pm_state(CsaCardState *s)
+{
+	return pci_get_word(PCI_DEVICE(s)->config + s->pm_cap + PCI_PM_CTRL) &
+	       PCI_PM_CTRL_STATE_MASK;
+}
+
+static void csa_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
+			     int len)
+{
+	CsaCardState *s = CSA_CARD(pdev);
+	uint32_t pmcsr = s->pm_cap + PCI_PM_CTRL;
+	uint16_t before = csa_pm_state(s), after;
+
+	pci_default_write_config(pdev, addr, val, len);
+	if (addr > pmcsr || addr + len <= pmcsr)
+		return;
+	after = csa_pm_state(s);
+	if (after == 1 || after == 2) {
+		/* not supported (PMC says so): the state does not change */
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "csa-card: PMCSR: D%u not supported, ignored\n",
+			      after);
+		pci_word_test_and_clear_mask(pdev->config + pmcsr,
+					     PCI_PM_CTRL_STATE_MASK);
+		pci_word_test_and_set_mask(pdev->config + pmcsr, before);
+		return;
+	}
+	if (before == CSA_PM_D3HOT && after == CSA_PM_D0)
+		pci_device_reset(pdev);	/* NoSoftRst = 0 */
+}
+
 static bool csa_check_props(CsaCardState *s, Error **errp)
 {
 	if (s->queues < 1 || s->queues > CSA_MAX_QUEUES) {
@@ -790,7 +882,7 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
 	CsaCardState *s = CSA_CARD(pdev);
 	unsigned int nvec, i;
 
-	if (!csa_check_props(s, errp))
+	if (!csa_check_props(s, errp) || !csa_pm_init(s, errp))
 		return;
 
 	memory_region_init_io(&s->regs, OBJECT(s), &csa_regs_ops, s,
@@ -848,9 +940,13 @@ static void csa_exit(PCIDevice *pdev)
 	msix_uninit_exclusive_bar(pdev);
 }
 
+/* Power-on, bus reset, and the PM reset (D3hot -> D0). */
 static void csa_device_reset(DeviceState *dev)
 {
-	csa_soft_reset(CSA_CARD(dev));
+	CsaCardState *s = CSA_CARD(dev);
+
+	csa_soft_reset(s);
+	pci_set_word(PCI_DEVICE(s)->config + s->pm_cap + PCI_PM_CTRL, CSA_PM_D0);
 }
 
 static Property csa_props[] = {
@@ -879,6 +975,7 @@ static void csa_class_init(ObjectClass *klass, void *data)
 
 	k->realize = csa_realize;
 	k->exit = csa_exit;
+	k->config_write = csa_config_write;
 	k->vendor_id = CSA_PCI_VENDOR_ID;
 	k->device_id = CSA_PCI_DEVICE_ID;
 	k->revision = CSA_PCI_REVISION;
