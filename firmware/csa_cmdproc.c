@@ -456,6 +456,8 @@ static enum csa_cmd_state cmd_program(const struct csa_cmdproc *cp,
 		.max_tensor = cp->max_tensor,
 		.scratch = cp->scratch,
 		.scratch_size = cp->scratch_size,
+		.cancelled = cp->ops->cancelled,
+		.cancel_ctx = cp->ctx,
 	};
 	struct csa_prog_result res;
 

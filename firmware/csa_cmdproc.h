@@ -51,11 +51,18 @@
  * @read: copy len bytes at bus address addr into buf; 0 or an error
  * @write: copy len bytes from buf to bus address addr; 0 or an error
  * @clock: the card cycle counter (monotonic)
+ * @cancelled: optional (NULL: never); true once the descriptor being
+ *             executed was abandoned (its queue was reset).  Polled while
+ *             a job program runs (before every op, between MAXPOOL2D
+ *             output rows); the program then stops early and the caller
+ *             discards the descriptor's result.  Must be cheap and safe to
+ *             call from the executing thread.
  */
 struct csa_cmdproc_ops {
 	int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
 	int (*write)(void *ctx, uint64_t addr, const void *buf, size_t len);
 	uint64_t (*clock)(void *ctx);
+	bool (*cancelled)(void *ctx);
 };
 
 /**
