@@ -511,7 +511,7 @@ wr $BAR0_A $REG_SCRATCH 0x600dcafe
 wr $BAR0_A $REG_IRQ_MASK $IRQ_FW
 cfg_wr16 4 $((pm + 4)) 3
 check "D3hot: PowerState 3, registers kept" \
-	$(($(cfg_rd32 4 $((pm + 4))) & 3) << 32 | $(rd $BAR0_A $REG_SCRATCH))) \
+	$(((($(cfg_rd32 4 $((pm + 4))) & 3) << 32) | $(rd $BAR0_A $REG_SCRATCH))) \
 	$((3 << 32 | 0x600dcafe))
 cfg_wr16 4 $((pm + 4)) 0
 check "D3hot -> D0: config context reset (BAR0, command)" \
