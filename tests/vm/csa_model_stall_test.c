@@ -11,10 +11,14 @@
  *  - sees the long job's fence fail with -ETIMEDOUT after job_timeout_ms
  *    (the driver's timeout handler resets the queue with CSA_Q_RESET),
  * then the next job on queue 0 completes OK, and the abandoned job never
- * wrote its output (no DMA after the reset).
+ * wrote its output (no DMA after the reset).  The same long program is
+ * also abandoned by the driver's unbind (soft reset) and by a
+ * CSA_OP_DEBUG_CRASH on the other queue (fatal state): the card binds
+ * again and runs jobs, the output is never written.
  * Asserts ordering and outcomes only; the times are printed.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +42,7 @@
 enum { S_PROG, S_IN, S_OUT, S_VAL, S_NUM };
 
 FIXTURE(stall) {
+	char addr[CSA_VM_ADDR_LEN];
 	int fd;
 	uint64_t timeout_ms;
 	uint32_t q[2], so[2];
@@ -69,6 +74,7 @@ FIXTURE_SETUP(stall)
 	}
 	if (i < 0)
 		SKIP(return, "no card takes a 1024x1024 tensor on 2 queues");
+	snprintf(self->addr, sizeof(self->addr), "%s", cards[i].addr);
 	self->fd = csa_vm_open_render(cards[i].addr);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, csa_vm_get_param(self->fd, DRM_CSA_PARAM_JOB_TIMEOUT_MS, 0, 0,
@@ -111,6 +117,8 @@ FIXTURE_SETUP(stall)
 
 FIXTURE_TEARDOWN(stall)
 {
+	if (self->addr[0] && csa_vm_bound(self->addr) == 0)
+		csa_vm_write_file("/sys/bus/pci/drivers/csa/bind", self->addr);
 	for (int i = 0; i < S_NUM; i++)
 		if (self->map[i])
 			munmap(self->map[i], self->size[i]);
@@ -133,30 +141,37 @@ static int fence(FIXTURE_DATA(stall) *self, uint32_t so)
 	return r ? r : st;
 }
 
-TEST_F_TIMEOUT(stall, long_program_times_out_while_the_vm_runs, 180)
+/* The long program on hardware queue 0, its fence in so[0]. */
+static int submit_long(FIXTURE_DATA(stall) *self)
 {
-	struct drm_csa_bind binds[S_NUM] = {
+	struct drm_csa_bind binds[3] = {
 		{ .handle = self->bo[S_PROG], .access = DRM_CSA_ACCESS_READ },
 		{ .handle = self->bo[S_IN], .access = DRM_CSA_ACCESS_READ },
 		{ .handle = self->bo[S_OUT], .access = DRM_CSA_ACCESS_WRITE },
-		{ .handle = self->bo[S_VAL], .access = DRM_CSA_ACCESS_WRITE },
 	};
 	struct drm_csa_cmd prog = {
 		.opcode = CSA_OP_PROGRAM, .dst_slot = S_PROG,
 		.size = self->prog_len,
 	};
+
+	return csa_vm_job(self->fd, self->q[0], &prog, binds, 3, self->so[0]);
+}
+
+TEST_F_TIMEOUT(stall, long_program_times_out_while_the_vm_runs, 180)
+{
+	struct drm_csa_bind val = {
+		.handle = self->bo[S_VAL], .access = DRM_CSA_ACCESS_WRITE,
+	};
 	struct drm_csa_cmd nop = { .opcode = CSA_OP_NOP };
 	struct drm_csa_cmd wv = {
-		.opcode = CSA_OP_WRITE_VALUE, .dst_slot = S_VAL,
-		.value = 0x600dcafe600dcafeull,
+		.opcode = CSA_OP_WRITE_VALUE, .value = 0x600dcafe600dcafeull,
 	};
 	int64_t t0, t_nop = -1, t_fail, t_next, deadline;
 	unsigned int polls = 0, nops = 0;
 	int st;
 
 	t0 = csa_vm_now_ns();
-	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &prog, binds, S_NUM,
-				self->so[0]));
+	ASSERT_EQ(0, submit_long(self));
 
 	/* while it runs: NOPs on the other hardware queue, short sleeps */
 	deadline = t0 + (int64_t)WAIT_MS * 1000000;
@@ -188,8 +203,7 @@ TEST_F_TIMEOUT(stall, long_program_times_out_while_the_vm_runs, 180)
 
 	/* the queue takes the next job (it may wait for the abandoned one) */
 	t0 = csa_vm_now_ns();
-	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &wv, binds, S_NUM,
-				self->so[0]));
+	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &wv, &val, 1, self->so[0]));
 	ASSERT_EQ(0, csa_vm_job_result(self->fd, self->so[0], WAIT_MS))
 		TH_LOG("the next job on queue 0 must complete");
 	t_next = csa_vm_now_ns() - t0;
@@ -200,6 +214,83 @@ TEST_F_TIMEOUT(stall, long_program_times_out_while_the_vm_runs, 180)
 	ASSERT_EQ(0, csa_vm_job_result(self->fd, self->so[0], WAIT_MS));
 
 	/* the abandoned job never wrote its output */
+	ASSERT_EQ(-1, first_written(self->map[S_OUT], self->size[S_OUT]))
+		TH_LOG("the abandoned job wrote its output");
+}
+
+static const struct drm_csa_cmd nop_cmd = { .opcode = CSA_OP_NOP };
+
+/* Submit the long program on queue 0; a NOP on queue 1 completes after. */
+static int start_long(FIXTURE_DATA(stall) *self)
+{
+	int r = submit_long(self);
+
+	if (!r)
+		r = csa_vm_job(self->fd, self->q[1], &nop_cmd, NULL, 0, self->so[1]);
+	if (!r)
+		r = csa_vm_job_result(self->fd, self->so[1], WAIT_MS);
+	return r;
+}
+
+static int bind_card(FIXTURE_DATA(stall) *self, bool bind)
+{
+	return csa_vm_write_file(bind ? "/sys/bus/pci/drivers/csa/bind" :
+				 "/sys/bus/pci/drivers/csa/unbind", self->addr);
+}
+
+/* A NOP on each hardware queue through a new file: 0 or the error. */
+static int nops_on_both_queues(FIXTURE_DATA(stall) *self)
+{
+	int fd, r;
+	uint32_t q, so;
+
+	fd = csa_vm_open_render(self->addr);
+	if (fd < 0)
+		return fd;
+	r = csa_vm_syncobj_create(fd, &so);
+	for (uint32_t hw = 0; hw < 2 && !r; hw++) {
+		r = csa_vm_queue_create(fd, hw, DRM_CSA_PRIORITY_NORMAL, &q);
+		if (!r)
+			r = csa_vm_job(fd, q, &nop_cmd, NULL, 0, so);
+		if (!r)
+			r = csa_vm_job_result(fd, so, WAIT_MS);
+	}
+	close(fd);
+	return r;
+}
+
+/* The driver's remove soft-resets the card while the program computes. */
+TEST_F_TIMEOUT(stall, unbind_abandons_the_long_program, 180)
+{
+	ASSERT_EQ(0, start_long(self));
+	ASSERT_EQ(0, fence(self, self->so[0])) TH_LOG("the long job already ended");
+	ASSERT_EQ(0, bind_card(self, false));
+	ASSERT_EQ(-ENODEV, csa_vm_job_result(self->fd, self->so[0], WAIT_MS));
+	ASSERT_EQ(0, bind_card(self, true));
+	ASSERT_EQ(0, nops_on_both_queues(self));
+	ASSERT_EQ(-1, first_written(self->map[S_OUT], self->size[S_OUT]))
+		TH_LOG("the abandoned job wrote its output");
+}
+
+/* CSA_OP_DEBUG_CRASH on queue 1 takes the card down under the program. */
+TEST_F_TIMEOUT(stall, crash_abandons_the_long_program, 180)
+{
+	struct drm_csa_cmd crash = { .opcode = CSA_OP_DEBUG_CRASH };
+	int r;
+
+	ASSERT_EQ(0, start_long(self));
+	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[1], &crash, NULL, 0, self->so[1]));
+	r = csa_vm_job_result(self->fd, self->so[1], WAIT_MS);
+	if (r == -EINVAL) {
+		/* no debug-ops: BAD_OPCODE; the long job times out alone */
+		ASSERT_EQ(-ETIMEDOUT, csa_vm_job_result(self->fd, self->so[0], WAIT_MS));
+		SKIP(return, "card without debug-ops");
+	}
+	ASSERT_EQ(-ETIMEDOUT, r);
+	ASSERT_EQ(-ETIMEDOUT, csa_vm_job_result(self->fd, self->so[0], WAIT_MS));
+	ASSERT_EQ(0, bind_card(self, false));
+	ASSERT_EQ(0, bind_card(self, true));
+	ASSERT_EQ(0, nops_on_both_queues(self));
 	ASSERT_EQ(-1, first_written(self->map[S_OUT], self->size[S_OUT]))
 		TH_LOG("the abandoned job wrote its output");
 }
