@@ -13,10 +13,12 @@
  * main loop.  Each queue has a worker thread that executes its
  * descriptors (the command processor and the datapath) without the BQL,
  * taking it only around each DMA transfer, so a long job program never
- * stalls the VM.  Every reset of a queue bumps its generation; the worker
- * checks the generation under the BQL before each DMA and when it posts
- * its result, so an abandoned descriptor never touches memory again and
- * never completes.
+ * stalls the VM.  Descriptors with little, bounded work (no program, at
+ * most CSA_INLINE_BYTES of data) run right in the main loop instead: a
+ * thread hand-over would only add latency to them.  Every reset of a
+ * queue bumps its generation; the worker checks the generation under the
+ * BQL before each DMA and when it posts its result, so an abandoned
+ * descriptor never touches memory again and never completes.
  */
 
 #include "qemu/osdep.h"
@@ -64,6 +66,8 @@ OBJECT_DECLARE_SIMPLE_TYPE(CsaCardState, CSA_CARD)
  * abandoned (a huge COPY stops soon after a queue reset).
  */
 #define CSA_STEP_BUDGET		(1 * MiB)
+/* Largest FILL / COPY executed in the main loop (one bounce buffer). */
+#define CSA_INLINE_BYTES	CSA_BOUNCE_SIZE
 #define CSA_CMD_LATENCY_MAX_US	1000000
 
 typedef struct CsaCardState CsaCardState;
@@ -340,17 +344,21 @@ static bool csa_queue_dma(CsaQueue *q, uint64_t addr, void *buf, size_t len,
 
 /*
  * Command-processor callbacks, called by the queue's worker thread
- * without the BQL.  A descriptor abandoned by a reset moves no more data.
+ * without the BQL (or in the main loop with it, for a short descriptor).
+ * A descriptor abandoned by a reset moves no more data.
  */
 static int csa_worker_dma(CsaQueue *q, uint64_t addr, void *buf, size_t len,
 			  DMADirection dir)
 {
+	bool locked = qemu_mutex_iothread_locked();
 	bool ok = false;
 
-	qemu_mutex_lock_iothread();
+	if (!locked)
+		qemu_mutex_lock_iothread();
 	if (q->run_gen == q->gen)
 		ok = csa_queue_dma(q, addr, buf, len, dir);
-	qemu_mutex_unlock_iothread();
+	if (!locked)
+		qemu_mutex_unlock_iothread();
 	return ok ? 0 : -1;
 }
 
@@ -496,6 +504,33 @@ static void csa_queue_advance(CsaQueue *q, enum csa_cmd_state state)
 	}
 }
 
+/* Bounded work (no program, little data): executed in the main loop. */
+static bool csa_desc_is_short(const uint8_t *raw)
+{
+	struct csa_desc d;
+
+	csa_desc_decode(&d, raw);
+	switch (d.opcode) {
+	case CSA_OP_PROGRAM:
+		return false;
+	case CSA_OP_FILL:
+	case CSA_OP_COPY:
+		return d.size <= CSA_INLINE_BYTES;
+	}
+	return true;	/* at most 8 bytes of data, or none */
+}
+
+/* Execute descriptor @raw to its end (the worker, or a short one). */
+static enum csa_cmd_state csa_queue_exec(CsaQueue *q, struct csa_cmd *cmd,
+					 const uint8_t *raw)
+{
+	enum csa_cmd_state state = csa_cmd_start(&q->cp, cmd, raw);
+
+	while (state == CSA_CMD_MORE && !csa_worker_cancelled(q))
+		state = csa_cmd_step(&q->cp, cmd, CSA_STEP_BUDGET);
+	return state;
+}
+
 /*
  * The worker thread of a queue: executes the descriptors the queue's timer
  * hands over, without the BQL except inside the DMA callbacks and to post
@@ -521,9 +556,7 @@ static void *csa_queue_worker(void *opaque)
 		q->busy = true;
 		qemu_mutex_unlock_iothread();
 
-		state = csa_cmd_start(&q->cp, cmd, raw);
-		while (state == CSA_CMD_MORE && !csa_worker_cancelled(q))
-			state = csa_cmd_step(&q->cp, cmd, CSA_STEP_BUDGET);
+		state = csa_queue_exec(q, cmd, raw);
 
 		qemu_mutex_lock_iothread();
 		q->busy = false;
@@ -542,7 +575,10 @@ static void *csa_queue_worker(void *opaque)
 	return NULL;
 }
 
-/* Timer, phase FETCH: read descriptor HEAD and hand it to the worker. */
+/*
+ * Timer, phase FETCH: read descriptor HEAD; execute it if it is short,
+ * else hand it to the worker.
+ */
 static void csa_queue_fetch(CsaQueue *q)
 {
 	CsaCardState *s = q->card;
@@ -561,6 +597,11 @@ static void csa_queue_fetch(CsaQueue *q)
 		return;
 	}
 	q->start_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+	if (csa_desc_is_short(raw)) {
+		q->run_gen = q->gen;	/* the worker is idle */
+		csa_queue_advance(q, csa_queue_exec(q, &q->cmd, raw));
+		return;
+	}
 	memcpy(q->job_raw, raw, sizeof(raw));
 	q->job_gen = q->gen;
 	q->job_ready = true;
