@@ -2,10 +2,11 @@
 /*
  * A job cannot stall the virtual card (docs/hardware.md, "Virtual card
  * behaviour"): the card model executes descriptors in worker threads, off
- * QEMU's main loop.  A valid but very long PROGRAM (MAXPOOL2D 1x1024x1024,
- * 148x148 window, stride 1: about 1.7e10 compares, 15 s or more of host
- * CPU in the model) runs on hardware queue 0 of the card with the model's
- * default limits (the second card of the test VM) while the guest:
+ * QEMU's main loop.  A valid but very long PROGRAM (MAXPOOL2D 3x1024x1024,
+ * 148x148 window, stride 1: about 5e10 compares, 45 s or more of host CPU
+ * in the model, 20x the default job timeout) runs on hardware queue 0 of
+ * the card with the model's default limits (the second card of the test
+ * VM) while the guest:
  *  - keeps running: its monotonic clock advances in many short sleeps,
  *  - completes NOP jobs on hardware queue 1 while the long job is pending,
  *  - sees the long job's fence fail with -ETIMEDOUT after job_timeout_ms
@@ -34,6 +35,7 @@
 #include "../host/test_dp_ref.h"
 
 #define WAIT_MS		60000
+#define IN_C		3
 #define IN_W		1024
 #define WIN		148
 #define OUT_W		(IN_W - WIN + 1)
@@ -66,14 +68,14 @@ FIXTURE_SETUP(stall)
 
 	self->fd = -1;
 	ASSERT_LT(0, n);
-	/* a card whose limits take a 1024x1024 tensor and has 2 queues */
+	/* a card whose limits take the input tensor and has 2 queues */
 	for (i = n - 1; i >= 0; i--) {
-		if (cards[i].max_tensor >= (uint64_t)IN_W * IN_W &&
+		if (cards[i].max_tensor >= (uint64_t)IN_C * IN_W * IN_W &&
 		    cards[i].max_dim >= IN_W && cards[i].queues >= 2)
 			break;
 	}
 	if (i < 0)
-		SKIP(return, "no card takes a 1024x1024 tensor on 2 queues");
+		SKIP(return, "no card takes a 3x1024x1024 tensor on 2 queues");
 	snprintf(self->addr, sizeof(self->addr), "%s", cards[i].addr);
 	self->fd = csa_vm_open_render(cards[i].addr);
 	ASSERT_LE(0, self->fd);
@@ -84,7 +86,7 @@ FIXTURE_SETUP(stall)
 				      &max_tensor));
 	ASSERT_EQ(0, csa_vm_get_param(self->fd, DRM_CSA_PARAM_NUM_QUEUES, 0, 0, &queues));
 	ASSERT_LE((uint64_t)IN_W, max_dim);
-	ASSERT_LE((uint64_t)IN_W * IN_W, max_tensor);
+	ASSERT_LE((uint64_t)IN_C * IN_W * IN_W, max_tensor);
 	ksft_print_msg("card %s, job_timeout_ms %llu\n", cards[i].addr,
 		       (unsigned long long)self->timeout_ms);
 
@@ -94,8 +96,8 @@ FIXTURE_SETUP(stall)
 		ASSERT_EQ(0, csa_vm_syncobj_create(self->fd, &self->so[i]));
 	}
 	self->size[S_PROG] = page_round(CSA_PROG_SIZE(1));
-	self->size[S_IN] = page_round((uint64_t)IN_W * IN_W);
-	self->size[S_OUT] = page_round((uint64_t)OUT_W * OUT_W);
+	self->size[S_IN] = page_round((uint64_t)IN_C * IN_W * IN_W);
+	self->size[S_OUT] = page_round((uint64_t)IN_C * OUT_W * OUT_W);
 	self->size[S_VAL] = 4096;
 	for (i = 0; i < S_NUM; i++) {
 		ASSERT_EQ(0, csa_vm_bo_create(self->fd, self->size[i], &self->bo[i]));
@@ -103,12 +105,12 @@ FIXTURE_SETUP(stall)
 		ASSERT_NE(NULL, self->map[i]);
 		memset(self->map[i], GUARD, self->size[i]);
 	}
-	for (uint64_t j = 0; j < (uint64_t)IN_W * IN_W; j++)
+	for (uint64_t j = 0; j < (uint64_t)IN_C * IN_W * IN_W; j++)
 		self->map[S_IN][j] = (uint8_t)(j * 2654435761u >> 24);
 	op = (struct ref_op){
 		.opcode = CSA_PROG_OP_MAXPOOL2D,
 		.src = CSA_OPERAND(S_IN, 0), .dst = CSA_OPERAND(S_OUT, 0),
-		.in_c = 1, .in_h = IN_W, .in_w = IN_W, .out_c = 1,
+		.in_c = IN_C, .in_h = IN_W, .in_w = IN_W, .out_c = IN_C,
 		.out_h = OUT_W, .out_w = OUT_W, .kh = WIN, .kw = WIN,
 		.sh = 1, .sw = 1,
 	};
