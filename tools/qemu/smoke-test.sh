@@ -186,7 +186,7 @@ put_image() {
 	stat -c %s "$1"
 }
 
-echo "1..95"
+echo "1..98"
 
 # PCI identity
 check "vendor/device id" "$(cfg_rd32 4 0x00)" 0xc5a01de5
@@ -545,5 +545,45 @@ if [[ $msg == *"cmd-latency-us=1000001 out of range"* ]]; then
 else
 	not_ok "cmd-latency-us=1000001 rejected with a clear error"; echo "# $msg"
 fi
+
+# Hot-unplug (ACPI PCI hotplug of the pc machine; this script answers
+# the eject as the guest would): unrealize joins the queue worker threads.
+mon=$(mktemp -u "${TMPDIR:-/tmp}/csa-smoke-mon.XXXXXX")
+coproc QT { exec "$qemu" "${data_args[@]}" -machine pc -accel qtest \
+	-qtest stdio -qtest-log /dev/null -display none -nodefaults \
+	-monitor "unix:$mon,server=on,wait=off" \
+	-device csa-card,addr=04.0,id=csa0,queues=4 2>/dev/null; }
+# hmp COMMAND: one monitor command over the unix socket
+hmp() {
+	python3 - "$mon" "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(2)
+try:
+    s.recv(4096)
+    s.sendall(sys.argv[2].encode() + b"\n")
+    time.sleep(0.3)
+    s.recv(4096)
+except OSError:
+    pass
+PY
+}
+check "hot-plug card present" "$(cfg_rd32 4 0x00)" 0xc5a01de5
+for _ in $(seq 50); do [ -S "$mon" ] && break; sleep 0.1; done
+hmp "device_del csa0"
+qt outl 0xae08 $((1 << 4)) >/dev/null	# PCI_EJ: the guest ejects slot 4
+check "hot-unplug: the card is gone, QEMU still answers" \
+	"$(cfg_rd32 4 0x00)" 0xffffffff
+qt_pid=$QT_PID
+hmp quit
+rc=timeout
+for _ in $(seq 100); do
+	kill -0 "$qt_pid" 2>/dev/null || { wait "$qt_pid"; rc=$?; break; }
+	sleep 0.1
+done
+check "quit after the unplug: QEMU exits with 0" "${rc/timeout/255}" 0
+[ "$rc" = timeout ] && kill "$qt_pid" 2>/dev/null
+rm -f "$mon"
 
 [ "$failed" -eq 0 ]
