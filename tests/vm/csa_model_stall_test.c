@@ -119,8 +119,11 @@ FIXTURE_SETUP(stall)
 
 FIXTURE_TEARDOWN(stall)
 {
-	if (self->addr[0] && csa_vm_bound(self->addr) == 0)
+	/* a failed test may leave the card unbound or the driver confused */
+	if (self->addr[0] && (!_metadata->passed || csa_vm_bound(self->addr) == 0)) {
+		csa_vm_write_file("/sys/bus/pci/drivers/csa/unbind", self->addr);
 		csa_vm_write_file("/sys/bus/pci/drivers/csa/bind", self->addr);
+	}
 	for (int i = 0; i < S_NUM; i++)
 		if (self->map[i])
 			munmap(self->map[i], self->size[i]);
