@@ -498,6 +498,8 @@ static enum csa_cmd_state cmd_program(const struct csa_cmdproc *cp,
 		.max_tensor = cp->max_tensor,
 		.scratch = cp->scratch,
 		.scratch_size = cp->scratch_size,
+		.cancelled = cp->ops->cancelled,
+		.cancel_ctx = cp->ctx,
 	};
 	struct csa_prog_result res;
 
@@ -546,11 +548,13 @@ enum csa_cmd_state csa_cmd_start(const struct csa_cmdproc *cp,
 		dst_len = d->size;	/* the program is read, not written */
 		break;
 	case CSA_OP_DEBUG_HANG:
+	case CSA_OP_DEBUG_CRASH:
 		if (!cp->debug_ops)
 			return cmd_finish(cp, cmd, CSA_STATUS_BAD_OPCODE,
 					  CSA_DETAIL_DST, false);
-		cmd->state = CSA_CMD_HANG;
-		return CSA_CMD_HANG;
+		cmd->state = d->opcode == CSA_OP_DEBUG_HANG ? CSA_CMD_HANG :
+							      CSA_CMD_CRASH;
+		return cmd->state;
 	case CSA_OP_DEBUG_DMA_ERROR:
 		return cmd_finish(cp, cmd, cp->debug_ops ?
 				  CSA_STATUS_DMA_ERROR : CSA_STATUS_BAD_OPCODE,

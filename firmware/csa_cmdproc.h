@@ -51,11 +51,18 @@
  * @read: copy len bytes at bus address addr into buf; 0 or an error
  * @write: copy len bytes from buf to bus address addr; 0 or an error
  * @clock: the card cycle counter (monotonic)
+ * @cancelled: optional (NULL: never); true once the descriptor being
+ *             executed was abandoned (its queue was reset).  Polled while
+ *             a job program runs (before every op, between MAXPOOL2D
+ *             output rows); the program then stops early and the caller
+ *             discards the descriptor's result.  Must be cheap and safe to
+ *             call from the executing thread.
  */
 struct csa_cmdproc_ops {
 	int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
 	int (*write)(void *ctx, uint64_t addr, const void *buf, size_t len);
 	uint64_t (*clock)(void *ctx);
+	bool (*cancelled)(void *ctx);
 };
 
 /**
@@ -106,6 +113,8 @@ enum csa_cmd_state {
 	CSA_CMD_DONE,	/* finished: cmd->cpl is the completion record */
 	CSA_CMD_MORE,	/* data left: call csa_cmd_step() again */
 	CSA_CMD_HANG,	/* CSA_OP_DEBUG_HANG: never completes */
+	CSA_CMD_CRASH,	/* CSA_OP_DEBUG_CRASH: the card's firmware crashed;
+			 * never completes, the card goes FATAL */
 };
 
 /*
@@ -137,7 +146,7 @@ void csa_cpl_encode(void *raw, const struct csa_cpl *c);
  * Validate the descriptor in raw (CSA_DESC_SIZE bytes) and its operands.
  * Returns the first state: CSA_CMD_DONE when it failed or had no data to
  * move (cmd->cpl is final, status record already written), CSA_CMD_MORE,
- * or CSA_CMD_HANG.
+ * CSA_CMD_HANG or CSA_CMD_CRASH (the last two only with @debug_ops).
  */
 enum csa_cmd_state csa_cmd_start(const struct csa_cmdproc *cp,
 				 struct csa_cmd *cmd, const void *raw);
@@ -151,7 +160,7 @@ enum csa_cmd_state csa_cmd_step(const struct csa_cmdproc *cp,
 
 /*
  * Execute one descriptor completely: start + steps.  Returns CSA_CMD_DONE
- * with *cpl filled, or CSA_CMD_HANG (no completion exists).
+ * with *cpl filled, or CSA_CMD_HANG / CSA_CMD_CRASH (no completion exists).
  */
 enum csa_cmd_state csa_cmdproc_exec(const struct csa_cmdproc *cp,
 				    const void *raw, struct csa_cpl *cpl);

@@ -129,6 +129,13 @@
 #define CSA_OP_DEBUG_HANG		0xf0	/* never completes; needs a queue reset */
 #define CSA_OP_DEBUG_DMA_ERROR		0xf1	/* completes with CSA_STATUS_DMA_ERROR */
 /*
+ * The card's firmware crashes: STATUS.FATAL set, STATUS.FW_READY and
+ * FW_STATUS cleared (NONE), CSA_IRQ_ERROR raised; no queue completes or
+ * fetches anything (this descriptor included) until a soft reset or a
+ * PCI function reset.  CSA_Q_RESET alone does not revive the card.
+ */
+#define CSA_OP_DEBUG_CRASH		0xf2
+/*
  * Completes OK (no operands) after value card cycles (value < 2^32, else
  * BAD_DESC): holds the queue for a chosen time, e.g. around the driver's
  * job timeout.

@@ -121,6 +121,7 @@ const char *csa_prog_err_name(uint32_t reason)
 	case CSA_PROG_ERR_TAG:		return "tag";
 	case CSA_PROG_ERR_SPARSE:	return "sparse";
 	case CSA_PROG_ERR_SCRATCH:	return "scratch";
+	case CSA_PROG_ERR_CANCELLED:	return "cancelled";
 	case CSA_PROG_ERR_COLS:		return "cols";
 	case CSA_PROG_ERR_BAD_SLOT:	return "bad-slot";
 	case CSA_PROG_ERR_BAD_BIND:	return "bad-bind";
@@ -755,16 +756,32 @@ static uint32_t exec_kwta(struct run *r, const struct csa_prog_op *op,
 	return wr(r, CSA_PROG_OPND_DST, op->dst, b->out, dst_len(op));
 }
 
+static bool run_cancelled(const struct run *r)
+{
+	return r->env->cancelled && r->env->cancelled(r->env->cancel_ctx);
+}
+
 static uint32_t exec_maxpool(struct run *r, const struct csa_prog_op *op,
 			     struct op_bufs *b)
 {
 	uint32_t count, e = load_src(r, op, b, &count);
+	int8_t *y = (int8_t *)b->out;
 
 	if (e)
 		return e;
-	csa_dp_maxpool(b->x, op->in_c, op->in_h, op->in_w, op->kernel_h,
-		       op->kernel_w, op->stride_h, op->stride_w, op->out_h,
-		       op->out_w, (int8_t *)b->out);
+	/* one output row at a time: a cancel takes effect between rows */
+	for (uint32_t ch = 0; ch < op->in_c; ch++) {
+		const int8_t *x = b->x + (size_t)ch * op->in_h * op->in_w;
+
+		for (uint32_t oy = 0; oy < op->out_h; oy++, y += op->out_w) {
+			if (run_cancelled(r))
+				return ERR(NONE, CANCELLED);
+			csa_dp_maxpool(x + (size_t)oy * op->stride_h * op->in_w,
+				       1, op->kernel_h, op->in_w, op->kernel_h,
+				       op->kernel_w, op->stride_h,
+				       op->stride_w, 1, op->out_w, y);
+		}
+	}
 	r->res->cycles += csa_dp_cost_stream(out_numel(op) * op->kernel_h *
 					     op->kernel_w, r->lanes);
 	return wr(r, CSA_PROG_OPND_DST, op->dst, b->out, dst_len(op));
@@ -889,6 +906,10 @@ void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
 	charge_dma(&r, &charged);
 	for (i = 0; i < nops; i++) {
 		r.ar = base;
+		if (run_cancelled(&r)) {
+			e = ERR(NONE, CANCELLED);
+			goto out;
+		}
 		res->cycles += CSA_DP_CYCLES_OP;
 		e = op_exec(&r, &ops[i]);
 		charge_dma(&r, &charged);

@@ -61,6 +61,12 @@ struct csa_prog_io {
  * @max_tensor: CSA_REG_MAX_TENSOR
  * @scratch: card-local memory for staging (the engine aligns it to 8)
  * @scratch_size: bytes at @scratch
+ * @cancelled: optional (NULL: never); polled before every op and between
+ *             output rows of MAXPOOL2D.  When it returns true the run
+ *             stops where it is and reports status CSA_STATUS_PROGRAM with
+ *             reason CSA_PROG_ERR_CANCELLED: the caller abandoned the job
+ *             and discards the result (outputs may be partly written)
+ * @cancel_ctx: passed to @cancelled
  */
 struct csa_prog_env {
 	const struct csa_prog_io *io;
@@ -71,7 +77,15 @@ struct csa_prog_env {
 	uint32_t max_tensor;
 	uint8_t *scratch;
 	size_t scratch_size;
+	bool (*cancelled)(void *cancel_ctx);
+	void *cancel_ctx;
 };
+
+/*
+ * Reason of a cancelled run (struct csa_prog_env.cancelled).  Not a
+ * CSA_PROG_ERR_* of uapi/csa_format.h: no completion ever carries it.
+ */
+#define CSA_PROG_ERR_CANCELLED		0xff
 
 /**
  * struct csa_prog_result - outcome of csa_prog_run()

@@ -726,6 +726,8 @@ TEST_F(cp, unknown_and_debug_opcodes)
 	self->d.value = 0;
 	self->d.opcode = CSA_OP_DEBUG_HANG;
 	ASSERT_EQ(CSA_CMD_HANG, run(self)) TH_LOG("HANG must not complete");
+	self->d.opcode = CSA_OP_DEBUG_CRASH;
+	ASSERT_EQ(CSA_CMD_CRASH, run(self)) TH_LOG("CRASH must not complete");
 	/* the header is checked before the opcode, debug or not */
 	self->d.flags = 1u << 5;
 	RUN_DONE();

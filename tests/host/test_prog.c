@@ -687,6 +687,52 @@ TEST(failed_transfer)
 	net_free(&n);
 }
 
+/* Cancel callback: true from poll number @after on. */
+struct cancel_at {
+	uint32_t after;
+	uint32_t polls;
+};
+
+static bool cancel_after(void *ctx)
+{
+	struct cancel_at *c = ctx;
+
+	return c->polls++ >= c->after;
+}
+
+TEST(cancel_stops_the_run)
+{
+	struct cancel_at c = { .after = 0 };
+	struct csa_prog_result r;
+	struct csa_prog_env env;
+	uint8_t *snap[S_NUM];
+	struct net n;
+
+	net_build(&n, 82);
+	snapshot(&n, snap);
+	env = tmem_env(&n.m, scratch);
+	env.cancelled = cancel_after;
+	env.cancel_ctx = &c;
+	csa_prog_run(&env, S_PROG, 0, n.prog_len, &r);
+	ASSERT_TRUE(result_is(&r, CSA_STATUS_PROGRAM,
+			      CSA_PROG_DETAIL(0, NONE, CSA_PROG_ERR_CANCELLED),
+			      "cancelled before op 0"));
+	ASSERT_TRUE(net_slots_are(&n, snap, "cancelled before op 0"))
+		TH_LOG("a run cancelled before its first op writes nothing");
+	/* never cancelled: polled before every op and every MAXPOOL row */
+	c = (struct cancel_at){ .after = UINT32_MAX };
+	csa_prog_run(&env, S_PROG, 0, n.prog_len, &r);
+	ASSERT_TRUE(result_is(&r, 0, 0, "not cancelled"));
+	ASSERT_LT(5u, c.polls) TH_LOG("only %u polls", c.polls);
+	/* cancelled in the middle: stops there */
+	c = (struct cancel_at){ .after = c.polls - 1 };
+	csa_prog_run(&env, S_PROG, 0, n.prog_len, &r);
+	ASSERT_EQ((uint32_t)CSA_STATUS_PROGRAM, r.status);
+	ASSERT_EQ((uint32_t)CSA_PROG_ERR_CANCELLED, CSA_PROG_DETAIL_ERR(r.detail));
+	snapshot_free(snap);
+	net_free(&n);
+}
+
 /* ---- cost model ---- */
 
 TEST(cycles_follow_the_cost_model)

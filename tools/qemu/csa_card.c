@@ -8,19 +8,35 @@
  * handshake and the command queues.  The card verifies a firmware image and
  * executes descriptors with the same firmware/ code the real card runs.
  * docs/hardware.md describes the behaviour.
+ *
+ * Threads: registers, timers, interrupts and completions live in QEMU's
+ * main loop.  Each queue has a worker thread that executes its
+ * descriptors (the command processor and the datapath) without the BQL,
+ * taking it only around each DMA transfer, so a long job program never
+ * stalls the VM.  Descriptors with little, bounded work (no program, at
+ * most CSA_INLINE_BYTES of data) run right in the main loop instead: a
+ * thread hand-over would only add latency to them.  Every reset of a
+ * queue bumps its generation; the worker checks the generation under the
+ * BQL before each DMA and when it posts its result, so an abandoned
+ * descriptor never touches memory again and never completes.
  */
 
 #include "qemu/osdep.h"
 #include "qemu/host-utils.h"
 #include "qemu/log.h"
+#include "qemu/main-loop.h"
 #include "qemu/module.h"
+#include "qemu/rcu.h"
+#include "qemu/thread.h"
 #include "qemu/timer.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/msix.h"
+#include "hw/pci/pci_regs.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
+#include "sysemu/qtest.h"
 #include "qom/object.h"
 
 #include "csa_hw.h"
@@ -37,30 +53,35 @@ OBJECT_DECLARE_SIMPLE_TYPE(CsaCardState, CSA_CARD)
  */
 #define CSA_FW_LOAD_DELAY_NS	(1 * SCALE_MS)
 
-/* Data staging buffer of the command processor (one per card). */
+/* Data staging buffer of a queue's command processor. */
 #define CSA_BOUNCE_SIZE		(64 * KiB)
 /*
  * Card-local memory of the datapath: CSA_OP_PROGRAM stages operands,
- * accumulators and packed columns there (one per card: a program runs to
- * completion inside one queue timer callback).
+ * accumulators and packed columns there.  One per queue: the queues'
+ * workers run programs concurrently.
  */
 #define CSA_SCRATCH_SIZE	(8 * MiB)
 /*
- * Bytes one queue moves before it yields to the event loop: a huge COPY
- * runs as a series of timer callbacks instead of stalling QEMU.
+ * Bytes a worker moves between two checks whether its descriptor was
+ * abandoned (a huge COPY stops soon after a queue reset).
  */
 #define CSA_STEP_BUDGET		(1 * MiB)
+/* Largest FILL / COPY executed in the main loop (one bounce buffer). */
+#define CSA_INLINE_BYTES	CSA_BOUNCE_SIZE
 #define CSA_CMD_LATENCY_MAX_US	1000000
 
 typedef struct CsaCardState CsaCardState;
 
-/* Where a queue's single timer is in the life of the HEAD descriptor. */
+/* Where a queue is in the life of the HEAD descriptor. */
 typedef enum CsaQueuePhase {
-	CSA_QP_IDLE,	/* nothing to do (HEAD == TAIL, disabled or halted) */
-	CSA_QP_FETCH,	/* timer: fetch and start descriptor HEAD */
-	CSA_QP_RUN,	/* timer: move the next part of its data */
+	CSA_QP_IDLE,	/* nothing to do (HEAD == TAIL, disabled, halted, FATAL) */
+	CSA_QP_FETCH,	/* timer: fetch descriptor HEAD, hand it to the worker
+			 * (which may still be finishing an abandoned one:
+			 * then it re-arms the timer when it drops that) */
+	CSA_QP_RUN,	/* the worker thread executes it */
 	CSA_QP_DONE,	/* timer: post its completion */
 	CSA_QP_HUNG,	/* CSA_OP_DEBUG_HANG: only a reset ends it */
+	CSA_QP_CRASH,	/* timer: CSA_OP_DEBUG_CRASH, the card goes FATAL */
 } CsaQueuePhase;
 
 typedef struct CsaQueue {
@@ -89,20 +110,35 @@ typedef struct CsaQueue {
 	CsaQueuePhase phase;
 	bool halted;		/* ring or completion array unreachable */
 	int64_t start_ns;	/* virtual time the HEAD descriptor started */
-	struct csa_cmd cmd;
+	struct csa_cmd cmd;	/* the executed descriptor (phase DONE) */
+
+	/*
+	 * The worker thread and its hand-over, all under the BQL.  @gen is
+	 * also read without it (atomically) by the worker's cancel poll.
+	 */
+	QemuThread thread;
+	QemuCond cond;		/* job_ready/quit set, or the worker went idle */
+	struct csa_cmdproc cp;	/* own bounce buffer and datapath scratch */
+	uint32_t gen;		/* bumped by every reset of the queue */
+	uint32_t job_gen;	/* generation of the handed-over descriptor */
+	uint32_t run_gen;	/* generation of the one the worker executes */
+	bool job_ready;		/* job_raw waits for the worker */
+	bool busy;		/* the worker executes (maybe an abandoned one) */
+	bool quit;
+	uint8_t job_raw[CSA_DESC_SIZE];
 } CsaQueue;
 
 struct CsaCardState {
 	PCIDevice parent_obj;
 
 	MemoryRegion regs;
+	uint8_t pm_cap;		/* config offset of the PCI PM capability */
 	QEMUTimer *fw_timer;
 	CsaQueue q[CSA_MAX_QUEUES];
-	struct csa_cmdproc cmdproc;
 	/*
-	 * Set while a queue timer runs: the card's own DMA may be aimed at its
-	 * own BAR0, and such a write must not re-enter the queue state it is
-	 * in the middle of changing.
+	 * Set (under the BQL) during every DMA transfer of a queue: the
+	 * card's own DMA may be aimed at its own BAR0, and such a write must
+	 * not re-enter the queue state it is in the middle of changing.
 	 */
 	bool in_queue_dma;
 
@@ -166,10 +202,22 @@ static void csa_irq_raise(CsaCardState *s, uint32_t bits)
 	csa_irq_notify(s, bits & s->irq_mask);
 }
 
-static void csa_queue_reset(CsaQueue *q)
+/*
+ * Abandon whatever the queue executes: a descriptor not yet picked up is
+ * dropped, the worker's current one fails its next DMA and its result is
+ * discarded.
+ */
+static void csa_queue_abandon(CsaQueue *q)
 {
 	timer_del(q->timer);
+	qatomic_set(&q->gen, q->gen + 1);
+	q->job_ready = false;
 	q->phase = CSA_QP_IDLE;
+}
+
+static void csa_queue_reset(CsaQueue *q)
+{
+	csa_queue_abandon(q);
 	q->halted = false;
 	q->ctrl = 0;
 	q->head = 0;
@@ -261,6 +309,11 @@ static void csa_fw_ctrl_write(CsaCardState *s, uint32_t val)
 			      "csa-card: FW_CTRL: unknown command 0x%x\n", val);
 		return;
 	}
+	if (s->status & CSA_STATUS_FATAL) {
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "csa-card: FW_CTRL: LOAD on a FATAL card ignored (reset it first)\n");
+		return;
+	}
 	if (s->fw_status == CSA_FW_STATUS_LOADING) {
 		qemu_log_mask(LOG_GUEST_ERROR,
 			      "csa-card: FW_CTRL: LOAD while a load is running\n");
@@ -276,35 +329,73 @@ static void csa_fw_ctrl_write(CsaCardState *s, uint32_t val)
 		  qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + CSA_FW_LOAD_DELAY_NS);
 }
 
-/* Command-processor callbacks: all card DMA goes through the PCI device. */
+/* One DMA transfer of a queue (BQL held): all card DMA goes through PCI. */
+static bool csa_queue_dma(CsaQueue *q, uint64_t addr, void *buf, size_t len,
+			  DMADirection dir)
+{
+	CsaCardState *s = q->card;
+	MemTxResult r;
+
+	s->in_queue_dma = true;
+	r = pci_dma_rw(PCI_DEVICE(s), addr, buf, len, dir, MEMTXATTRS_UNSPECIFIED);
+	s->in_queue_dma = false;
+	return r == MEMTX_OK;
+}
+
+/*
+ * Command-processor callbacks, called by the queue's worker thread
+ * without the BQL (or in the main loop with it, for a short descriptor).
+ * A descriptor abandoned by a reset moves no more data.
+ */
+static int csa_worker_dma(CsaQueue *q, uint64_t addr, void *buf, size_t len,
+			  DMADirection dir)
+{
+	bool locked = qemu_mutex_iothread_locked();
+	bool ok = false;
+
+	if (!locked)
+		qemu_mutex_lock_iothread();
+	if (q->run_gen == q->gen)
+		ok = csa_queue_dma(q, addr, buf, len, dir);
+	if (!locked)
+		qemu_mutex_unlock_iothread();
+	return ok ? 0 : -1;
+}
+
 static int csa_dma_read(void *opaque, uint64_t addr, void *buf, size_t len)
 {
-	CsaCardState *s = opaque;
-
-	return pci_dma_read(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK ? -1 : 0;
+	return csa_worker_dma(opaque, addr, buf, len, DMA_DIRECTION_TO_DEVICE);
 }
 
 static int csa_dma_write(void *opaque, uint64_t addr, const void *buf,
 			 size_t len)
 {
-	CsaCardState *s = opaque;
-
-	return pci_dma_write(PCI_DEVICE(s), addr, buf, len) != MEMTX_OK ? -1 : 0;
+	return csa_worker_dma(opaque, addr, (void *)buf, len,
+			      DMA_DIRECTION_FROM_DEVICE);
 }
 
 /* The card cycle counter runs at clock-khz in virtual time. */
 static uint64_t csa_cycle_clock(void *opaque)
 {
-	CsaCardState *s = opaque;
+	CsaQueue *q = opaque;
 
-	return muldiv64(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL), s->clock_khz,
-			1000000);
+	return muldiv64(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL),
+			q->card->clock_khz, 1000000);
+}
+
+/* Polled by the datapath between ops and rows: stop an abandoned job. */
+static bool csa_worker_cancelled(void *opaque)
+{
+	CsaQueue *q = opaque;
+
+	return qatomic_read(&q->gen) != q->run_gen;
 }
 
 static const struct csa_cmdproc_ops csa_cmdproc_ops = {
 	.read = csa_dma_read,
 	.write = csa_dma_write,
 	.clock = csa_cycle_clock,
+	.cancelled = csa_worker_cancelled,
 };
 
 /* Virtual time of n datapath cycles, rounded up. */
@@ -324,7 +415,7 @@ static void csa_queue_kick(CsaQueue *q)
 	CsaCardState *s = q->card;
 
 	if (q->phase != CSA_QP_IDLE || q->halted || !csa_queue_enabled(q) ||
-	    q->head == q->tail)
+	    q->head == q->tail || (s->status & CSA_STATUS_FATAL))
 		return;
 	q->phase = CSA_QP_FETCH;
 	timer_mod(q->timer, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
@@ -350,8 +441,8 @@ static void csa_queue_complete(CsaQueue *q)
 	uint8_t raw[CSA_CPL_SIZE];
 
 	csa_cpl_encode(raw, &q->cmd.cpl);
-	if (pci_dma_write(PCI_DEVICE(s), q->cpl + (uint64_t)q->head * CSA_CPL_SIZE,
-			  raw, sizeof(raw)) != MEMTX_OK) {
+	if (!csa_queue_dma(q, q->cpl + (uint64_t)q->head * CSA_CPL_SIZE, raw,
+			   sizeof(raw), DMA_DIRECTION_FROM_DEVICE)) {
 		csa_queue_halt(q, "completion write");
 		return;
 	}
@@ -364,22 +455,45 @@ static void csa_queue_complete(CsaQueue *q)
 	csa_queue_kick(q);
 }
 
-/* After a start or step: schedule what comes next. */
-static void csa_queue_advance(CsaQueue *q, enum csa_cmd_state state,
-			      uint64_t moved)
+/*
+ * CSA_OP_DEBUG_CRASH: the firmware dies.  Every queue stops where it is
+ * (nothing in flight or queued completes, doorbells fetch nothing), the
+ * firmware state is gone and the host hears CSA_IRQ_ERROR.  Only a soft
+ * reset or a PCI function reset clears STATUS.FATAL.
+ */
+static void csa_card_crash(CsaCardState *s)
+{
+	unsigned int i;
+
+	qemu_log_mask(LOG_GUEST_ERROR,
+		      "csa-card: firmware crashed (CSA_OP_DEBUG_CRASH): card FATAL until reset\n");
+	for (i = 0; i < s->queues; i++)
+		csa_queue_abandon(&s->q[i]);
+	timer_del(s->fw_timer);
+	s->status = (s->status & ~CSA_STATUS_FW_READY) | CSA_STATUS_FATAL;
+	s->fw_status = CSA_FW_STATUS_NONE;
+	s->fw_error = CSA_FW_ERR_NONE;
+	s->fw_version = 0;
+	s->fw_running_abi = 0;
+	csa_irq_raise(s, CSA_IRQ_ERROR);
+}
+
+/* The worker finished descriptor HEAD (BQL held): what comes next. */
+static void csa_queue_advance(CsaQueue *q, enum csa_cmd_state state)
 {
 	CsaCardState *s = q->card;
 	int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 
 	switch (state) {
-	case CSA_CMD_MORE:
-		/* yield; the next part starts when this one would be done */
-		q->phase = CSA_QP_RUN;
-		timer_mod(q->timer, now + csa_cycles_ns(s,
-			  moved / CSA_DMA_BYTES_PER_CYCLE));
+	case CSA_CMD_MORE:	/* only when abandoned: not posted */
 		break;
 	case CSA_CMD_HANG:
 		q->phase = CSA_QP_HUNG;
+		break;
+	case CSA_CMD_CRASH:
+		/* the main loop changes the card's state */
+		q->phase = CSA_QP_CRASH;
+		timer_mod(q->timer, now);
 		break;
 	case CSA_CMD_DONE:
 		/* completion no earlier than the cost model says */
@@ -390,39 +504,117 @@ static void csa_queue_advance(CsaQueue *q, enum csa_cmd_state state,
 	}
 }
 
-static void csa_queue_run(CsaQueue *q)
+/* Bounded work (no program, little data): executed in the main loop. */
+static bool csa_desc_is_short(const uint8_t *raw)
+{
+	struct csa_desc d;
+
+	csa_desc_decode(&d, raw);
+	switch (d.opcode) {
+	case CSA_OP_PROGRAM:
+		return false;
+	case CSA_OP_FILL:
+	case CSA_OP_COPY:
+		return d.size <= CSA_INLINE_BYTES;
+	}
+	return true;	/* at most 8 bytes of data, or none */
+}
+
+/* Execute descriptor @raw to its end (the worker, or a short one). */
+static enum csa_cmd_state csa_queue_exec(CsaQueue *q, struct csa_cmd *cmd,
+					 const uint8_t *raw)
+{
+	enum csa_cmd_state state = csa_cmd_start(&q->cp, cmd, raw);
+
+	while (state == CSA_CMD_MORE && !csa_worker_cancelled(q))
+		state = csa_cmd_step(&q->cp, cmd, CSA_STEP_BUDGET);
+	return state;
+}
+
+/*
+ * The worker thread of a queue: executes the descriptors the queue's timer
+ * hands over, without the BQL except inside the DMA callbacks and to post
+ * the result.
+ */
+static void *csa_queue_worker(void *opaque)
+{
+	CsaQueue *q = opaque;
+	struct csa_cmd *cmd = g_new0(struct csa_cmd, 1);
+	uint8_t raw[CSA_DESC_SIZE];
+	enum csa_cmd_state state;
+
+	rcu_register_thread();
+	qemu_mutex_lock_iothread();
+	for (;;) {
+		while (!q->job_ready && !q->quit)
+			qemu_cond_wait_iothread(&q->cond);
+		if (q->quit)
+			break;
+		memcpy(raw, q->job_raw, sizeof(raw));
+		q->run_gen = q->job_gen;
+		q->job_ready = false;
+		q->busy = true;
+		qemu_mutex_unlock_iothread();
+
+		state = csa_queue_exec(q, cmd, raw);
+
+		qemu_mutex_lock_iothread();
+		q->busy = false;
+		if (q->run_gen == q->gen) {
+			q->cmd = *cmd;
+			csa_queue_advance(q, state);
+		} else if (q->phase == CSA_QP_FETCH) {
+			/* the next descriptor waited for this abandoned one */
+			timer_mod(q->timer, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL));
+		}
+		qemu_cond_broadcast(&q->cond);
+	}
+	qemu_mutex_unlock_iothread();
+	rcu_unregister_thread();
+	g_free(cmd);
+	return NULL;
+}
+
+/*
+ * Timer, phase FETCH: read descriptor HEAD; execute it if it is short,
+ * else hand it to the worker.
+ */
+static void csa_queue_fetch(CsaQueue *q)
 {
 	CsaCardState *s = q->card;
 	uint8_t raw[CSA_DESC_SIZE];
-	enum csa_cmd_state state;
-	uint64_t before;
 
-	switch (q->phase) {
-	case CSA_QP_FETCH:
+	if (!csa_queue_enabled(q) || q->head == q->tail ||
+	    (s->status & CSA_STATUS_FATAL)) {
 		q->phase = CSA_QP_IDLE;
-		if (!csa_queue_enabled(q) || q->head == q->tail)
-			return;
-		if (pci_dma_read(PCI_DEVICE(s),
-				 q->ring + (uint64_t)q->head * CSA_DESC_SIZE,
-				 raw, sizeof(raw)) != MEMTX_OK) {
-			csa_queue_halt(q, "descriptor read");
-			return;
-		}
-		q->start_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
-		state = csa_cmd_start(&s->cmdproc, &q->cmd, raw);
-		csa_queue_advance(q, state, 0);
-		break;
-	case CSA_QP_RUN:
-		before = q->cmd.done;
-		state = csa_cmd_step(&s->cmdproc, &q->cmd, CSA_STEP_BUDGET);
-		csa_queue_advance(q, state, q->cmd.done - before);
-		break;
-	case CSA_QP_DONE:
-		csa_queue_complete(q);
-		break;
-	case CSA_QP_IDLE:
-	case CSA_QP_HUNG:
-		break;
+		return;
+	}
+	if (q->busy)
+		return;		/* the worker re-arms the timer when done */
+	if (!csa_queue_dma(q, q->ring + (uint64_t)q->head * CSA_DESC_SIZE, raw,
+			   sizeof(raw), DMA_DIRECTION_TO_DEVICE)) {
+		csa_queue_halt(q, "descriptor read");
+		return;
+	}
+	q->start_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+	if (csa_desc_is_short(raw)) {
+		q->run_gen = q->gen;	/* the worker is idle */
+		csa_queue_advance(q, csa_queue_exec(q, &q->cmd, raw));
+		return;
+	}
+	memcpy(q->job_raw, raw, sizeof(raw));
+	q->job_gen = q->gen;
+	q->job_ready = true;
+	q->phase = CSA_QP_RUN;
+	qemu_cond_broadcast(&q->cond);
+	/*
+	 * Under qtest, virtual time moves only when the test steps it: wait
+	 * for the worker so that a step covers the whole execution, as it
+	 * would in a guest whose clock keeps running.
+	 */
+	if (qtest_enabled()) {
+		while (q->job_ready || q->busy)
+			qemu_cond_wait_iothread(&q->cond);
 	}
 }
 
@@ -430,9 +622,21 @@ static void csa_queue_timer(void *opaque)
 {
 	CsaQueue *q = opaque;
 
-	q->card->in_queue_dma = true;
-	csa_queue_run(q);
-	q->card->in_queue_dma = false;
+	switch (q->phase) {
+	case CSA_QP_FETCH:
+		csa_queue_fetch(q);
+		break;
+	case CSA_QP_DONE:
+		csa_queue_complete(q);
+		break;
+	case CSA_QP_CRASH:
+		csa_card_crash(q->card);
+		break;
+	case CSA_QP_IDLE:
+	case CSA_QP_RUN:
+	case CSA_QP_HUNG:
+		break;
+	}
 }
 
 /* ENABLE 0 -> 1: latch and check the ring setup. */
@@ -764,6 +968,63 @@ static const MemoryRegionOps csa_regs_ops = {
 	.impl = { .min_access_size = 1, .max_access_size = 8 },
 };
 
+/*
+ * PCI power management, only for the PM reset of the PCI core
+ * (pci_reset_function: reset_method "pm"): D0 and D3hot, no PME, and
+ * NoSoftRst = 0, so that D3hot -> D0 resets the card completely (as at
+ * power-on: registers, queues, firmware, IRQ mask; PCI config context
+ * such as BARs, command register and MSI-X too, which the host restores).
+ * In D3hot the card behaves as in D0 otherwise.
+ */
+#define CSA_PM_D0		0	/* PMCSR PowerState */
+#define CSA_PM_D3HOT		3
+
+static bool csa_pm_init(CsaCardState *s, Error **errp)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+	int pos = pci_add_capability(pdev, PCI_CAP_ID_PM, 0, PCI_PM_SIZEOF,
+				     errp);
+
+	if (pos < 0)
+		return false;
+	s->pm_cap = pos;
+	pci_set_word(pdev->config + pos + PCI_PM_PMC, PCI_PM_CAP_VER_1_2);
+	pci_set_word(pdev->config + pos + PCI_PM_CTRL, CSA_PM_D0);
+	pci_set_word(pdev->wmask + pos + PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK);
+	return true;
+}
+
+static uint16_t csa_pm_state(CsaCardState *s)
+{
+	return pci_get_word(PCI_DEVICE(s)->config + s->pm_cap + PCI_PM_CTRL) &
+	       PCI_PM_CTRL_STATE_MASK;
+}
+
+static void csa_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
+			     int len)
+{
+	CsaCardState *s = CSA_CARD(pdev);
+	uint32_t pmcsr = s->pm_cap + PCI_PM_CTRL;
+	uint16_t before = csa_pm_state(s), after;
+
+	pci_default_write_config(pdev, addr, val, len);
+	if (addr > pmcsr || addr + len <= pmcsr)
+		return;
+	after = csa_pm_state(s);
+	if (after == 1 || after == 2) {
+		/* not supported (PMC says so): the state does not change */
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "csa-card: PMCSR: D%u not supported, ignored\n",
+			      after);
+		pci_word_test_and_clear_mask(pdev->config + pmcsr,
+					     PCI_PM_CTRL_STATE_MASK);
+		pci_word_test_and_set_mask(pdev->config + pmcsr, before);
+		return;
+	}
+	if (before == CSA_PM_D3HOT && after == CSA_PM_D0)
+		pci_device_reset(pdev);	/* NoSoftRst = 0 */
+}
+
 static bool csa_check_props(CsaCardState *s, Error **errp)
 {
 	if (s->queues < 1 || s->queues > CSA_MAX_QUEUES) {
@@ -790,7 +1051,7 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
 	CsaCardState *s = CSA_CARD(pdev);
 	unsigned int nvec, i;
 
-	if (!csa_check_props(s, errp))
+	if (!csa_check_props(s, errp) || !csa_pm_init(s, errp))
 		return;
 
 	memory_region_init_io(&s->regs, OBJECT(s), &csa_regs_ops, s,
@@ -808,24 +1069,30 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
 	s->fw_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, csa_fw_load, s);
 	for (i = 0; i < s->queues; i++) {
 		CsaQueue *q = &s->q[i];
+		char name[32];
 
 		q->card = s;
 		q->index = i;
 		q->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, csa_queue_timer, q);
+		q->cp = (struct csa_cmdproc) {
+			.ops = &csa_cmdproc_ops,
+			.ctx = q,
+			.debug_ops = s->debug_ops,
+			.bounce = g_malloc(CSA_BOUNCE_SIZE),
+			.bounce_size = CSA_BOUNCE_SIZE,
+			/* untouched pages of an idle queue cost nothing */
+			.scratch = g_malloc(CSA_SCRATCH_SIZE),
+			.scratch_size = CSA_SCRATCH_SIZE,
+			.dp_lanes = s->lanes,
+			.max_k = s->max_k,
+			.max_dim = s->max_dim,
+			.max_tensor = s->max_tensor,
+		};
+		qemu_cond_init(&q->cond);
+		snprintf(name, sizeof(name), "csa-q%u", i);
+		qemu_thread_create(&q->thread, name, csa_queue_worker, q,
+				   QEMU_THREAD_JOINABLE);
 	}
-	s->cmdproc = (struct csa_cmdproc) {
-		.ops = &csa_cmdproc_ops,
-		.ctx = s,
-		.debug_ops = s->debug_ops,
-		.bounce = g_malloc(CSA_BOUNCE_SIZE),
-		.bounce_size = CSA_BOUNCE_SIZE,
-		.scratch = g_malloc(CSA_SCRATCH_SIZE),
-		.scratch_size = CSA_SCRATCH_SIZE,
-		.dp_lanes = s->lanes,
-		.max_k = s->max_k,
-		.max_dim = s->max_dim,
-		.max_tensor = s->max_tensor,
-	};
 	csa_soft_reset(s);
 }
 
@@ -834,23 +1101,41 @@ static void csa_exit(PCIDevice *pdev)
 	CsaCardState *s = CSA_CARD(pdev);
 	unsigned int i;
 
+	/* running jobs stop early; nothing is posted any more */
+	for (i = 0; i < s->queues; i++) {
+		csa_queue_abandon(&s->q[i]);
+		s->q[i].quit = true;
+		qemu_cond_broadcast(&s->q[i].cond);
+	}
+	/* a worker needs the BQL to see quit and to finish a DMA */
+	qemu_mutex_unlock_iothread();
+	for (i = 0; i < s->queues; i++)
+		qemu_thread_join(&s->q[i].thread);
+	qemu_mutex_lock_iothread();
+	for (i = 0; i < s->queues; i++) {
+		CsaQueue *q = &s->q[i];
+
+		qemu_cond_destroy(&q->cond);
+		timer_free(q->timer);
+		q->timer = NULL;
+		g_free(q->cp.bounce);
+		q->cp.bounce = NULL;
+		g_free(q->cp.scratch);
+		q->cp.scratch = NULL;
+	}
 	timer_free(s->fw_timer);
 	s->fw_timer = NULL;
-	for (i = 0; i < s->queues; i++) {
-		timer_free(s->q[i].timer);
-		s->q[i].timer = NULL;
-	}
-	g_free(s->cmdproc.bounce);
-	s->cmdproc.bounce = NULL;
-	g_free(s->cmdproc.scratch);
-	s->cmdproc.scratch = NULL;
 	msix_unuse_all_vectors(pdev);
 	msix_uninit_exclusive_bar(pdev);
 }
 
+/* Power-on, bus reset, and the PM reset (D3hot -> D0). */
 static void csa_device_reset(DeviceState *dev)
 {
-	csa_soft_reset(CSA_CARD(dev));
+	CsaCardState *s = CSA_CARD(dev);
+
+	csa_soft_reset(s);
+	pci_set_word(PCI_DEVICE(s)->config + s->pm_cap + PCI_PM_CTRL, CSA_PM_D0);
 }
 
 static Property csa_props[] = {
@@ -879,6 +1164,7 @@ static void csa_class_init(ObjectClass *klass, void *data)
 
 	k->realize = csa_realize;
 	k->exit = csa_exit;
+	k->config_write = csa_config_write;
 	k->vendor_id = CSA_PCI_VENDOR_ID;
 	k->device_id = CSA_PCI_DEVICE_ID;
 	k->revision = CSA_PCI_REVISION;

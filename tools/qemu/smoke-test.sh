@@ -38,7 +38,8 @@ Q_TAIL=0x14 Q_HEAD=0x18 Q_CTRL=0x1c Q_STATUS=0x20 Q_RESET=0x24
 Q_SEQ_LO=0x28 Q_SEQ_HI=0x2c
 QS_ENABLED=1 QS_BUSY=2 QS_ERROR=4
 DESC_SIZE=80 CPL_SIZE=32 F_IRQ=1 F_STATUS=2
-OP_NOP=0 OP_FILL=1 OP_COPY=2 OP_WRITE_VALUE=3 OP_HANG=0xf0
+OP_NOP=0 OP_FILL=1 OP_COPY=2 OP_WRITE_VALUE=3 OP_HANG=0xf0 OP_CRASH=0xf2
+STATUS_FATAL=2 IRQ_ERROR=2
 ST_OK=0 ST_BAD_OPCODE=1 ST_ACCESS=6
 IRQ_Q0=$((1 << 16))
 
@@ -97,19 +98,25 @@ cfg_wr16() {
 rd() { qt readl $(($1 + $2)); }
 wr() { qt writel $(($1 + $2)) "$3" >/dev/null; }
 
+# find_cap SLOT ID: config offset of capability ID, or 0
+find_cap() {
+	local cap hdr
+	cap=$(($(cfg_rd32 "$1" 0x34) & 0xfc))
+	while [ "$cap" -ne 0 ]; do
+		hdr=$(cfg_rd32 "$1" "$cap")
+		[ $((hdr & 0xff)) -eq $(($2)) ] && break
+		cap=$(((hdr >> 8) & 0xfc))
+	done
+	echo "$cap"
+}
+
 # Program BARs, enable memory + bus mastering, point MSI-X vector 0 at RAM.
 setup_card() {
 	local slot=$1 bar0=$2 bar2=$3 cap
 	cfg_wr32 "$slot" 0x10 "$bar0"
 	cfg_wr32 "$slot" 0x18 "$bar2"
 	cfg_wr32 "$slot" 0x04 0x6
-	cap=$(($(cfg_rd32 "$slot" 0x34) & 0xfc))
-	while [ "$cap" -ne 0 ]; do
-		local hdr
-		hdr=$(cfg_rd32 "$slot" "$cap")
-		[ $((hdr & 0xff)) -eq $((0x11)) ] && break
-		cap=$(((hdr >> 8) & 0xfc))
-	done
+	cap=$(find_cap "$slot" 0x11)
 	[ "$cap" -ne 0 ] || { echo "Bail out! no MSI-X capability"; exit 1; }
 	# table entry 0: address, data, unmasked (table at BAR2 offset 0)
 	qt writel "$bar2" "$MSI_ADDR" >/dev/null
@@ -179,7 +186,7 @@ put_image() {
 	stat -c %s "$1"
 }
 
-echo "1..79"
+echo "1..98"
 
 # PCI identity
 check "vendor/device id" "$(cfg_rd32 4 0x00)" 0xc5a01de5
@@ -442,6 +449,83 @@ check "soft reset: queues disabled, ring registers and HEAD cleared" \
 	   $(qrd $BAR0_A 0 $Q_RING_SIZE) | $(qrd $BAR0_A 0 $Q_HEAD) | \
 	   $(qrd $BAR0_A 0 $Q_SEQ_LO))) 0
 
+# DEBUG_CRASH on queue 0 of card A (debug-ops): the card goes FATAL
+wr $BAR0_A $REG_IRQ_MASK $((IRQ_FW | IRQ_ERROR | IRQ_Q0))
+wr $BAR0_A $REG_IRQ_STATUS 0xffffffff
+size=$(put_image "$fw_dir/csa-fw.bin")
+read -r st0 st err msi <<<"$(load_fw $BAR0_A $IMG_ADDR "$size")"
+set_ring $BAR0_A 0 $RING0 $CPL0 4
+set_ring $BAR0_A 1 $RING1 $CPL1 2
+wq $CPL0 0; wq $((CPL0 + CPL_SIZE)) 0; wq $CPL1 0
+wl $MSI_ADDR 0
+put_desc $RING0 0 0x400 $OP_CRASH $F_IRQ 0 0 0 0 0 0
+put_desc $RING0 1 0x401 $OP_NOP $F_IRQ 0 0 0 0 0 0
+qwr $BAR0_A 0 $Q_TAIL 2
+step_1ms
+check "CRASH: STATUS FATAL, FW_READY clear, FW_STATUS NONE" \
+	$(($(rd $BAR0_A $REG_STATUS) << 8 | $(rd $BAR0_A $REG_FW_STATUS))) \
+	$((STATUS_FATAL << 8 | FW_NONE))
+check "CRASH: IRQ_STATUS ERROR, no queue bit" \
+	$(($(rd $BAR0_A $REG_IRQ_STATUS) & (IRQ_ERROR | IRQ_Q0))) $IRQ_ERROR
+check "CRASH: MSI-X vector 0 delivered" "$(rl $MSI_ADDR)" $MSI_DATA
+check "CRASH: queue 0 stopped, HEAD 0, no completions" \
+	$(($(qrd $BAR0_A 0 $Q_STATUS) << 8 | $(qrd $BAR0_A 0 $Q_HEAD) | \
+	   $(rq $CPL0) | $(rq $((CPL0 + CPL_SIZE))))) $((QS_ENABLED << 8))
+put_desc $RING1 0 0x402 $OP_NOP $F_IRQ 0 0 0 0 0 0
+qwr $BAR0_A 1 $Q_TAIL 1
+step_1ms
+check "FATAL: the other queue's doorbell is ignored" \
+	$(($(qrd $BAR0_A 1 $Q_HEAD) | $(rq $CPL1))) 0
+qwr $BAR0_A 0 $Q_RESET $RESET_MAGIC
+set_ring $BAR0_A 0 $RING0 $CPL0 4
+put_desc $RING0 0 0x403 $OP_NOP $F_IRQ 0 0 0 0 0 0
+qwr $BAR0_A 0 $Q_TAIL 1
+step_1ms
+check "FATAL: a queue reset does not revive the queue" \
+	$(($(qrd $BAR0_A 0 $Q_HEAD) << 8 | $(rd $BAR0_A $REG_STATUS))) $STATUS_FATAL
+read -r st0 st err msi <<<"$(load_fw $BAR0_A $IMG_ADDR "$size")"
+check "FATAL: firmware LOAD ignored" $((st0 << 8 | st)) $((FW_NONE << 8 | FW_NONE))
+wr $BAR0_A $REG_RESET $RESET_MAGIC
+check "soft reset clears FATAL" "$(rd $BAR0_A $REG_STATUS)" 0
+read -r st0 st err msi <<<"$(load_fw $BAR0_A $IMG_ADDR "$size")"
+set_ring $BAR0_A 0 $RING0 $CPL0 4
+qwr $BAR0_A 0 $Q_TAIL 1
+step_1ms
+check "after the soft reset: firmware loads, queue 0 runs a NOP" \
+	$(($(rd $BAR0_A $REG_FW_STATUS) << 16 | $(qrd $BAR0_A 0 $Q_HEAD) << 8 | \
+	   $(rq $((CPL0 + 8))))) $((FW_READY << 16 | 1 << 8 | ST_OK))
+
+# card B has no debug-ops: CRASH completes as BAD_OPCODE
+put_desc $RING_B 1 0x301 $OP_CRASH 0 0 0 0 0 0 0
+qwr $BAR0_B 0 $Q_TAIL 0
+step_1ms
+check "CRASH without debug-ops: BAD_OPCODE, card not FATAL" \
+	$(($(qrd $BAR0_B 0 $Q_HEAD) << 16 | $(rq $((CPL_B + CPL_SIZE + 8))) << 8 | \
+	   $(rd $BAR0_B $REG_STATUS))) $((ST_BAD_OPCODE << 8))
+
+# PM reset (function reset of the PCI core): D3hot -> D0 resets the card
+pm=$(find_cap 4 0x01)
+check "PM capability present, NoSoftRst = 0, in D0" \
+	$((pm != 0 ? $(cfg_rd32 4 $((pm + 4))) & 0xb : 0xff)) 0
+wr $BAR0_A $REG_SCRATCH 0x600dcafe
+wr $BAR0_A $REG_IRQ_MASK $IRQ_FW
+cfg_wr16 4 $((pm + 4)) 3
+check "D3hot: PowerState 3, registers kept" \
+	$(((($(cfg_rd32 4 $((pm + 4))) & 3) << 32) | $(rd $BAR0_A $REG_SCRATCH))) \
+	$((3 << 32 | 0x600dcafe))
+cfg_wr16 4 $((pm + 4)) 0
+check "D3hot -> D0: config context reset (BAR0, command)" \
+	$(($(cfg_rd32 4 0x10) & ~0xf | $(cfg_rd32 4 0x04) & 0x6)) 0
+setup_card 4 $BAR0_A $BAR2_A
+check "D3hot -> D0: firmware gone, queue disabled, SCRATCH and IRQ mask 0" \
+	$(($(rd $BAR0_A $REG_FW_STATUS) | $(qrd $BAR0_A 0 $Q_STATUS) | \
+	   $(qrd $BAR0_A 0 $Q_RING_LO) | $(rd $BAR0_A $REG_SCRATCH) | \
+	   $(rd $BAR0_A $REG_IRQ_MASK))) 0
+cfg_wr16 4 $((pm + 4)) 2
+check "D2 (unsupported) ignored" $(($(cfg_rd32 4 $((pm + 4))) & 3)) 0
+read -r st0 st err msi <<<"$(load_fw $BAR0_A $IMG_ADDR "$size")"
+check "after the PM reset the firmware loads again" "$st" $FW_READY
+
 qt_pid=$QT_PID
 kill "$qt_pid" 2>/dev/null	# the qtest QEMU this script started
 wait "$qt_pid" 2>/dev/null
@@ -461,5 +545,45 @@ if [[ $msg == *"cmd-latency-us=1000001 out of range"* ]]; then
 else
 	not_ok "cmd-latency-us=1000001 rejected with a clear error"; echo "# $msg"
 fi
+
+# Hot-unplug (ACPI PCI hotplug of the pc machine; this script answers
+# the eject as the guest would): unrealize joins the queue worker threads.
+mon=$(mktemp -u "${TMPDIR:-/tmp}/csa-smoke-mon.XXXXXX")
+coproc QT { exec "$qemu" "${data_args[@]}" -machine pc -accel qtest \
+	-qtest stdio -qtest-log /dev/null -display none -nodefaults \
+	-monitor "unix:$mon,server=on,wait=off" \
+	-device csa-card,addr=04.0,id=csa0,queues=4 2>/dev/null; }
+# hmp COMMAND: one monitor command over the unix socket
+hmp() {
+	python3 - "$mon" "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(2)
+try:
+    s.recv(4096)
+    s.sendall(sys.argv[2].encode() + b"\n")
+    time.sleep(0.3)
+    s.recv(4096)
+except OSError:
+    pass
+PY
+}
+check "hot-plug card present" "$(cfg_rd32 4 0x00)" 0xc5a01de5
+for _ in $(seq 50); do [ -S "$mon" ] && break; sleep 0.1; done
+hmp "device_del csa0"
+qt outl 0xae08 $((1 << 4)) >/dev/null	# PCI_EJ: the guest ejects slot 4
+check "hot-unplug: the card is gone, QEMU still answers" \
+	"$(cfg_rd32 4 0x00)" 0xffffffff
+qt_pid=$QT_PID
+hmp quit
+rc=timeout
+for _ in $(seq 100); do
+	kill -0 "$qt_pid" 2>/dev/null || { wait "$qt_pid"; rc=$?; break; }
+	sleep 0.1
+done
+check "quit after the unplug: QEMU exits with 0" "${rc/timeout/255}" 0
+[ "$rc" = timeout ] && kill "$qt_pid" 2>/dev/null
+rm -f "$mon"
 
 [ "$failed" -eq 0 ]
