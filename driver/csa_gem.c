@@ -219,6 +219,7 @@ static int csa_bo_map_imported(struct csa_dma_res *res)
 	tab = csa_segtab_build(bo->shmem.base.dev->dev, bo->shmem.sgt);
 	if (IS_ERR(tab))
 		return PTR_ERR(tab);
+	/* pairs with smp_load_acquire() in csa_bo_segtab(): a filled table */
 	smp_store_release(&bo->segtab, tab);
 	return 0;
 }

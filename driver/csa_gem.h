@@ -16,6 +16,7 @@
 #ifndef CSA_GEM_H
 #define CSA_GEM_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 struct device;
@@ -26,7 +27,7 @@ struct sg_table;
 struct dma_buf_attachment;
 
 /* Segments one object may have (a 4 GiB object of single pages). */
-#define CSA_SEGTAB_MAX_SEGS	(1u << 20)
+#define CSA_SEGTAB_MAX_SEGS	BIT(20)
 
 /**
  * struct csa_segtab - the card's segment table of one buffer object

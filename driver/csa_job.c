@@ -33,28 +33,31 @@ static_assert(CSA_ACCESS_READ == DRM_CSA_ACCESS_READ);
 static_assert(CSA_ACCESS_WRITE == DRM_CSA_ACCESS_WRITE);
 static_assert(sizeof(struct csa_bind_slot) == 32 && sizeof(struct csa_seg) == 16);
 /* The user-visible part of the hardware contract (uapi/csa_drm.h). */
-static_assert(DRM_CSA_OP_NOP == CSA_OP_NOP && DRM_CSA_OP_FILL == CSA_OP_FILL &&
-	      DRM_CSA_OP_COPY == CSA_OP_COPY &&
-	      DRM_CSA_OP_WRITE_VALUE == CSA_OP_WRITE_VALUE &&
-	      DRM_CSA_OP_TIMESTAMP == CSA_OP_TIMESTAMP &&
-	      DRM_CSA_OP_PROGRAM == CSA_OP_PROGRAM &&
-	      DRM_CSA_OP_DEBUG_HANG == CSA_OP_DEBUG_HANG &&
-	      DRM_CSA_OP_DEBUG_DMA_ERROR == CSA_OP_DEBUG_DMA_ERROR &&
-	      DRM_CSA_OP_DEBUG_DELAY == CSA_OP_DEBUG_DELAY);
-static_assert(DRM_CSA_STATUS_OK == CSA_STATUS_OK &&
-	      DRM_CSA_STATUS_BAD_OPCODE == CSA_STATUS_BAD_OPCODE &&
-	      DRM_CSA_STATUS_BAD_DESC == CSA_STATUS_BAD_DESC &&
-	      DRM_CSA_STATUS_BAD_BIND == CSA_STATUS_BAD_BIND &&
-	      DRM_CSA_STATUS_BAD_SLOT == CSA_STATUS_BAD_SLOT &&
-	      DRM_CSA_STATUS_OUT_OF_BOUNDS == CSA_STATUS_OUT_OF_BOUNDS &&
-	      DRM_CSA_STATUS_ACCESS == CSA_STATUS_ACCESS &&
-	      DRM_CSA_STATUS_DMA_ERROR == CSA_STATUS_DMA_ERROR &&
-	      DRM_CSA_STATUS_PROGRAM == CSA_STATUS_PROGRAM);
-static_assert(sizeof(struct drm_csa_cpl) == CSA_CPL_SIZE &&
-	      offsetof(struct drm_csa_cpl, status) == offsetof(struct csa_cpl, status) &&
-	      offsetof(struct drm_csa_cpl, detail) == offsetof(struct csa_cpl, detail) &&
-	      offsetof(struct drm_csa_cpl, cycles) == offsetof(struct csa_cpl, cycles) &&
-	      offsetof(struct drm_csa_cpl, timestamp) == offsetof(struct csa_cpl, timestamp));
+#define CSA_UAPI_SAME(uapi, hw)	static_assert((uapi) == (hw))
+CSA_UAPI_SAME(DRM_CSA_OP_NOP, CSA_OP_NOP);
+CSA_UAPI_SAME(DRM_CSA_OP_FILL, CSA_OP_FILL);
+CSA_UAPI_SAME(DRM_CSA_OP_COPY, CSA_OP_COPY);
+CSA_UAPI_SAME(DRM_CSA_OP_WRITE_VALUE, CSA_OP_WRITE_VALUE);
+CSA_UAPI_SAME(DRM_CSA_OP_TIMESTAMP, CSA_OP_TIMESTAMP);
+CSA_UAPI_SAME(DRM_CSA_OP_PROGRAM, CSA_OP_PROGRAM);
+CSA_UAPI_SAME(DRM_CSA_OP_DEBUG_HANG, CSA_OP_DEBUG_HANG);
+CSA_UAPI_SAME(DRM_CSA_OP_DEBUG_DMA_ERROR, CSA_OP_DEBUG_DMA_ERROR);
+CSA_UAPI_SAME(DRM_CSA_OP_DEBUG_CRASH, CSA_OP_DEBUG_CRASH);
+CSA_UAPI_SAME(DRM_CSA_OP_DEBUG_DELAY, CSA_OP_DEBUG_DELAY);
+CSA_UAPI_SAME(DRM_CSA_STATUS_OK, CSA_STATUS_OK);
+CSA_UAPI_SAME(DRM_CSA_STATUS_BAD_OPCODE, CSA_STATUS_BAD_OPCODE);
+CSA_UAPI_SAME(DRM_CSA_STATUS_BAD_DESC, CSA_STATUS_BAD_DESC);
+CSA_UAPI_SAME(DRM_CSA_STATUS_BAD_BIND, CSA_STATUS_BAD_BIND);
+CSA_UAPI_SAME(DRM_CSA_STATUS_BAD_SLOT, CSA_STATUS_BAD_SLOT);
+CSA_UAPI_SAME(DRM_CSA_STATUS_OUT_OF_BOUNDS, CSA_STATUS_OUT_OF_BOUNDS);
+CSA_UAPI_SAME(DRM_CSA_STATUS_ACCESS, CSA_STATUS_ACCESS);
+CSA_UAPI_SAME(DRM_CSA_STATUS_DMA_ERROR, CSA_STATUS_DMA_ERROR);
+CSA_UAPI_SAME(DRM_CSA_STATUS_PROGRAM, CSA_STATUS_PROGRAM);
+CSA_UAPI_SAME(sizeof(struct drm_csa_cpl), CSA_CPL_SIZE);
+CSA_UAPI_SAME(offsetof(struct drm_csa_cpl, status), offsetof(struct csa_cpl, status));
+CSA_UAPI_SAME(offsetof(struct drm_csa_cpl, detail), offsetof(struct csa_cpl, detail));
+CSA_UAPI_SAME(offsetof(struct drm_csa_cpl, cycles), offsetof(struct csa_cpl, cycles));
+CSA_UAPI_SAME(offsetof(struct drm_csa_cpl, timestamp), offsetof(struct csa_cpl, timestamp));
 
 /**
  * struct csa_submit - what one SUBMIT ioctl collects before committing

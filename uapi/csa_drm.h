@@ -289,6 +289,7 @@ struct drm_csa_cmd {
 /* test cards only (the virtual card's debug-ops); others: BAD_OPCODE */
 #define DRM_CSA_OP_DEBUG_HANG		0xf0	/* never completes: the job times out */
 #define DRM_CSA_OP_DEBUG_DMA_ERROR	0xf1	/* fails with DMA_ERROR */
+#define DRM_CSA_OP_DEBUG_CRASH		0xf2	/* the card fails as a whole */
 #define DRM_CSA_OP_DEBUG_DELAY		0xf3	/* completes after value card cycles */
 
 /* drm_csa_cpl.status: the card's verdict (the fence error maps it) */

@@ -68,26 +68,6 @@ static void make_gate(struct __test_metadata *_metadata, FIXTURE_DATA(dma_sync) 
 	ASSERT_EQ(0, csa_vm_job(self->fd, self->gate, &nop, NULL, 0, self->gate_so));
 }
 
-static int submit_gated(int fd, uint32_t q, const struct drm_csa_cmd *cmd,
-			const struct drm_csa_bind *binds, uint32_t n,
-			uint32_t gate_so, uint32_t out_so)
-{
-	struct drm_csa_sync in = { .handle = gate_so };
-	struct drm_csa_sync out = { .handle = out_so };
-	struct drm_csa_submit args = {
-		.queue_id = q,
-		.binds = (uintptr_t)binds,
-		.num_binds = n,
-		.in_syncs = (uintptr_t)&in,
-		.num_in_syncs = 1,
-		.out_syncs = (uintptr_t)&out,
-		.num_out_syncs = 1,
-		.cmd = *cmd,
-	};
-
-	return csa_vm_submit(fd, &args);
-}
-
 static void fill(volatile uint8_t *p, uint8_t v)
 {
 	for (size_t i = 0; i < SIZE; i++)
@@ -125,7 +105,7 @@ TEST_F_TIMEOUT(dma_sync, shmem_write_after_submit_reaches_card, 60)
 	memset((void *)dst, 0, SIZE);
 
 	make_gate(_metadata, self);
-	ASSERT_EQ(0, submit_gated(self->fd, self->q, &copy, binds, 2, self->gate_so, self->so));
+	ASSERT_EQ(0, csa_vm_job_after(self->fd, self->q, &copy, binds, 2, self->gate_so, self->so));
 	fill(src, 7);		/* the job has not started: it must see this */
 	ASSERT_EQ(0, csa_vm_job_result(self->fd, self->gate_so, WAIT_MS));
 	ASSERT_EQ(0, csa_vm_job_result(self->fd, self->so, WAIT_MS));
@@ -153,7 +133,7 @@ TEST_F_TIMEOUT(dma_sync, userptr_write_after_submit_reaches_card, 60)
 	binds[1].access = DRM_CSA_ACCESS_WRITE;
 
 	make_gate(_metadata, self);
-	ASSERT_EQ(0, submit_gated(self->fd, self->q, &copy, binds, 2, self->gate_so, self->so));
+	ASSERT_EQ(0, csa_vm_job_after(self->fd, self->q, &copy, binds, 2, self->gate_so, self->so));
 	fill(mem, 9);
 	ASSERT_EQ(0, csa_vm_job_result(self->fd, self->so, WAIT_MS));
 	bad = first_mismatch(mem + SIZE, 9);

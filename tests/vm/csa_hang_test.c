@@ -69,15 +69,6 @@ FIXTURE_TEARDOWN(hang)
 		close(self->fd);
 }
 
-static struct drm_csa_cmd write_value(uint64_t offset, uint64_t value)
-{
-	return (struct drm_csa_cmd){
-		.opcode = CSA_OP_WRITE_VALUE,
-		.dst_offset = offset,
-		.value = value,
-	};
-}
-
 TEST_F(hang, dma_error_eio)
 {
 	struct drm_csa_cmd dmaerr = { .opcode = CSA_OP_DEBUG_DMA_ERROR };
@@ -92,7 +83,7 @@ TEST_F(hang, dma_error_eio)
 
 TEST_F_TIMEOUT(hang, detected_reset_and_next_job_runs, 60)
 {
-	struct drm_csa_cmd wv = write_value(0, 0x1234);
+	struct drm_csa_cmd wv = csa_vm_cmd_write_value(0, 0x1234);
 	char log[8192];
 	int64_t t0, dt;
 	int kmsg, warnings = 0;
@@ -145,7 +136,7 @@ TEST_F_TIMEOUT(hang, innocent_jobs_resubmitted_guilty_context_cancelled, 60)
 	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &hang, NULL, 0, self->so));
 	for (int i = 0; i < 8; i++) {
 		ASSERT_EQ(0, csa_vm_syncobj_create(self->fd, &so[i]));
-		wv = write_value(8 * i, 100 + i);
+		wv = csa_vm_cmd_write_value(8 * i, 100 + i);
 		ASSERT_EQ(0, csa_vm_job(self->fd, i % 2 ? other : self->q[0], &wv,
 					&self->bind, 1, so[i]));
 	}
@@ -177,7 +168,7 @@ TEST_F_TIMEOUT(hang, other_queue_unaffected, 60)
 	ASSERT_EQ(0, csa_vm_job(self->fd, self->q[0], &hang, NULL, 0, self->so));
 	t0 = csa_vm_now_ns();
 	for (int i = 0; i < 20; i++) {
-		struct drm_csa_cmd wv = write_value(0, i);
+		struct drm_csa_cmd wv = csa_vm_cmd_write_value(0, i);
 
 		ASSERT_EQ(0, csa_vm_job(self->fd, self->q[1], &wv, &self->bind, 1, so1));
 		ASSERT_EQ(0, csa_vm_job_result(self->fd, so1, WAIT_MS));

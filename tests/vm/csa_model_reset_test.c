@@ -8,10 +8,11 @@
  *    /sys/bus/pci/devices/<card>/reset resets the card as at power-on
  *    (registers seen through the BAR0 mapping of sysfs resource0 while
  *    csa is unbound); the card binds again afterwards and runs jobs;
- *  - CSA_OP_DEBUG_CRASH (debug-ops) makes the card FATAL: the driver logs
- *    the error interrupt, the crashing job and a job on the other hardware
- *    queue time out, and unbind + bind (whose soft reset clears FATAL)
- *    brings the card back.
+ *  - CSA_OP_DEBUG_CRASH (debug-ops) makes the card FATAL: the error
+ *    interrupt reaches the driver with STATUS = FATAL (no FW_READY), whose
+ *    recovery (soft reset, firmware reload) fails the crashing job with
+ *    -EIO and brings both hardware queues back without a rebind
+ *    (csa_reset_test checks the recovery itself in detail).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -201,7 +202,7 @@ TEST_F_TIMEOUT(reset, function_reset_is_a_power_on_reset, 120)
 	}
 }
 
-TEST_F_TIMEOUT(reset, debug_crash_stops_the_card_until_rebind, 120)
+TEST_F_TIMEOUT(reset, debug_crash_makes_the_card_fatal, 120)
 {
 	struct drm_csa_cmd crash = { .opcode = CSA_OP_DEBUG_CRASH };
 	struct drm_csa_cmd dmaerr = { .opcode = CSA_OP_DEBUG_DMA_ERROR };
@@ -227,20 +228,14 @@ TEST_F_TIMEOUT(reset, debug_crash_stops_the_card_until_rebind, 120)
 	kmsg = csa_vm_kmsg_open();
 	ASSERT_LE(0, kmsg);
 	ASSERT_EQ(0, csa_vm_job(fd, q[0], &crash, NULL, 0, so[0]));
-	ASSERT_EQ(-ETIMEDOUT, csa_vm_job_result(fd, so[0], WAIT_MS));
-	/* the whole card is down: the other hardware queue too */
-	ASSERT_EQ(0, csa_vm_job(fd, q[1], &(struct drm_csa_cmd){
-		.opcode = CSA_OP_NOP }, NULL, 0, so[1]));
-	ASSERT_EQ(-ETIMEDOUT, csa_vm_job_result(fd, so[1], WAIT_MS));
+	ASSERT_EQ(-EIO, csa_vm_job_result(fd, so[0], WAIT_MS));
 	ASSERT_LE(0, csa_vm_kmsg_read(kmsg, log, sizeof(log)));
 	close(kmsg);
-	/* the driver's misc handler prints STATUS: FATAL, no FW_READY */
+	/* the driver's recovery prints STATUS: FATAL, no FW_READY */
 	ASSERT_NE(NULL, strstr(log, "fatal error (status 0x00000002)"))
 		TH_LOG("kernel log: %s", log);
 	close(fd);
-
-	ASSERT_EQ(0, bind_card(addr, false));
-	ASSERT_EQ(0, bind_card(addr, true));
+	/* recovered: both hardware queues run, no rebind */
 	ASSERT_EQ(0, nop_job(addr, 0));
 	ASSERT_EQ(0, nop_job(addr, 1));
 }

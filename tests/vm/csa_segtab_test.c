@@ -107,7 +107,8 @@ TEST_F_TIMEOUT(segtab, scattered_userptr_copies_through_chained_tables, 120)
 		ASSERT_EQ(0, csa_vm_bo_userptr(fd, src, size, 0, &binds[0].handle));
 		ASSERT_EQ(0, csa_vm_bo_userptr(fd, dst, size, 0, &binds[1].handle));
 		binds[0].access = DRM_CSA_ACCESS_READ;
-		binds[1].access = DRM_CSA_ACCESS_WRITE;
+		/* the overlapping copy below reads it too */
+		binds[1].access = DRM_CSA_ACCESS_READ | DRM_CSA_ACCESS_WRITE;
 		ASSERT_EQ(0, csa_vm_queue_create(fd, 0, DRM_CSA_PRIORITY_NORMAL, &q));
 		ASSERT_EQ(0, csa_vm_syncobj_create(fd, &so));
 		ASSERT_EQ(0, csa_vm_job(fd, q, &copy, binds, 2, so));

@@ -38,15 +38,6 @@ static int reload(const char *params)
 	return csa_vm_load_module_params(params);
 }
 
-static struct drm_csa_cmd write_value(uint64_t offset, uint64_t value)
-{
-	return (struct drm_csa_cmd){
-		.opcode = CSA_OP_WRITE_VALUE,
-		.dst_offset = offset,
-		.value = value,
-	};
-}
-
 FIXTURE(timeout) {
 	struct csa_vm_card card[CSA_VM_MAX_CARDS];
 	int n;
@@ -112,7 +103,7 @@ static int straddle_round(struct __test_metadata *_metadata, int fd,
 		uint64_t d_us = 88000 + ((r * CHAIN + k) * 500) % 24500;
 		struct drm_csa_cmd cmd[2] = {
 			{ .opcode = CSA_OP_DEBUG_DELAY, .value = d_us * khz / 1000 },
-			write_value(VAL(k), 0xa000 + k),
+			csa_vm_cmd_write_value(VAL(k), 0xa000 + k),
 		};
 
 		EXPECT_EQ(0, csa_vm_queue_create(fd, 0, DRM_CSA_PRIORITY_NORMAL, &ctx[k]));

@@ -415,21 +415,40 @@ int csa_vm_submit(int fd, struct drm_csa_submit *args)
 	return drmIoctl(fd, DRM_IOCTL_CSA_SUBMIT, args) ? -errno : 0;
 }
 
-int csa_vm_job(int fd, uint32_t queue_id, const struct drm_csa_cmd *cmd,
-	       const struct drm_csa_bind *binds, uint32_t nbinds,
-	       uint32_t out_syncobj)
+struct drm_csa_cmd csa_vm_cmd_write_value(uint64_t offset, uint64_t value)
 {
+	return (struct drm_csa_cmd){
+		.opcode = CSA_OP_WRITE_VALUE,
+		.dst_offset = offset,
+		.value = value,
+	};
+}
+
+int csa_vm_job_after(int fd, uint32_t queue_id, const struct drm_csa_cmd *cmd,
+		     const struct drm_csa_bind *binds, uint32_t nbinds,
+		     uint32_t in_syncobj, uint32_t out_syncobj)
+{
+	struct drm_csa_sync in = { .handle = in_syncobj };
 	struct drm_csa_sync out = { .handle = out_syncobj };
 	struct drm_csa_submit args = {
 		.queue_id = queue_id,
 		.binds = (uintptr_t)binds,
 		.num_binds = nbinds,
+		.in_syncs = (uintptr_t)&in,
+		.num_in_syncs = in_syncobj ? 1 : 0,
 		.out_syncs = (uintptr_t)&out,
 		.num_out_syncs = out_syncobj ? 1 : 0,
 		.cmd = *cmd,
 	};
 
 	return csa_vm_submit(fd, &args);
+}
+
+int csa_vm_job(int fd, uint32_t queue_id, const struct drm_csa_cmd *cmd,
+	       const struct drm_csa_bind *binds, uint32_t nbinds,
+	       uint32_t out_syncobj)
+{
+	return csa_vm_job_after(fd, queue_id, cmd, binds, nbinds, 0, out_syncobj);
 }
 
 int csa_vm_syncobj_create(int fd, uint32_t *handle)

@@ -97,6 +97,12 @@ int csa_vm_queue_destroy(int fd, uint32_t queue_id);
 struct drm_csa_submit;
 int csa_vm_submit(int fd, struct drm_csa_submit *args);
 
+/* CSA_OP_WRITE_VALUE of @value to slot 0 at @offset. */
+struct drm_csa_cmd csa_vm_cmd_write_value(uint64_t offset, uint64_t value);
+/* csa_vm_job() that also waits for binary syncobj @in_syncobj (0: none). */
+int csa_vm_job_after(int fd, uint32_t queue_id, const struct drm_csa_cmd *cmd,
+		     const struct drm_csa_bind *binds, uint32_t nbinds,
+		     uint32_t in_syncobj, uint32_t out_syncobj);
 /*
  * One job: @cmd on @queue_id with @nbinds buffers; @out_syncobj (0: none)
  * is a binary syncobj that gets the job's fence.
