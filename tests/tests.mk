@@ -10,9 +10,9 @@
 VM_TEST_BUILD := $(BUILD)/tests/vm
 TEST_RESULTS := $(BUILD)/tests/results
 # Every tests/vm/*_test.c is a suite.  Run order matters only at the end:
-# timeout, firmware and reload swap the driver under the others, so they
-# run last.
-VM_TEST_LAST := csa_timeout_test csa_firmware_test csa_reload_test
+# reset, timeout, firmware and reload swap the driver under the others, so
+# they run last.
+VM_TEST_LAST := csa_reset_test csa_timeout_test csa_firmware_test csa_reload_test
 VM_TEST_ALL := $(filter-out $(VM_TEST_LAST), \
 	$(sort $(notdir $(basename $(wildcard tests/vm/*_test.c))))) $(VM_TEST_LAST)
 # The image always holds every suite; VM_TEST_NAMES picks the ones a boot

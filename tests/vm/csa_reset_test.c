@@ -8,7 +8,9 @@
  * with -EIO (a reset) or complete (suspend drains the card first); jobs
  * still waiting in the scheduler run afterwards; new jobs on the same
  * contexts run (no context is banned); the sysfs "resets" counter counts
- * the recovery.
+ * the recovery.  csa runs with job_timeout_ms=60000 here (reloaded, the
+ * default restored afterwards), so that the hangs are certainly still
+ * pending when the reset comes: no race with the job timeout.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,8 +46,11 @@ FIXTURE_SETUP(reset)
 	uint32_t so;
 	int r;
 
+	self->fd = -1;
 	self->n = csa_vm_cards(self->card, CSA_VM_MAX_CARDS);
 	ASSERT_LT(0, self->n);
+	r = csa_vm_reload_module("job_timeout_ms=60000");
+	ASSERT_EQ(0, r) TH_LOG("reload csa: %s", strerror(-r));
 	self->fd = csa_vm_open_render(self->card[0].addr);
 	ASSERT_LE(0, self->fd) TH_LOG("open: %s", strerror(-self->fd));
 	ASSERT_LE(3u, self->card[0].queues) TH_LOG("card 0 needs 3 queues");
@@ -73,6 +78,7 @@ FIXTURE_TEARDOWN(reset)
 {
 	if (self->fd >= 0)
 		close(self->fd);
+	csa_vm_reload_module("");	/* the suites after this one expect the defaults */
 }
 
 static uint64_t resets(struct __test_metadata *_metadata, const char *path)

@@ -28,16 +28,6 @@
 
 static const struct drm_csa_cmd nop = { .opcode = CSA_OP_NOP };
 
-/* Reload csa with @params; every fd must be closed. */
-static int reload(const char *params)
-{
-	int ret = csa_vm_unload_module();
-
-	if (ret && ret != -ENOENT)
-		return ret;
-	return csa_vm_load_module_params(params);
-}
-
 FIXTURE(timeout) {
 	struct csa_vm_card card[CSA_VM_MAX_CARDS];
 	int n;
@@ -52,7 +42,7 @@ FIXTURE_SETUP(timeout)
 }
 
 #define RELOAD(params) do { \
-	int __r = reload(params); \
+	int __r = csa_vm_reload_module(params); \
 	ASSERT_EQ(0, __r) TH_LOG("reload csa with %s: %s", params, strerror(-__r)); \
 } while (0)
 
@@ -61,7 +51,7 @@ FIXTURE_TEARDOWN(timeout)
 	if (self->fd >= 0)
 		close(self->fd);
 	/* the suites after this one expect the defaults */
-	reload("");
+	csa_vm_reload_module("");
 }
 
 /*

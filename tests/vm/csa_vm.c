@@ -242,6 +242,15 @@ int csa_vm_load_module_params(const char *params)
 	return ret;
 }
 
+int csa_vm_reload_module(const char *params)
+{
+	int ret = csa_vm_unload_module();
+
+	if (ret && ret != -ENOENT)
+		return ret;
+	return csa_vm_load_module_params(params);
+}
+
 int csa_vm_load_module(void)
 {
 	return csa_vm_load_module_params("");

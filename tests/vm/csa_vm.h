@@ -59,6 +59,8 @@ int csa_vm_get_param(int fd, uint32_t param, uint32_t flags, uint64_t reserved,
 int csa_vm_load_module(void);
 /* finit_module(csa.ko) with module parameters, e.g. "job_timeout_ms=100". */
 int csa_vm_load_module_params(const char *params);
+/* Unload csa (if loaded) and load it with @params; every fd must be closed. */
+int csa_vm_reload_module(const char *params);
 int csa_vm_unload_module(void);
 
 /* Drop capability @cap (effective, permitted, inheritable) of this process. */
