@@ -719,7 +719,15 @@ TEST(cancel_stops_the_run)
 			      "cancelled before op 0"));
 	ASSERT_TRUE(net_slots_are(&n, snap, "cancelled before op 0"))
 		TH_LOG("a run cancelled before its first op writes nothing");
-	/* never cancelled: polled before every op and every MAXPOOL row */
+	/* op 0 is a CONV2D: cancelled between its input rows */
+	c = (struct cancel_at){ .after = 2 };
+	csa_prog_run(&env, S_PROG, 0, n.prog_len, &r);
+	ASSERT_TRUE(result_is(&r, CSA_STATUS_PROGRAM,
+			      CSA_PROG_DETAIL(0, NONE, CSA_PROG_ERR_CANCELLED),
+			      "cancelled inside the CONV2D"));
+	ASSERT_TRUE(net_slots_are(&n, snap, "cancelled inside the CONV2D"))
+		TH_LOG("the cancelled CONV2D wrote its output");
+	/* never cancelled: polled before every op and every row */
 	c = (struct cancel_at){ .after = UINT32_MAX };
 	csa_prog_run(&env, S_PROG, 0, n.prog_len, &r);
 	ASSERT_TRUE(result_is(&r, 0, 0, "not cancelled"));
