@@ -54,7 +54,8 @@
  * @cancelled: optional (NULL: never); true once the descriptor being
  *             executed was abandoned (its queue was reset).  Polled while
  *             a job program runs (before every op, between MAXPOOL2D
- *             output rows); the program then stops early and the caller
+ *             output rows and CONV2D input rows, struct csa_prog_env);
+ *             the program then stops early and the caller
  *             discards the descriptor's result.  Must be cheap and safe to
  *             call from the executing thread.
  */

@@ -675,6 +675,60 @@ static uint32_t exec_linear(struct run *r, const struct csa_prog_op *op,
 	return layer_out(r, op, l, b, 1);
 }
 
+static bool run_cancelled(const struct run *r)
+{
+	return r->env->cancelled && r->env->cancelled(r->env->cancel_ctx);
+}
+
+/* Sparse input entries of CONV2D between two cancel polls. */
+#define CONV_SPARSE_CHUNK	4096
+
+/*
+ * CONV2D, a cancel poll between input rows (dense) or chunks (sparse).
+ * A dense row y of channel c is scattered as a one-row, one-channel input
+ * whose top padding ph + y says where it sits, with the weight columns of
+ * channel c: the same visits, products and counts as one call.
+ */
+static uint32_t conv_run(struct run *r, const struct csa_prog_op *op,
+			 const struct csa_dp_layer *l,
+			 const struct csa_dp_conv *g, struct op_bufs *b,
+			 uint32_t count, struct csa_dp_stats *st,
+			 uint32_t *maxtag)
+{
+	size_t colsz = (size_t)l->groups * CSA_PACKED_ELEM_SIZE;
+	struct csa_dp_conv row = *g;
+	struct csa_dp_layer lc = *l;
+	const int8_t *x = b->x;
+	uint32_t t;
+
+	if (op->flags & CSA_PROG_F_SRC_SPARSE) {
+		for (uint32_t i = 0; i < count; i += CONV_SPARSE_CHUNK) {
+			uint32_t n = count - i < CONV_SPARSE_CHUNK ?
+				     count - i : CONV_SPARSE_CHUNK;
+
+			if (run_cancelled(r))
+				return ERR(NONE, CANCELLED);
+			t = csa_dp_conv_sparse(l, g, b->idx + i, b->x + i, n,
+					       b->acc, st);
+			*maxtag = t > *maxtag ? t : *maxtag;
+		}
+		return 0;
+	}
+	row.in_c = 1;
+	row.in_h = 1;
+	for (uint32_t c = 0; c < g->in_c; c++) {
+		lc.w = l->w + (size_t)c * g->kh * g->kw * colsz;
+		for (uint32_t y = 0; y < g->in_h; y++, x += g->in_w) {
+			if (run_cancelled(r))
+				return ERR(NONE, CANCELLED);
+			row.ph = g->ph + y;
+			t = csa_dp_conv_dense(&lc, &row, x, b->acc, st);
+			*maxtag = t > *maxtag ? t : *maxtag;
+		}
+	}
+	return 0;
+}
+
 static uint32_t exec_conv(struct run *r, const struct csa_prog_op *op,
 			  const struct csa_layer_hdr *h,
 			  struct csa_dp_layer *l, struct op_bufs *b)
@@ -687,7 +741,7 @@ static uint32_t exec_conv(struct run *r, const struct csa_prog_op *op,
 		.ph = op->pad_h, .pw = op->pad_w,
 	};
 	struct csa_dp_stats st = { 0 };
-	uint32_t count, maxtag, e;
+	uint32_t count, maxtag = 0, e;
 
 	e = load_src(r, op, b, &count);
 	if (!e)
@@ -697,11 +751,9 @@ static uint32_t exec_conv(struct run *r, const struct csa_prog_op *op,
 		return e;
 	l->w = b->w;
 	memset(b->acc, 0, 4 * b->nacc);
-	if (op->flags & CSA_PROG_F_SRC_SPARSE)
-		maxtag = csa_dp_conv_sparse(l, &g, b->idx, b->x, count, b->acc,
-					    &st);
-	else
-		maxtag = csa_dp_conv_dense(l, &g, b->x, b->acc, &st);
+	e = conv_run(r, op, l, &g, b, count, &st, &maxtag);
+	if (e)
+		return e;
 	if (maxtag >= h->k)
 		return ERR(PARAM, TAG);
 	r->res->macs += st.macs;
@@ -754,11 +806,6 @@ static uint32_t exec_kwta(struct run *r, const struct csa_prog_op *op,
 		csa_dp_kwta_dense(b->x, b->mark, n, (int8_t *)b->out);
 	}
 	return wr(r, CSA_PROG_OPND_DST, op->dst, b->out, dst_len(op));
-}
-
-static bool run_cancelled(const struct run *r)
-{
-	return r->env->cancelled && r->env->cancelled(r->env->cancel_ctx);
 }
 
 static uint32_t exec_maxpool(struct run *r, const struct csa_prog_op *op,

@@ -61,8 +61,9 @@ struct csa_prog_io {
  * @max_tensor: CSA_REG_MAX_TENSOR
  * @scratch: card-local memory for staging (the engine aligns it to 8)
  * @scratch_size: bytes at @scratch
- * @cancelled: optional (NULL: never); polled before every op and between
- *             output rows of MAXPOOL2D.  When it returns true the run
+ * @cancelled: optional (NULL: never); polled before every op, between
+ *             output rows of MAXPOOL2D and between input rows (sparse:
+ *             4096 entries) of CONV2D.  When it returns true the run
  *             stops where it is and reports status CSA_STATUS_PROGRAM with
  *             reason CSA_PROG_ERR_CANCELLED: the caller abandoned the job
  *             and discards the result (outputs may be partly written)

@@ -702,7 +702,12 @@ static bool cancel_after(void *ctx)
 
 TEST(cancel_stops_the_run)
 {
-	struct cancel_at c = { .after = 0 };
+	/* poll 0 is before op 0, a CONV2D; poll 2 between its input rows */
+	static const struct { uint32_t after; const char *what; } at[] = {
+		{ 0, "cancelled before op 0" },
+		{ 2, "cancelled inside the CONV2D" },
+	};
+	struct cancel_at c;
 	struct csa_prog_result r;
 	struct csa_prog_env env;
 	uint8_t *snap[S_NUM];
@@ -713,13 +718,16 @@ TEST(cancel_stops_the_run)
 	env = tmem_env(&n.m, scratch);
 	env.cancelled = cancel_after;
 	env.cancel_ctx = &c;
-	csa_prog_run(&env, S_PROG, 0, n.prog_len, &r);
-	ASSERT_TRUE(result_is(&r, CSA_STATUS_PROGRAM,
-			      CSA_PROG_DETAIL(0, NONE, CSA_PROG_ERR_CANCELLED),
-			      "cancelled before op 0"));
-	ASSERT_TRUE(net_slots_are(&n, snap, "cancelled before op 0"))
-		TH_LOG("a run cancelled before its first op writes nothing");
-	/* never cancelled: polled before every op and every MAXPOOL row */
+	for (unsigned int i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		c = (struct cancel_at){ .after = at[i].after };
+		csa_prog_run(&env, S_PROG, 0, n.prog_len, &r);
+		ASSERT_TRUE(result_is(&r, CSA_STATUS_PROGRAM,
+				      CSA_PROG_DETAIL(0, NONE, CSA_PROG_ERR_CANCELLED),
+				      at[i].what));
+		ASSERT_TRUE(net_slots_are(&n, snap, at[i].what))
+			TH_LOG("%s: something was written", at[i].what);
+	}
+	/* never cancelled: polled before every op and every row */
 	c = (struct cancel_at){ .after = UINT32_MAX };
 	csa_prog_run(&env, S_PROG, 0, n.prog_len, &r);
 	ASSERT_TRUE(result_is(&r, 0, 0, "not cancelled"));
