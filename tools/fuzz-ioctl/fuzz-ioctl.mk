@@ -31,9 +31,12 @@ FUZZ_IOCTL_RUN_ARGS = --seed $(FUZZ_IOCTL_SEED) --seeds $(FUZZ_IOCTL_SEEDS) \
 # Boot, fuzzing, and per seed the settling (a hang's reset, children's jobs).
 FUZZ_IOCTL_TIMEOUT ?= $(if $(FUZZ_IOCTL_TIMED),$(shell echo $$(( $(FUZZ_IOCTL_TIME) * 2 + 60 * $(FUZZ_IOCTL_SEEDS) + 240 ))),7200)
 
-# The test VM's image holds the fuzzer and its step (tools/vm/vm.mk).
+# The test VM's image holds the fuzzer and its step (tools/vm/vm.mk);
+# make check runs the step's default: a fixed-seed smoke run of 8 s,
+# three threads, no DEBUG_HANG (tools/fuzz-ioctl/csa_fuzz_ioctl).
 VM_IMAGE_BINS += $(FUZZ_IOCTL)
 VM_IMAGE_STEPS += $(FUZZ_IOCTL_STEP)
+VM_TEST_EXTRA_STEPS += csa_fuzz_ioctl
 
 .PHONY: fuzz-ioctl fuzz-ioctl-run
 all: $(FUZZ_IOCTL)

@@ -74,7 +74,8 @@ int fz_kmsg_check(int kfd, char *first, size_t len)
 		if (nl)
 			*nl = 0;
 		if (is_trouble(text)) {
-			if (!bad++)
+			/* the splat's own line rather than its "cut here" */
+			if (!bad++ || strstr(first, "cut here"))
 				snprintf(first, len, "%s", text);
 			tail = 12;
 		}

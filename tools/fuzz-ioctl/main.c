@@ -19,6 +19,7 @@
 
 static struct fz_ctx ctx;
 static uint64_t cur_seed;
+static char reproduce[512];	/* the options but --seed/--seeds/--trace */
 
 static void usage(FILE *f)
 {
@@ -73,6 +74,19 @@ static int parse(int argc, char **argv, struct fz_config *c)
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
+	}
+	for (int i = 1; i < argc; i++) {
+		size_t l = strlen(reproduce);
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--seed") || !strcmp(a, "--seeds")) {
+			i++;
+			continue;
+		}
+		if (!strncmp(a, "--seed=", 7) || !strncmp(a, "--seeds=", 8) ||
+		    !strcmp(a, "--trace"))
+			continue;
+		snprintf(reproduce + l, sizeof(reproduce) - l, " %s", a);
 	}
 	if (c->iterations && !duration_set)
 		c->duration = 0;
@@ -198,11 +212,8 @@ static bool run_seed(uint64_t seed, unsigned int num, int kfd)
 	       (int)ctx.cfg.hangs - (ctx.hangs_left > 0 ? ctx.hangs_left : 0),
 	       ok ? "; kernel log clean, csa_bos at baseline" : ": ", ok ? "" : why);
 	if (!ok) {
-		printf("# reproduce: csa-fuzz-ioctl --seed %llu --threads %u%s --hangs %u %s%llu --trace\n",
-		       (unsigned long long)seed, nt, ctx.cfg.children ? "" : " --no-children",
-		       ctx.cfg.hangs, ctx.cfg.iterations ? "--iterations " : "--duration ",
-		       ctx.cfg.iterations ? (unsigned long long)ctx.cfg.iterations :
-		       (unsigned long long)ctx.cfg.duration);
+		printf("# reproduce: csa-fuzz-ioctl --seed %llu%s --trace (below: the last calls of each thread, oldest first)\n",
+		       (unsigned long long)seed, reproduce);
 		for (unsigned int i = 0; i < started; i++)
 			fz_trace_print(w[i].trace, stdout, 32);
 	}
