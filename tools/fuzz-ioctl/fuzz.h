@@ -135,13 +135,23 @@ struct fz_file *fz_file_get(struct fz_worker *w);
 struct fz_file *fz_file_get_other(struct fz_worker *w, const struct fz_file *not);
 void fz_file_put(struct fz_file *f);
 void fz_file_reopen(struct fz_worker *w);
-void fz_bo_add(struct fz_file *f, uint32_t handle, uint64_t size, uint32_t flags);
-int fz_bo_pick(struct fz_worker *w, struct fz_file *f, struct fz_bo *out);
-void fz_bo_forget(struct fz_file *f, uint32_t handle);
-uint32_t fz_handle(struct fz_worker *w, struct fz_file *f);
-uint32_t fz_queue_pick(struct fz_worker *w, struct fz_file *f);
-int fz_sync_pick(struct fz_worker *w, struct fz_file *f, struct fz_sync *out);
-uint32_t fz_sync_handle(struct fz_worker *w, struct fz_file *f);
+bool fz_table_add(struct fz_file *f, void *base, size_t stride, unsigned int *n,
+		  unsigned int max, const void *entry);
+void fz_table_forget(struct fz_file *f, void *base, size_t stride,
+		     unsigned int *n, uint32_t id);
+int fz_table_pick(struct fz_worker *w, struct fz_file *f, const void *base,
+		  size_t stride, const unsigned int *n, void *out);
+uint32_t fz_table_id(struct fz_worker *w, struct fz_file *f, const void *base,
+		     size_t stride, const unsigned int *n);
+/* The tables by name: f->bo (struct fz_bo), f->queue (u32), f->sync. */
+#define FZ_TABLE(f, t)	(f)->t, sizeof((f)->t[0]), &(f)->n##t
+#define fz_bo_add(f, b)		fz_table_add(f, FZ_TABLE(f, bo), FZ_MAX_BOS, b)
+#define fz_bo_pick(w, f, out)	fz_table_pick(w, f, FZ_TABLE(f, bo), out)
+#define fz_bo_forget(f, h)	fz_table_forget(f, FZ_TABLE(f, bo), h)
+#define fz_handle(w, f)		fz_table_id(w, f, FZ_TABLE(f, bo))
+#define fz_queue_pick(w, f)	fz_table_id(w, f, FZ_TABLE(f, queue))
+#define fz_sync_pick(w, f, out)	fz_table_pick(w, f, FZ_TABLE(f, sync), out)
+#define fz_sync_handle(w, f)	fz_table_id(w, f, FZ_TABLE(f, sync))
 void fz_stale_add(struct fz_file *f, uint32_t v);
 void fz_map_add(struct fz_ctx *ctx, void *p, size_t len);
 int fz_dmabuf_add(struct fz_ctx *ctx, int fd);

@@ -41,9 +41,8 @@ void fz_op_bo_create(struct fz_worker *w)
 	fz_note("size %llu flags 0x%x", (unsigned long long)c.size, c.flags);
 	if (!fz_ioctl(FZ_BO_CREATE, f->fd, DRM_IOCTL_CSA_BO_CREATE,
 		      fz_arg(w, &c, sizeof(c))) && c.handle) {
-		if (c.size <= BIG) {
-			fz_bo_add(f, c.handle, c.size, 0);
-		} else {
+		if (c.size > BIG ||
+		    !fz_bo_add(f, &((struct fz_bo){ c.handle, 0, c.size }))) {
 			struct drm_gem_close g = { .handle = c.handle };
 
 			fz_note("handle %u (%llu bytes)", c.handle,
@@ -139,8 +138,8 @@ void fz_op_bo_userptr(struct fz_worker *w)
 		(unsigned long long)u.size, u.flags);
 	if (!fz_ioctl(FZ_BO_USERPTR, f->fd, DRM_IOCTL_CSA_BO_USERPTR,
 		      fz_arg(w, &u, sizeof(u))) && u.handle)
-		fz_bo_add(f, u.handle, u.size, FZ_BOF_USERPTR |
-			  (u.flags & DRM_CSA_USERPTR_READ_ONLY ? FZ_BOF_RO : 0));
+		fz_bo_add(f, &((struct fz_bo){ u.handle, FZ_BOF_USERPTR |
+			  (u.flags & DRM_CSA_USERPTR_READ_ONLY ? FZ_BOF_RO : 0), u.size }));
 	fz_file_put(f);
 }
 

@@ -86,9 +86,9 @@ void fz_op_prime_import(struct fz_worker *w)
 		i.handle = p.handle;
 		fz_note("imported handle %u", p.handle);
 		if (!fz_ioctl(FZ_BO_INFO, f->fd, DRM_IOCTL_CSA_BO_INFO, &i))
-			fz_bo_add(f, p.handle, i.size,
+			fz_bo_add(f, &((struct fz_bo){ p.handle,
 				  i.bo_flags & DRM_CSA_BO_FLAG_IMPORTED ?
-				  FZ_BOF_IMPORTED : 0);
+				  FZ_BOF_IMPORTED : 0, i.size }));
 	}
 	/* a dma-buf taken out of the table is ours to close */
 	if (take && fd > 2 && fd != f->fd && fd != 100000)

@@ -20,13 +20,8 @@ void fz_op_queue_create(struct fz_worker *w)
 		q.flags);
 	if (!fz_ioctl(FZ_QUEUE_CREATE, f->fd, DRM_IOCTL_CSA_QUEUE_CREATE,
 		      fz_arg(w, &q, sizeof(q))) && q.queue_id) {
-		pthread_mutex_lock(&f->lock);
-		if (f->nqueue < FZ_MAX_QUEUES) {
-			f->queue[f->nqueue++] = q.queue_id;
-			q.queue_id = 0;
-		}
-		pthread_mutex_unlock(&f->lock);
-		if (q.queue_id) {	/* table full: destroy it again */
+		if (!fz_table_add(f, FZ_TABLE(f, queue), FZ_MAX_QUEUES, &q.queue_id)) {
+			/* table full: destroy it again */
 			struct drm_csa_queue_destroy d = { .queue_id = q.queue_id };
 
 			fz_note("queue %u (table full)", d.queue_id);
@@ -45,16 +40,7 @@ void fz_op_queue_destroy(struct fz_worker *w)
 		d.pad = (uint32_t)fz_interesting(&w->rng, 32);
 	fz_note("queue %u pad 0x%x", d.queue_id, d.pad);
 	if (!fz_ioctl(FZ_QUEUE_DESTROY, f->fd, DRM_IOCTL_CSA_QUEUE_DESTROY,
-		      fz_arg(w, &d, sizeof(d)))) {
-		pthread_mutex_lock(&f->lock);
-		for (unsigned int i = 0; i < f->nqueue; i++) {
-			if (f->queue[i] == d.queue_id) {
-				f->queue[i] = f->queue[--f->nqueue];
-				break;
-			}
-		}
-		fz_stale_add(f, d.queue_id);
-		pthread_mutex_unlock(&f->lock);
-	}
+		      fz_arg(w, &d, sizeof(d))))
+		fz_table_forget(f, FZ_TABLE(f, queue), d.queue_id);
 	fz_file_put(f);
 }

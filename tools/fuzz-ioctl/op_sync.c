@@ -16,25 +16,10 @@
 #define NH	1024
 #define PTS_OFF	(NH * 4)
 
-static void sync_add(struct fz_file *f, uint32_t h, bool fenced)
+static bool sync_add(struct fz_file *f, uint32_t h, bool fenced)
 {
-	pthread_mutex_lock(&f->lock);
-	if (f->nsync < FZ_MAX_SYNCS)
-		f->sync[f->nsync++] = (struct fz_sync){ h, fenced, 0 };
-	pthread_mutex_unlock(&f->lock);
-}
-
-static void sync_forget(struct fz_file *f, uint32_t h)
-{
-	pthread_mutex_lock(&f->lock);
-	for (unsigned int i = 0; i < f->nsync; i++) {
-		if (f->sync[i].handle == h) {
-			f->sync[i] = f->sync[--f->nsync];
-			break;
-		}
-	}
-	fz_stale_add(f, h);
-	pthread_mutex_unlock(&f->lock);
+	return fz_table_add(f, FZ_TABLE(f, sync), FZ_MAX_SYNCS,
+			    &((struct fz_sync){ h, fenced, 0 }));
 }
 
 /*
@@ -88,9 +73,7 @@ void fz_op_syncobj_create(struct fz_worker *w)
 	fz_note("flags 0x%x", c.flags);
 	if (!fz_ioctl(FZ_SYNCOBJ_CREATE, f->fd, DRM_IOCTL_SYNCOBJ_CREATE,
 		      fz_arg(w, &c, sizeof(c))) && c.handle) {
-		if (f->nsync < FZ_MAX_SYNCS) {
-			sync_add(f, c.handle, c.flags & DRM_SYNCOBJ_CREATE_SIGNALED);
-		} else {
+		if (!sync_add(f, c.handle, c.flags & DRM_SYNCOBJ_CREATE_SIGNALED)) {
 			struct drm_syncobj_destroy d = { .handle = c.handle };
 
 			fz_note("handle %u (table full)", c.handle);
@@ -110,7 +93,7 @@ void fz_op_syncobj_destroy(struct fz_worker *w)
 	fz_note("handle %u pad 0x%x", d.handle, d.pad);
 	if (!fz_ioctl(FZ_SYNCOBJ_DESTROY, f->fd, DRM_IOCTL_SYNCOBJ_DESTROY,
 		      fz_arg(w, &d, sizeof(d))))
-		sync_forget(f, d.handle);
+		fz_table_forget(f, FZ_TABLE(f, sync), d.handle);
 	fz_file_put(f);
 }
 
@@ -293,9 +276,7 @@ void fz_op_syncobj_fd(struct fz_worker *w)
 	fz_note("fd %d flags 0x%x handle %u", i.fd, i.flags, i.handle);
 	if (!fz_ioctl(FZ_SYNCOBJ_FD_TO_HANDLE, g->fd, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE,
 		      fz_arg(w, &i, sizeof(i))) && !(i.flags & 1) && i.handle) {
-		if (g->nsync < FZ_MAX_SYNCS) {
-			sync_add(g, i.handle, true);
-		} else {
+		if (!sync_add(g, i.handle, true)) {
 			struct drm_syncobj_destroy d = { .handle = i.handle };
 
 			fz_ioctl(FZ_SYNCOBJ_DESTROY, g->fd, DRM_IOCTL_SYNCOBJ_DESTROY, &d);

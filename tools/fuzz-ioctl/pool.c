@@ -249,41 +249,64 @@ void fz_stale_add(struct fz_file *f, uint32_t v)
 	f->stale[f->nstale++ % 8] = v;
 }
 
-void fz_bo_add(struct fz_file *f, uint32_t handle, uint64_t size, uint32_t flags)
+/*
+ * The tables of a file are arrays of entries whose first member is the
+ * u32 handle or id; f->lock guards them.
+ */
+static uint32_t id_at(const void *base, size_t stride, unsigned int i)
 {
-	pthread_mutex_lock(&f->lock);
-	if (f->nbo < FZ_MAX_BOS)
-		f->bo[f->nbo++] = (struct fz_bo){ handle, flags, size };
-	pthread_mutex_unlock(&f->lock);
+	uint32_t v;
+
+	memcpy(&v, (const uint8_t *)base + i * stride, sizeof(v));
+	return v;
 }
 
-void fz_bo_forget(struct fz_file *f, uint32_t handle)
+bool fz_table_add(struct fz_file *f, void *base, size_t stride, unsigned int *n,
+		  unsigned int max, const void *entry)
+{
+	bool added = false;
+
+	pthread_mutex_lock(&f->lock);
+	if (*n < max) {
+		memcpy((uint8_t *)base + (*n)++ * stride, entry, stride);
+		added = true;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return added;
+}
+
+void fz_table_forget(struct fz_file *f, void *base, size_t stride,
+		     unsigned int *n, uint32_t id)
 {
 	pthread_mutex_lock(&f->lock);
-	for (unsigned int i = 0; i < f->nbo; i++) {
-		if (f->bo[i].handle == handle) {
-			f->bo[i] = f->bo[--f->nbo];
+	for (unsigned int i = 0; i < *n; i++) {
+		if (id_at(base, stride, i) == id) {
+			(*n)--;
+			memcpy((uint8_t *)base + i * stride,
+			       (uint8_t *)base + *n * stride, stride);
 			break;
 		}
 	}
-	fz_stale_add(f, handle);
+	fz_stale_add(f, id);
 	pthread_mutex_unlock(&f->lock);
 }
 
-int fz_bo_pick(struct fz_worker *w, struct fz_file *f, struct fz_bo *out)
+int fz_table_pick(struct fz_worker *w, struct fz_file *f, const void *base,
+		  size_t stride, const unsigned int *n, void *out)
 {
 	int ret = -1;
 
 	pthread_mutex_lock(&f->lock);
-	if (f->nbo) {
-		*out = f->bo[fz_below(&w->rng, f->nbo)];
+	if (*n) {
+		memcpy(out, (const uint8_t *)base + fz_below(&w->rng, *n) * stride,
+		       stride);
 		ret = 0;
 	}
 	pthread_mutex_unlock(&f->lock);
 	return ret;
 }
 
-/* A value for a handle/id field: mostly one that exists, else junk. */
+/* A value for a handle/id field: junk (closed ids, 0, small, edges). */
 static uint32_t junk_id(struct fz_worker *w, struct fz_file *f)
 {
 	switch (fz_below(&w->rng, 4)) {
@@ -298,56 +321,19 @@ static uint32_t junk_id(struct fz_worker *w, struct fz_file *f)
 	}
 }
 
-uint32_t fz_handle(struct fz_worker *w, struct fz_file *f)
+/* An id of the table, one time in twelve junk. */
+uint32_t fz_table_id(struct fz_worker *w, struct fz_file *f, const void *base,
+		     size_t stride, const unsigned int *n)
 {
-	uint32_t h;
+	uint32_t v;
 
 	pthread_mutex_lock(&f->lock);
-	if (f->nbo && !fz_one_in(&w->rng, 12))
-		h = f->bo[fz_below(&w->rng, f->nbo)].handle;
+	if (*n && !fz_one_in(&w->rng, 12))
+		v = id_at(base, stride, fz_below(&w->rng, *n));
 	else
-		h = junk_id(w, f);
+		v = junk_id(w, f);
 	pthread_mutex_unlock(&f->lock);
-	return h;
-}
-
-uint32_t fz_queue_pick(struct fz_worker *w, struct fz_file *f)
-{
-	uint32_t q;
-
-	pthread_mutex_lock(&f->lock);
-	if (f->nqueue && !fz_one_in(&w->rng, 12))
-		q = f->queue[fz_below(&w->rng, f->nqueue)];
-	else
-		q = junk_id(w, f);
-	pthread_mutex_unlock(&f->lock);
-	return q;
-}
-
-int fz_sync_pick(struct fz_worker *w, struct fz_file *f, struct fz_sync *out)
-{
-	int ret = -1;
-
-	pthread_mutex_lock(&f->lock);
-	if (f->nsync) {
-		*out = f->sync[fz_below(&w->rng, f->nsync)];
-		ret = 0;
-	}
-	pthread_mutex_unlock(&f->lock);
-	return ret;
-}
-
-uint32_t fz_sync_handle(struct fz_worker *w, struct fz_file *f)
-{
-	uint32_t h;
-
-	pthread_mutex_lock(&f->lock);
-	if (f->nsync && !fz_one_in(&w->rng, 12))
-		h = f->sync[fz_below(&w->rng, f->nsync)].handle;
-	else
-		h = junk_id(w, f);
-	pthread_mutex_unlock(&f->lock);
-	return h;
+	return v;
 }
 
 void fz_map_add(struct fz_ctx *ctx, void *p, size_t len)
@@ -469,5 +455,15 @@ void *fz_arg(struct fz_worker *w, const void *s, size_t len)
 		memcpy(w->rw, s, len);
 		return w->ro;
 	}
-	return (void *)(uintptr_t)fz_bad_ptr(w);
+	/*
+	 * Not w->ro here: its stale contents would be another ioctl's struct,
+	 * and garbage counts trip the DRM core (docs/fuzz-ioctl.md, findings);
+	 * the raw ioctls do garbage.
+	 */
+	for (;;) {
+		uint64_t p = fz_bad_ptr(w);
+
+		if (p != (uint64_t)(uintptr_t)w->ro)
+			return (void *)(uintptr_t)p;
+	}
 }

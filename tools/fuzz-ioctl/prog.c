@@ -362,8 +362,8 @@ close:
 		if (!g.handle)
 			break;
 		if (keep && i < j.nslots) {
-			fz_bo_add(f, g.handle, j.size[i] ? (j.size[i] + 4095) & ~4095ull :
-				  4096, 0);
+			fz_bo_add(f, &((struct fz_bo){ g.handle, 0, j.size[i] ?
+				  (j.size[i] + 4095) & ~4095ull : 4096 }));
 			continue;
 		}
 		fz_note("handle %u", g.handle);
