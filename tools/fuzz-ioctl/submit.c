@@ -87,6 +87,15 @@ static uint64_t offset_in(struct fz_worker *w, uint64_t size, uint64_t len)
 	return (fz_below(&w->rng, (uint32_t)(size - len + 1))) & ~3ull;
 }
 
+/* @h among the first @n binds already (a handle twice is -EINVAL). */
+static bool bound(const struct drm_csa_bind *b, uint32_t n, uint32_t h)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (b[i].handle == h)
+			return true;
+	return false;
+}
+
 static uint32_t pick_binds(struct fz_worker *w, struct fz_file *f,
 			   struct drm_csa_bind *b, uint64_t *sizes)
 {
@@ -97,7 +106,8 @@ static uint32_t pick_binds(struct fz_worker *w, struct fz_file *f,
 		struct fz_bo bo;
 
 		sizes[i] = 0;
-		if (!fz_one_in(&w->rng, 20) && !fz_bo_pick(w, f, &bo)) {
+		if (!fz_one_in(&w->rng, 20) && !fz_bo_pick(w, f, &bo) &&
+		    !bound(b, i, bo.handle)) {
 			b[i].handle = bo.handle;
 			sizes[i] = bo.size;
 			b[i].access = bo.flags & FZ_BOF_RO ? DRM_CSA_ACCESS_READ :
@@ -127,12 +137,15 @@ static uint32_t pick_syncs(struct fz_worker *w, struct fz_file *f,
 		struct fz_sync sy;
 
 		memset(&s[i], 0, sizeof(s[i]));
-		if (!fz_one_in(&w->rng, 15) && !fz_sync_pick(w, f, &sy)) {
+		/* in: a fence that exists (a binary one, or a point reached) */
+		if (!fz_one_in(&w->rng, 15) && !fz_sync_pick(w, f, &sy) &&
+		    (out || sy.fenced || sy.point)) {
 			s[i].handle = sy.handle;
 			if (out)
 				s[i].point = fz_pct(&w->rng, 70) ? 0 : sy.point + 1;
 			else
-				s[i].point = fz_pct(&w->rng, 70) ? 0 : sy.point;
+				s[i].point = sy.fenced && (!sy.point || fz_pct(&w->rng, 50)) ?
+					     0 : 1 + fz_below(&w->rng, (uint32_t)sy.point);
 		} else {
 			s[i].handle = fz_sync_handle(w, f);
 			s[i].point = fz_interesting(&w->rng, 64);
