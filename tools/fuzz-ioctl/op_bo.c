@@ -12,7 +12,7 @@
 
 #define BIG	(16ull << 20)	/* larger BOs are closed right away */
 
-static uint64_t bo_size(struct fz_worker *w, const struct fz_card *c)
+static uint64_t bo_size_any(struct fz_worker *w, const struct fz_card *c)
 {
 	uint32_t r = fz_below(&w->rng, 100);
 
@@ -27,6 +27,19 @@ static uint64_t bo_size(struct fz_worker *w, const struct fz_card *c)
 	if (r < 99)
 		return c->max_bo_size + fz_below(&w->rng, 3) - 1;
 	return c->max_bo_size + 4096ull * fz_below(&w->rng, 4);
+}
+
+/*
+ * A size: mostly small, up to 16 MiB, or invalid.  Nothing between 16 MiB
+ * and the limit: another thread may bind such a BO by a junk handle in
+ * the moment it exists, and a job allocates all its pages (the VM has
+ * 1 GiB).
+ */
+static uint64_t bo_size(struct fz_worker *w, const struct fz_card *c)
+{
+	uint64_t s = bo_size_any(w, c);
+
+	return s > BIG && s <= c->max_bo_size ? c->max_bo_size + 1 : s;
 }
 
 void fz_op_bo_create(struct fz_worker *w)
