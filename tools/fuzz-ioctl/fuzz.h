@@ -44,6 +44,7 @@ struct fz_config {
 	unsigned int threads;
 	unsigned int files_per_card;
 	unsigned int hangs;	/* DEBUG_HANG jobs per seed at most */
+	unsigned int reopen;	/* close and reopen a file once in this many ops */
 	bool children;		/* fork children and SIGKILL them */
 	bool huge_counts;	/* DRM core array counts up to 2^32 - 1 */
 	double settle;		/* seconds to wait for csa_bos to settle */

@@ -25,7 +25,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: csa-fuzz-ioctl [--seed N] [--seeds N] [--iterations N] [--duration S]\n"
-		"                      [--threads N] [--files N] [--hangs N] [--no-children]\n"
+		"                      [--threads N] [--files N] [--hangs N] [--reopen N] [--no-children]\n"
 		"                      [--huge-counts] [--settle S] [--trace]\n"
 		"  --seed N        first seed (default 1); seeds N, N+1, ...\n"
 		"  --seeds N       number of seeds (default 1)\n"
@@ -34,6 +34,7 @@ static void usage(FILE *f)
 		"  --threads N     worker threads (default 4, at most %d)\n"
 		"  --files N       fds per card (default 2)\n"
 		"  --hangs N       DEBUG_HANG jobs per seed at most (default 1; each costs a job timeout)\n"
+		"  --reopen N      close a file with its jobs in flight and reopen it once in N ops (2000)\n"
 		"  --no-children   no forked children killed with SIGKILL\n"
 		"  --huge-counts   DRM core syncobj arrays with counts up to 2^32-1\n"
 		"  --settle S      seconds csa_bos may take to return to its baseline (default 20)\n"
@@ -46,7 +47,7 @@ static int parse(int argc, char **argv, struct fz_config *c)
 		{ "seed", 1, NULL, 's' }, { "seeds", 1, NULL, 'n' },
 		{ "iterations", 1, NULL, 'i' }, { "duration", 1, NULL, 'd' },
 		{ "threads", 1, NULL, 't' }, { "files", 1, NULL, 'f' },
-		{ "hangs", 1, NULL, 'H' }, { "no-children", 0, NULL, 'C' },
+		{ "hangs", 1, NULL, 'H' }, { "reopen", 1, NULL, 'R' }, { "no-children", 0, NULL, 'C' },
 		{ "huge-counts", 0, NULL, 'U' }, { "settle", 1, NULL, 'S' },
 		{ "trace", 0, NULL, 'T' }, { "help", 0, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -56,7 +57,8 @@ static int parse(int argc, char **argv, struct fz_config *c)
 
 	*c = (struct fz_config){
 		.seed = 1, .nseeds = 1, .threads = 4, .files_per_card = 2,
-		.hangs = 1, .children = true, .settle = 20, .duration = 10,
+		.hangs = 1, .reopen = 2000, .children = true, .settle = 20,
+		.duration = 10,
 	};
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
@@ -67,6 +69,7 @@ static int parse(int argc, char **argv, struct fz_config *c)
 		case 't': c->threads = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'f': c->files_per_card = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'H': c->hangs = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'R': c->reopen = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'C': c->children = false; break;
 		case 'U': c->huge_counts = true; break;
 		case 'S': c->settle = strtod(optarg, NULL); break;
@@ -91,7 +94,7 @@ static int parse(int argc, char **argv, struct fz_config *c)
 	if (c->iterations && !duration_set)
 		c->duration = 0;
 	if (optind != argc || !c->threads || c->threads > FZ_MAX_THREADS ||
-	    !c->files_per_card || !c->nseeds) {
+	    !c->files_per_card || !c->nseeds || !c->reopen) {
 		usage(stderr);
 		return -1;
 	}

@@ -75,8 +75,8 @@ void fz_worker_run(struct fz_worker *w)
 		if (w->ctx->deadline_ns && !(w->ops & 15) &&
 		    fz_now_ns() >= (int64_t)w->ctx->deadline_ns)
 			break;
-		/* closing a file with everything in flight: 1 in 2000 */
-		if (fz_one_in(&w->rng, 2000)) {
+		/* closing a file with everything in flight */
+		if (fz_one_in(&w->rng, cfg->reopen)) {
 			timed(w, NOPS - 1);
 			continue;
 		}
