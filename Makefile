@@ -4,7 +4,8 @@
 #
 # Every output goes under $(BUILD).  Each part has its own fragment:
 #   firmware/firmware.mk  lib/lib.mk  tools/tools.mk  tools/qemu/qemu.mk
-#   tools/vm/vm.mk  tests/tests.mk  driver (Kbuild, built via tools/kmod.mk)
+#   tools/vm/vm.mk  tests/tests.mk  tools/fuzz-ioctl/fuzz-ioctl.mk
+#   driver (Kbuild, built via tools/kmod.mk)
 
 SHELL := /bin/bash
 BUILD ?= $(CURDIR)/build
@@ -26,6 +27,7 @@ include tools/csa-pack/csa-pack.mk
 include tools/kmod.mk
 include tools/qemu/qemu.mk
 include tests/tests.mk
+include tools/fuzz-ioctl/fuzz-ioctl.mk
 include tools/vm/vm.mk
 
 deps:

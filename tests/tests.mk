@@ -16,8 +16,11 @@ VM_TEST_LAST := csa_reset_test csa_timeout_test csa_firmware_test csa_reload_tes
 VM_TEST_ALL := $(filter-out $(VM_TEST_LAST), \
 	$(sort $(notdir $(basename $(wildcard tests/vm/*_test.c))))) $(VM_TEST_LAST)
 # The image always holds every suite; VM_TEST_NAMES picks the ones a boot
-# runs, e.g. make check-vm VM_TEST_NAMES=csa_concurrency_test.
-VM_TEST_NAMES ?= $(VM_TEST_ALL)
+# runs, e.g. make check-vm VM_TEST_NAMES=csa_concurrency_test.  Steps that
+# are not suites (VM_TEST_EXTRA_STEPS: the ioctl fuzzer's smoke run,
+# tools/fuzz-ioctl/fuzz-ioctl.mk) run before the last two.
+VM_TEST_NAMES ?= $(filter-out $(VM_TEST_LAST),$(VM_TEST_ALL)) \
+	$(VM_TEST_EXTRA_STEPS) $(VM_TEST_LAST)
 VM_TESTS := $(addprefix $(VM_TEST_BUILD)/,$(VM_TEST_ALL))
 VM_TEST_HELPER := tests/vm/csa_vm.c
 # the 6.1 harness has unused signal-handler parameters

@@ -4,6 +4,7 @@
 #   run-vm.sh --kernel VMLINUZ --initrd INITRAMFS.cpio.gz --out DIR
 #             [--card PROPS]... [--mode tests|info|bench|shell] [--step NAME]...
 #             [--info-args ARGS] [--bench-args ARGS] [--run-args ARGS]
+#             [--fuzz-args ARGS]
 #             [--timeout SECONDS] [--append KERNEL_ARGS]
 #             [--defaults FILE] [--numa] [--card-node INDEX=NODE]...
 #
@@ -25,6 +26,9 @@
 # the root port's secondary bus bus + 1).  Its line in /etc/csa-vm/cards
 # carries numa-node=N; other cards' lines say numa-node=-1.
 #
+# --fuzz-args: the arguments of the csa_fuzz_ioctl step (csa-fuzz-ioctl),
+# CSA_FUZZ_ARGS in the guest's /etc/csa-vm/run.conf.
+#
 # --append adds guest kernel parameters, e.g. "slub_debug=FZPU" to catch a
 # use-after-free in a stress run (make check-vm VM_KERNEL_ARGS=...).
 #
@@ -39,7 +43,7 @@ set -euo pipefail
 die() { echo "run-vm: $*" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 
-kernel= initrd= out= append= mode=tests info_args= bench_args= run_args= timeout=120 numa=0
+kernel= initrd= out= append= mode=tests info_args= bench_args= run_args= fuzz_args= timeout=120 numa=0
 defaults=$here/card-defaults.conf
 cards=() steps=()
 declare -A card_node=()
@@ -59,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--info-args) info_args=$2 ;;
 	--bench-args) bench_args=$2 ;;
 	--run-args) run_args=$2 ;;
+	--fuzz-args) fuzz_args=$2 ;;
 	--card-node)
 		[[ "$2" =~ ^[0-9]+=[0-9]+$ ]] || die "--card-node wants INDEX=NODE, got '$2'"
 		card_node[${2%%=*}]=${2#*=} ;;
@@ -140,6 +145,7 @@ done
 	echo "CSA_INFO_ARGS='$info_args'"
 	echo "CSA_BENCH_ARGS='$bench_args'"
 	echo "CSA_RUN_ARGS='$run_args'"
+	echo "CSA_FUZZ_ARGS='$fuzz_args'"
 } > "$conf/etc/csa-vm/run.conf"
 run_initrd=$out/initrd.cpio.gz
 # The kernel unpacks concatenated archives in order; later files win.

@@ -20,6 +20,10 @@ VM_KERNEL_STAMP := $(VM_DIR)/kernel.stamp
 VM_KERNEL = $(VM_DIR)/kernel/boot/vmlinuz-$(shell cat $(VM_KERNEL_STAMP))
 VM_INITRAMFS := $(VM_DIR)/initramfs.cpio.gz
 VM_RUN_DIR := $(VM_DIR)/run
+# More tools (/opt/csa/bin) and steps (/opt/csa/tests) for the image,
+# appended by other fragments (tools/fuzz-ioctl/fuzz-ioctl.mk).
+VM_IMAGE_BINS ?=
+VM_IMAGE_STEPS ?=
 CARDS ?= 1
 CARD1 ?=
 CARD2 ?= serial=0x2
@@ -50,13 +54,15 @@ $(VM_TEST_LIST): FORCE
 
 $(VM_INITRAMFS): $(VM_KERNEL_STAMP) $(VM_TEST_LIST) tools/vm/mkinitramfs.sh tools/vm/init \
 		$(CSA_KO) $(FW_IMAGE) $(FW_BAD_IMAGES) $(CSA_INFO) $(CSA_BENCH) \
-		$(CSA_RUN) $(GSC_CSA) $(GSC_REFERENCE) $(VM_TESTS)
+		$(CSA_RUN) $(GSC_CSA) $(GSC_REFERENCE) $(VM_TESTS) $(VM_IMAGE_BINS) \
+		$(VM_IMAGE_STEPS)
 	@bash tools/vm/mkinitramfs.sh --kernel-root $(VM_DIR)/kernel \
 		--kver $$(cat $(VM_KERNEL_STAMP)) --init tools/vm/init --out $@ \
 		--csa-ko $(CSA_KO) $(addprefix --fw ,$(FW_IMAGE)) \
 		$(addprefix --fw-test ,$(FW_BAD_IMAGES)) \
 		$(addprefix --test ,$(VM_TESTS)) --bin $(CSA_INFO) --bin $(CSA_BENCH) \
-		--bin $(CSA_RUN) --data $(GSC_CSA) --data $(GSC_REFERENCE)
+		--bin $(CSA_RUN) --data $(GSC_CSA) --data $(GSC_REFERENCE) \
+		$(addprefix --bin ,$(VM_IMAGE_BINS)) $(addprefix --test ,$(VM_IMAGE_STEPS))
 
 vm-image: $(VM_INITRAMFS)
 
