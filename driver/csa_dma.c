@@ -11,6 +11,8 @@
  * already done.  One mutex serialises setup, release and the unbind, so a
  * resource is never set up on an unbound device nor released twice.
  */
+#include <linux/error-injection.h>
+
 #include "csa_drv.h"
 
 /**
@@ -44,6 +46,9 @@ int csa_dma_setup(struct csa_device *csa, struct csa_dma_res *res,
 	mutex_unlock(&csa->dma_lock);
 	return ret;
 }
+
+/* Every DMA mapping and allocation of the driver fails here on request. */
+ALLOW_ERROR_INJECTION(csa_dma_setup, ERRNO);
 
 /**
  * csa_dma_release() - release a resource unless the unbind did already

@@ -13,6 +13,7 @@
  * the object, streaming-mapped for the card (DMA_TO_DEVICE).
  */
 #include <linux/dma-mapping.h>
+#include <linux/error-injection.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/scatterlist.h>
@@ -123,3 +124,5 @@ struct csa_segtab *csa_segtab_build(struct device *dev, struct sg_table *sgt)
 					   DMA_TO_DEVICE);
 	return tab;
 }
+
+ALLOW_ERROR_INJECTION(csa_segtab_build, ERRNO);
