@@ -33,6 +33,13 @@ static const struct drm_ioctl_desc csa_drm_ioctls[] = {
 
 DEFINE_DRM_GEM_FOPS(csa_drm_fops);
 
+/* debugfs: csa_bos (csa_gem.c), csa_queues (csa_sched.c) */
+static void csa_debugfs_init(struct drm_minor *minor)
+{
+	csa_gem_debugfs_init(minor);
+	csa_queues_debugfs_init(minor);
+}
+
 static const struct drm_driver csa_drm_driver = {
 	.driver_features	= DRIVER_GEM | DRIVER_RENDER |
 				  DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE,
@@ -47,7 +54,7 @@ static const struct drm_driver csa_drm_driver = {
 #ifdef HAVE_DRM_DRIVER_GEM_PRIME_MMAP
 	.gem_prime_mmap		= drm_gem_prime_mmap,
 #endif
-	.debugfs_init		= csa_gem_debugfs_init,
+	.debugfs_init		= csa_debugfs_init,
 	.ioctls			= csa_drm_ioctls,
 	.num_ioctls		= ARRAY_SIZE(csa_drm_ioctls),
 	.fops			= &csa_drm_fops,

@@ -125,6 +125,7 @@ void csa_gem_debugfs_init(struct drm_minor *minor);
 int csa_queues_init(struct csa_device *csa);
 void csa_queues_fini(struct csa_device *csa);
 void csa_queues_stop(struct csa_device *csa, bool drain);
+void csa_queues_debugfs_init(struct drm_minor *minor);
 void csa_queues_start(struct csa_device *csa, int fw_error);
 int csa_file_open(struct drm_device *drm, struct drm_file *file);
 void csa_file_postclose(struct drm_device *drm, struct drm_file *file);

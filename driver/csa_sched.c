@@ -14,6 +14,9 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/seq_file.h>
+#include <drm/drm_debugfs.h>
+#include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_managed.h>
 
@@ -707,4 +710,44 @@ void csa_queues_start(struct csa_device *csa, int fw_error)
 		csa_hw_irq_enable(csa, CSA_IRQ_FW | CSA_IRQ_ERROR | irqs);
 	for (i = 0; i < csa->num_hw_queues; i++)
 		kthread_unpark(csa->queues[i].sched.thread);
+}
+
+static int csa_queues_show(struct seq_file *m, void *data)
+{
+	struct drm_info_node *node = m->private;
+	struct csa_device *csa = to_csa(node->minor->dev);
+	unsigned long flags;
+	unsigned int i;
+
+	for (i = 0; i < csa->num_hw_queues; i++) {
+		struct csa_hw_queue *q = &csa->queues[i];
+		u32 inflight, busy;
+
+		spin_lock_irqsave(&q->lock, flags);
+		inflight = (q->tail - q->head) & CSA_RING_MASK;
+		busy = !q->dead && csa_q_read(q, CSA_Q_STATUS) & CSA_Q_STATUS_BUSY;
+		spin_unlock_irqrestore(&q->lock, flags);
+		seq_printf(m, "queue %u inflight %u busy %u dead %u\n", i, inflight,
+			   busy, READ_ONCE(q->dead));
+	}
+	return 0;
+}
+
+static const struct drm_info_list csa_queues_debugfs_list[] = {
+	{ "csa_queues", csa_queues_show, 0 },
+};
+
+/**
+ * csa_queues_debugfs_init() - debugfs "csa_queues" of a DRM minor
+ * @minor: the minor whose debugfs directory gets the file
+ *
+ * One line a hardware queue: "queue N inflight N busy 0|1 dead 0|1":
+ * descriptors on the ring, whether the card is executing one
+ * (CSA_Q_STATUS_BUSY), whether the queue is stopped for good.
+ */
+void csa_queues_debugfs_init(struct drm_minor *minor)
+{
+	drm_debugfs_create_files(csa_queues_debugfs_list,
+				 ARRAY_SIZE(csa_queues_debugfs_list),
+				 minor->debugfs_root, minor);
 }

@@ -86,22 +86,6 @@ static int enable_memory(const char *addr)
 	return r;
 }
 
-static volatile uint32_t *map_bar0(const char *addr)
-{
-	char path[96];
-	void *p;
-	int fd;
-
-	sysfs_path(path, sizeof(path), addr, "resource0");
-	fd = open(path, O_RDWR | O_SYNC);
-	if (fd < 0)
-		return NULL;
-	p = mmap(NULL, CSA_BAR_REGS_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 fd, 0);
-	close(fd);
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static uint32_t rd(volatile uint32_t *bar, uint32_t reg)
 {
 	return bar[reg / 4];
@@ -167,7 +151,7 @@ TEST_F_TIMEOUT(reset, function_reset_is_a_power_on_reset, 120)
 		ASSERT_EQ(0, nop_job(addr, 0)) TH_LOG("%s before", addr);
 		ASSERT_EQ(0, bind_card(addr, false));
 		ASSERT_EQ(0, enable_memory(addr));
-		bar = map_bar0(addr);
+		bar = csa_vm_map_regs(addr);
 		ASSERT_NE(NULL, bar) TH_LOG("%s: mmap resource0: %s", addr,
 					   strerror(errno));
 		ASSERT_EQ(CSA_ID_MAGIC, rd(bar, CSA_REG_ID));

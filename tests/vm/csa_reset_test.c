@@ -106,7 +106,28 @@ static uint64_t resets(struct __test_metadata *_metadata, const char *path)
 		ASSERT_EQ(0, csa_vm_job(self->fd, others[i], &wv, &self->bind, 1, \
 					behind[i])); \
 	} \
+	ASSERT_EQ(0, wait_held(self->card[0].addr)) \
+		TH_LOG("the hangs never reached the card"); \
 } while (0)
+
+/*
+ * Wait until the hangs are on the card: hardware queues 0 and 1 execute a
+ * descriptor (debugfs csa_queues, the card's CSA_Q_STATUS_BUSY).  Only
+ * then is it certain that the reset, not a later run, meets them.
+ */
+static int wait_held(const char *addr)
+{
+	uint32_t busy = 0;
+	int ret = 0;
+
+	for (int i = 0; i < 3000; i++) {
+		ret = csa_vm_debugfs_busy_queues(addr, &busy);
+		if (ret || (busy & 3) == 3)
+			break;
+		usleep(10000);
+	}
+	return ret ? ret : (busy & 3) == 3 ? 0 : -ETIME;
+}
 
 /* After a reset: the held jobs failed with -EIO, every context works. */
 static void expect_recovered(struct __test_metadata *_metadata,

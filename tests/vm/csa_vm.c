@@ -242,6 +242,21 @@ int csa_vm_load_module_params(const char *params)
 	return ret;
 }
 
+volatile uint32_t *csa_vm_map_regs(const char *addr)
+{
+	char path[96];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", addr);
+	fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	p = mmap(NULL, CSA_BAR_REGS_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int csa_vm_reload_module(const char *params)
 {
 	int ret = csa_vm_unload_module();
@@ -514,9 +529,10 @@ int csa_vm_job_result(int fd, uint32_t syncobj, int64_t timeout_ms)
 	return status == 1 ? 0 : status;
 }
 
-int csa_vm_debugfs_bos(const char *addr, uint64_t *count)
+/* Read debugfs file @name of card @addr's primary minor into @buf. */
+static int read_debugfs(const char *addr, const char *name, char *buf, size_t size)
 {
-	char dir[128], path[192], buf[128];
+	char dir[128], path[192];
 	struct dirent *de;
 	ssize_t len;
 	DIR *d;
@@ -532,17 +548,46 @@ int csa_vm_debugfs_bos(const char *addr, uint64_t *count)
 	closedir(d);
 	if (minor < 0)
 		return -ENOENT;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/csa_bos", minor);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/%s", minor, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	len = read(fd, buf, sizeof(buf) - 1);
+	len = read(fd, buf, size - 1);
 	close(fd);
 	if (len <= 0)
 		return len < 0 ? -errno : -ENODATA;
 	buf[len] = 0;
+	return 0;
+}
+
+int csa_vm_debugfs_bos(const char *addr, uint64_t *count)
+{
+	char buf[128];
+	int ret = read_debugfs(addr, "csa_bos", buf, sizeof(buf));
+
+	if (ret)
+		return ret;
 	if (sscanf(buf, "count %" SCNu64, count) != 1)
 		return -EINVAL;
+	return 0;
+}
+
+int csa_vm_debugfs_busy_queues(const char *addr, uint32_t *mask)
+{
+	char buf[1024], *line;
+	unsigned int q, inflight, busy, dead;
+	int ret = read_debugfs(addr, "csa_queues", buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	*mask = 0;
+	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (sscanf(line, "queue %u inflight %u busy %u dead %u", &q, &inflight,
+			   &busy, &dead) != 4)
+			return -EINVAL;
+		if (busy && q < 32)
+			*mask |= 1u << q;
+	}
 	return 0;
 }
 

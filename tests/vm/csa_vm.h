@@ -42,6 +42,13 @@ int csa_vm_open_render(const char *addr);
 /* 1 when csa is bound to @addr (/sys/bus/pci/drivers/csa/<addr>), else 0. */
 int csa_vm_bound(const char *addr);
 
+/*
+ * The card's BAR0 registers through sysfs resource0 (CSA_BAR_REGS_SIZE
+ * bytes, munmap when done), or NULL.  Reading them while csa is bound is
+ * harmless; writing them is the test's own business.
+ */
+volatile uint32_t *csa_vm_map_regs(const char *addr);
+
 /* Number of entries in /sys/bus/pci/devices/<addr>/msi_irqs, or -errno. */
 int csa_vm_msi_irqs(const char *addr);
 
@@ -131,6 +138,8 @@ int csa_vm_job_result(int fd, uint32_t syncobj, int64_t timeout_ms);
 
 /* "count" of /sys/kernel/debug/dri/<primary minor>/csa_bos of card @addr. */
 int csa_vm_debugfs_bos(const char *addr, uint64_t *count);
+/* Hardware queues of card @addr executing a descriptor (debugfs csa_queues). */
+int csa_vm_debugfs_busy_queues(const char *addr, uint32_t *mask);
 
 /*
  * Poll csa_bos of card @addr for up to @timeout_ms until it is back to
