@@ -13,6 +13,8 @@
 #include <xf86drm.h>
 
 #include <linux/capability.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -134,6 +136,78 @@ TEST_F_TIMEOUT(queue, contexts_per_file_capped_ebusy, 120)
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, create_raw(fd2, 0, DRM_CSA_PRIORITY_NORMAL, 0, &id));
 	close(fd2);
+}
+
+/*
+ * A memory cgroup of its own for this process (cgroup2 at
+ * /sys/fs/cgroup, mounted if needed); returns its memory.current path.
+ */
+static int join_memcg(char *current, size_t len)
+{
+	const char *root = "/sys/fs/cgroup";
+	char path[128], pid[32];
+	int ret;
+
+	mkdir(root, 0755);
+	mount("cgroup2", root, "cgroup2", 0, NULL);	/* EBUSY if mounted */
+	ret = csa_vm_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/csa-queue-test", root);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	snprintf(current, len, "%s/cgroup.procs", path);
+	ret = csa_vm_write_file(current, pid);
+	snprintf(current, len, "%s/memory.current", path);
+	return ret;
+}
+
+/*
+ * Kernel memory of queue contexts is charged to the memory cgroup of the
+ * process that creates them (GFP_KERNEL_ACCOUNT): 1000 contexts raise the
+ * cgroup's memory.current by at least 1000 x 256 bytes (a context with
+ * its scheduler entity is larger than that).
+ */
+TEST_F_TIMEOUT(queue, contexts_are_charged_to_the_memcg, 120)
+{
+	int pfd[2], status;
+	uint64_t grew = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char current[160];
+		uint64_t before, after, d = 0;
+		uint32_t id;
+		int fd;
+
+		if (join_memcg(current, sizeof(current)))
+			_exit(1);
+		fd = csa_vm_open_first(NULL);
+		if (fd < 0 || csa_vm_read_u64(current, &before))
+			_exit(2);
+		for (int i = 0; i < 1000; i++)
+			if (create_raw(fd, 0, DRM_CSA_PRIORITY_NORMAL, 0, &id))
+				_exit(3);
+		if (csa_vm_read_u64(current, &after))
+			_exit(4);
+		d = after > before ? after - before : 0;
+		if (write(pfd[1], &d, sizeof(d)) != sizeof(d))
+			_exit(5);
+		close(fd);
+		_exit(0);
+	}
+	close(pfd[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("child step %d failed", WEXITSTATUS(status));
+	ASSERT_EQ((ssize_t)sizeof(grew), read(pfd[0], &grew, sizeof(grew)));
+	close(pfd[0]);
+	ksft_print_msg("1000 contexts: memory.current +%llu bytes\n", (unsigned long long)grew);
+	ASSERT_LE(1000u * 256, grew) TH_LOG("contexts not charged to the memory cgroup");
 }
 
 TEST_F(queue, create_flags_einval)
