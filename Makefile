@@ -27,6 +27,7 @@ include tools/kmod.mk
 include tools/qemu/qemu.mk
 include tests/tests.mk
 include tools/vm/vm.mk
+include tools/vm/debug.mk
 
 deps:
 	@bash tools/install-deps.sh
