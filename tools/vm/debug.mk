@@ -51,9 +51,12 @@ $(DEBUG_KSTAMP): FORCE
 debug-kernel: $(DEBUG_KSTAMP)
 
 # tools/kmod.mk in a sub-make, pointed at the debug tree and its own
-# symlink farm, so the stock module in $(KMOD_DIR) is never touched.
+# symlink farm, so the stock module in $(BUILD)/kmod is never touched.
+# (In that sub-make CSA_KO is $(DEBUG_CSA_KO) and kmod.mk's rule builds it.)
+ifneq ($(KMOD_DIR),$(DEBUG_KMOD_DIR))
 $(DEBUG_CSA_KO): $(DEBUG_KSTAMP) FORCE
 	@$(MAKE) --no-print-directory module KDIR=$(DEBUG_KDIR) KMOD_DIR=$(DEBUG_KMOD_DIR)
+endif
 
 debug-module: $(DEBUG_CSA_KO)
 
