@@ -70,6 +70,14 @@ function keep(l) {	# lines worth showing from a report: not registers or code by
 }
 {
 	line = $0
+	# DMA-API prints where the entry was mapped after its WARN ended: part
+	# of the last DMA-API report, five frames long
+	if (line ~ /DMA-API: Mapped at:/ && lastcat == "dma") {
+		open = 1; cur = "dma"; curid = lastid; seen = 0; limit = 6
+		capture = (count[curid] == 1)
+		if (capture) { print line >> file[curid]; lines[curid]++ }
+		next
+	}
 	c = category(line)
 	if (c != "" && !(open && (c == "other" || c == cur))) {
 		key = line
@@ -77,13 +85,14 @@ function keep(l) {	# lines worth showing from a report: not registers or code by
 		id = c SUBSEP key
 		if (!(id in count)) { order[++n] = id; cat[n] = c; keys[n] = key; file[id] = ctx "/" c "." n; lines[id] = 0 }
 		count[id]++
-		open = 1; cur = c; curid = id; seen = 0
+		open = 1; cur = c; curid = id; seen = 0; limit = 150
+		lastcat = c; lastid = id
 		if (count[id] > 1) { capture = 0 } else { capture = 1 }
 	}
 	if (open) {
 		seen++
-		if (capture && lines[curid] < 18 && keep(line)) { print line > file[curid]; lines[curid]++ }
-		if (line ~ /---\[ end trace|<\/TASK>|^=+$/ && seen > 1 || seen > 150) { if (capture) close(file[curid]); open = 0 }
+		if (capture && lines[curid] < 24 && keep(line)) { print line >> file[curid]; lines[curid]++ }
+		if (line ~ /---\[ end trace|<\/TASK>|^=+$/ && seen > 1 || seen >= limit) { if (capture) close(file[curid]); open = 0 }
 	}
 }
 END {
@@ -179,11 +188,15 @@ print_leaks() {	# print_leaks ours|other PREFIX MAXLINES
 			extra=" (dma-api/error_count $dma_errors)"
 			[ "$n" != 0 ] || n=$dma_errors
 		fi
+		if [ "$c" = lockdep ] && [ -f "$state" ]; then
+			dl=$(sed -n 's/^lockdep debug_locks: *//p' "$state")
+			[ -z "$dl" ] || extra=" (debug_locks $dl at the end)"
+		fi
 		if [ "$n" = 0 ]; then
-			echo "ok $i $c: ${title[$c]}"
+			echo "ok $i $c: ${title[$c]}$extra"
 		else
 			echo "not ok $i $c: $n report(s), $distinct distinct$extra"
-			print_reports "$c" "# " 8
+			print_reports "$c" "# " 12
 		fi
 	done
 } > "$tap"
@@ -194,7 +207,7 @@ print_leaks() {	# print_leaks ours|other PREFIX MAXLINES
 		[ -n "$(awk -F'\t' -v c="$c" '$1 == c' "$work/reports")" ] || continue
 		echo
 		echo "=== $c ==="
-		print_reports "$c" "" 17
+		print_reports "$c" "" 23
 	done
 	if [ -s "$work/leak/list" ]; then
 		echo

@@ -40,7 +40,8 @@ FAULT_PROBABILITY ?= 5
 FAULT_INTERVAL ?= 1
 FAULT_TIMES ?= 100000
 FAULT_TARGETS ?= failslab fail_page_alloc
-FAULT_SPEC = -p $(FAULT_PROBABILITY) -i $(FAULT_INTERVAL) -t $(FAULT_TIMES) $(FAULT_TARGETS)
+FAULT_DELAY ?= 0.3
+FAULT_SPEC = -p $(FAULT_PROBABILITY) -i $(FAULT_INTERVAL) -t $(FAULT_TIMES) -d $(FAULT_DELAY) $(FAULT_TARGETS)
 
 .PHONY: check-debug check-debug-run debug-kernel debug-module debug-vm-image
 
