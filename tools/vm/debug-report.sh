@@ -88,12 +88,16 @@ function keep(l) {	# lines worth showing from a report: not registers or code by
 		open = 1; cur = c; curid = id; seen = 0; limit = 150
 		lastcat = c; lastid = id
 		if (count[id] > 1) { capture = 0 } else { capture = 1 }
+		# the message of a WARN stands between "cut here" and "WARNING:"
+		pending = (capture && c == "other" && line ~ /WARNING: CPU: / && prev2 ~ /cut here/) ? prev : ""
 	}
 	if (open) {
 		seen++
 		if (capture && lines[curid] < 24 && keep(line)) { print line >> file[curid]; lines[curid]++ }
+		if (pending != "") { print "message: " pending >> file[curid]; lines[curid]++; pending = "" }
 		if (line ~ /---\[ end trace|<\/TASK>|^=+$/ && seen > 1 || seen >= limit) { if (capture) close(file[curid]); open = 0 }
 	}
+	prev2 = prev; prev = line
 }
 END {
 	for (i = 1; i <= n; i++) printf "%s\t%d\t%s\t%s\n", cat[i], count[order[i]], file[order[i]], keys[i] > list
