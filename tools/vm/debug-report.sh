@@ -193,7 +193,7 @@ print_leaks() {	# print_leaks ours|other PREFIX MAXLINES
 			[ "$n" != 0 ] || n=$dma_errors
 		fi
 		if [ "$c" = lockdep ] && [ -f "$state" ]; then
-			dl=$(sed -n 's/^lockdep debug_locks: *//p' "$state")
+			dl=$(sed -n 's/^lockdep *debug_locks: *//p' "$state")
 			[ -z "$dl" ] || extra=" (debug_locks $dl at the end)"
 		fi
 		if [ "$n" = 0 ]; then
