@@ -1,4 +1,4 @@
-# The VM suites on a debug kernel (not part of make check: ~20 min cold
+# The VM suites on a debug kernel (not part of make check: ~30 min cold
 # kernel build, a VM run ~5x slower than the stock kernel's).
 #   make check-debug          deps, build the debug kernel (once; cached in
 #                             $(DEBUG_DIR), incremental afterwards), csa.ko
@@ -36,7 +36,7 @@ DEBUG_VM_TIMEOUT ?= 3600
 DEBUG_KERNEL_ARGS ?=
 # FAULT=1: tools/vm/fault-run.sh options for every suite
 FAULT ?=
-FAULT_PROBABILITY ?= 5
+FAULT_PROBABILITY ?= 1
 FAULT_INTERVAL ?= 1
 FAULT_TIMES ?= 100000
 FAULT_TARGETS ?= failslab fail_page_alloc

@@ -14,7 +14,7 @@
 # (ignore-gfp-wait=N); fail_page_alloc leaves highmem/movable user pages
 # alone (ignore-gfp-highmem=Y: those only turn into page-fault retries).
 #
-#   -p PERCENT   probability of a failure per eligible call (default 5)
+#   -p PERCENT   probability of a failure per eligible call (default 1)
 #   -i INTERVAL  only every INTERVAL-th call is eligible (default 1)
 #   -t TIMES     at most TIMES failures per target and run (default 100000)
 #   -v VERBOSE   the attribute's verbose knob: 0 silent, 1 one line per
@@ -30,7 +30,7 @@
 # ALLOW_ERROR_INJECTION; csa.ko has none, so it is not offered here.
 set -u
 
-prob=5 interval=1 times=100000 verbose=0 delay=0.3
+prob=1 interval=1 times=100000 verbose=0 delay=0.3
 targets=
 usage() {
 	echo "usage: $0 [-p PERCENT] [-i INTERVAL] [-t TIMES] [-v VERBOSE] [-d DELAY] TARGET... -- PROGRAM [ARG]..." >&2
