@@ -29,6 +29,7 @@ include tools/qemu/qemu.mk
 include tests/tests.mk
 include tools/fuzz-ioctl/fuzz-ioctl.mk
 include tools/vm/vm.mk
+include tools/vm/debug.mk
 
 deps:
 	@bash tools/install-deps.sh

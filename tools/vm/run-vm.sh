@@ -7,6 +7,7 @@
 #             [--fuzz-args ARGS]
 #             [--timeout SECONDS] [--append KERNEL_ARGS]
 #             [--defaults FILE] [--numa] [--card-node INDEX=NODE]...
+#             [--iommu] [--debug-checks] [--fault SPEC]
 #
 #   QEMU            qemu-system-x86_64 to run (environment; default: on PATH)
 #   QEMU_DATA_ARGS  extra QEMU arguments, e.g. -L dirs for its ROMs
@@ -32,6 +33,22 @@
 # --append adds guest kernel parameters, e.g. "slub_debug=FZPU" to catch a
 # use-after-free in a stress run (make check-vm VM_KERNEL_ARGS=...).
 #
+# --iommu puts the cards behind QEMU's emulated Intel IOMMU with interrupt
+# remapping (-device intel-iommu,intremap=on, q35 kernel-irqchip=split) and
+# boots the guest with intel_iommu=on: every DMA of a card is translated.
+#
+# --debug-checks (for the debug kernel of make check-debug): /init makes
+# DMA-API debug report every error, not only the first, and after the
+# steps unloads csa.ko, scans kmemleak twice and reports what it found
+# (and the DMA-API error count) as the extra step "debug-state"
+# (tools/vm/debug-report.sh judges it).
+#
+# --fault SPEC runs every test step under fault injection
+# (tools/vm/fault-run.sh in the image, SPEC is its options, e.g.
+# "-p 5 -i 1 -t 100000 failslab fail_page_alloc"); the allocation-failure
+# dumps that injected faults cause are then not kernel trouble (the
+# "Call Trace" line alone is not matched), everything else still is.
+#
 # DIR/console.log   serial console (kernel messages)
 # DIR/results.log   second serial port: framed output of /init (see tools/vm/init)
 # DIR/<step>.tap    output of each step
@@ -44,6 +61,7 @@ die() { echo "run-vm: $*" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 
 kernel= initrd= out= append= mode=tests info_args= bench_args= run_args= fuzz_args= timeout=120 numa=0
+iommu=0 debug_checks=0 fault=
 defaults=$here/card-defaults.conf
 cards=() steps=()
 declare -A card_node=()
@@ -51,6 +69,8 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--shell) mode=shell; shift; continue ;;
 	--numa) numa=1; shift; continue ;;
+	--iommu) iommu=1; shift; continue ;;
+	--debug-checks) debug_checks=1; shift; continue ;;
 	esac
 	[ $# -ge 2 ] || die "option $1 needs a value"
 	case "$1" in
@@ -70,6 +90,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2 ;;
 	--append) append=$2 ;;
 	--defaults) defaults=$2 ;;
+	--fault) fault=$2 ;;
 	*) die "unknown option $1" ;;
 	esac
 	shift 2
@@ -146,6 +167,8 @@ done
 	echo "CSA_BENCH_ARGS='$bench_args'"
 	echo "CSA_RUN_ARGS='$run_args'"
 	echo "CSA_FUZZ_ARGS='$fuzz_args'"
+	echo "CSA_DEBUG_CHECKS=$debug_checks"
+	echo "CSA_FAULT='$fault'"
 } > "$conf/etc/csa-vm/run.conf"
 run_initrd=$out/initrd.cpio.gz
 # The kernel unpacks concatenated archives in order; later files win.
@@ -165,14 +188,22 @@ if [ "$numa" = 1 ]; then
 		-numa node,nodeid=0,cpus=0,memdev=csa_mem0
 		-numa node,nodeid=1,cpus=1,memdev=csa_mem1)
 fi
+machine=q35
+iommu_dev=()
+if [ "$iommu" = 1 ]; then
+	# the IOMMU must come before the PCI devices it translates for
+	machine=q35,kernel-irqchip=split
+	iommu_dev=(-device intel-iommu,intremap=on)
+	append="intel_iommu=on${append:+ $append}"
+fi
 # loglevel=5: warnings reach the console, so the health check sees them.
-cmd=("$qemu" ${QEMU_DATA_ARGS:-} -machine q35 -accel tcg "${memory[@]}"
+cmd=("$qemu" ${QEMU_DATA_ARGS:-} -machine "$machine" -accel tcg "${memory[@]}"
 	-nographic -vga none -monitor none -no-reboot -nic none
 	-serial "file:$out/console.log" -serial "file:$out/results.log"
 	-kernel "$kernel" -initrd "$run_initrd"
 	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic rdinit=/init${append:+ $append}"
-	"${devices[@]}")
-echo "run-vm: ${#cards[@]} card(s)$([ "$numa" = 1 ] && echo ", 2 NUMA nodes"), mode $mode, timeout ${timeout}s"
+	"${iommu_dev[@]}" "${devices[@]}")
+echo "run-vm: ${#cards[@]} card(s)$([ "$numa" = 1 ] && echo ", 2 NUMA nodes")$([ "$iommu" = 1 ] && echo ", IOMMU")$([ -n "$fault" ] && echo ", fault injection"), mode $mode, timeout ${timeout}s"
 start=$(date +%s.%N)
 if [ "$mode" = shell ]; then
 	cmd=("${cmd[@]/file:$out\/console.log/mon:stdio}")
@@ -226,8 +257,10 @@ for s in "${steps[@]}"; do
 done
 # Kernel trouble a test may not notice itself: a WARN, a slab poison or
 # redzone report (slub_debug), an RCU stall, a hung task, an oops.
+trouble_re='WARNING: |BUG[: ]|Oops|general protection fault|Poison overwritten|Redzone|detected stalls|blocked for more than'
+[ -n "$fault" ] || trouble_re+='|Call Trace'
 trouble=$(tr -d '\r' < "$out/console.log" 2>/dev/null |
-	grep -E 'WARNING: |BUG[: ]|Oops|general protection fault|Poison overwritten|Redzone|detected stalls|blocked for more than|Call Trace' |
+	grep -E "$trouble_re" |
 	head -n 8 || true)
 [ -z "$trouble" ] || fail=1
 # The VM's own health as two TAP tests, so a broken VM or a kernel that

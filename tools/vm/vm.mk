@@ -52,17 +52,21 @@ $(VM_TEST_LIST): FORCE
 	@mkdir -p $(@D)
 	@echo "$(VM_TESTS)" | cmp -s - $@ || echo "$(VM_TESTS)" > $@
 
-$(VM_INITRAMFS): $(VM_KERNEL_STAMP) $(VM_TEST_LIST) tools/vm/mkinitramfs.sh tools/vm/init \
-		$(CSA_KO) $(FW_IMAGE) $(FW_BAD_IMAGES) $(CSA_INFO) $(CSA_BENCH) \
-		$(CSA_RUN) $(GSC_CSA) $(GSC_REFERENCE) $(VM_TESTS) $(VM_IMAGE_BINS) \
-		$(VM_IMAGE_STEPS)
+# What an image holds besides the kernel's modules and csa.ko (the debug
+# kernel's image of tools/vm/debug.mk holds the same).
+VM_IMAGE_INPUTS = $(VM_TEST_LIST) tools/vm/mkinitramfs.sh tools/vm/init \
+	$(FW_IMAGE) $(FW_BAD_IMAGES) $(CSA_INFO) $(CSA_BENCH) \
+	$(CSA_RUN) $(GSC_CSA) $(GSC_REFERENCE) $(VM_TESTS) $(VM_IMAGE_BINS) \
+	$(VM_IMAGE_STEPS)
+VM_IMAGE_ARGS = --init tools/vm/init $(addprefix --fw ,$(FW_IMAGE)) \
+	$(addprefix --fw-test ,$(FW_BAD_IMAGES)) \
+	$(addprefix --test ,$(VM_TESTS)) --bin $(CSA_INFO) --bin $(CSA_BENCH) \
+	--bin $(CSA_RUN) --data $(GSC_CSA) --data $(GSC_REFERENCE) \
+	$(addprefix --bin ,$(VM_IMAGE_BINS)) $(addprefix --test ,$(VM_IMAGE_STEPS))
+
+$(VM_INITRAMFS): $(VM_KERNEL_STAMP) $(CSA_KO) $(VM_IMAGE_INPUTS)
 	@bash tools/vm/mkinitramfs.sh --kernel-root $(VM_DIR)/kernel \
-		--kver $$(cat $(VM_KERNEL_STAMP)) --init tools/vm/init --out $@ \
-		--csa-ko $(CSA_KO) $(addprefix --fw ,$(FW_IMAGE)) \
-		$(addprefix --fw-test ,$(FW_BAD_IMAGES)) \
-		$(addprefix --test ,$(VM_TESTS)) --bin $(CSA_INFO) --bin $(CSA_BENCH) \
-		--bin $(CSA_RUN) --data $(GSC_CSA) --data $(GSC_REFERENCE) \
-		$(addprefix --bin ,$(VM_IMAGE_BINS)) $(addprefix --test ,$(VM_IMAGE_STEPS))
+		--kver $$(cat $(VM_KERNEL_STAMP)) --out $@ --csa-ko $(CSA_KO) $(VM_IMAGE_ARGS)
 
 vm-image: $(VM_INITRAMFS)
 
