@@ -172,7 +172,8 @@ static int csa_bo_map(struct csa_dma_res *res)
 		ret = PTR_ERR(sgt);
 		goto err_unpin;
 	}
-	ret = dma_map_sgtable(dev, sgt, DMA_BIDIRECTIONAL, 0);
+	/* jobs sync explicitly at start and end (csa_bo_sync()) */
+	ret = dma_map_sgtable(dev, sgt, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret)
 		goto err_free;
 	tab = csa_segtab_build(dev, sgt);
@@ -186,7 +187,7 @@ static int csa_bo_map(struct csa_dma_res *res)
 	return 0;
 
 err_unmap:
-	dma_unmap_sgtable(dev, sgt, DMA_BIDIRECTIONAL, 0);
+	dma_unmap_sgtable(dev, sgt, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
 err_free:
 	sg_free_table(sgt);
 	kfree(sgt);
@@ -204,7 +205,7 @@ static void csa_bo_unmap(struct csa_dma_res *res)
 	csa_segtab_free(dev, bo->segtab);
 	WRITE_ONCE(bo->segtab, NULL);
 	WRITE_ONCE(bo->sgt, NULL);
-	dma_unmap_sgtable(dev, sgt, DMA_BIDIRECTIONAL, 0);
+	dma_unmap_sgtable(dev, sgt, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
 	sg_free_table(sgt);
 	kfree(sgt);
 	drm_gem_shmem_unpin(&bo->shmem);

@@ -177,14 +177,20 @@ static int csa_userptr_map(struct csa_dma_res *res)
 	sgt = drm_prime_pages_to_sg(drm, bo->pages, bo->npages);
 	if (IS_ERR(sgt))
 		return PTR_ERR(sgt);
-	ret = dma_map_sgtable(drm->dev, sgt, bo->dir, 0);
+	/*
+	 * The driver syncs explicitly when a job starts and ends
+	 * (csa_userptr_sync()), so the map and unmap skip theirs; this also
+	 * tells DMA-API debug that two objects over the same pages (allowed,
+	 * see docs/uapi.md) are the driver's business.
+	 */
+	ret = dma_map_sgtable(drm->dev, sgt, bo->dir, DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret)
 		goto err_free;
 	bo->segtab = csa_segtab_build(drm->dev, sgt);
 	if (IS_ERR(bo->segtab)) {
 		ret = PTR_ERR(bo->segtab);
 		bo->segtab = NULL;
-		dma_unmap_sgtable(drm->dev, sgt, bo->dir, 0);
+		dma_unmap_sgtable(drm->dev, sgt, bo->dir, DMA_ATTR_SKIP_CPU_SYNC);
 		goto err_free;
 	}
 	bo->sgt = sgt;
@@ -205,7 +211,7 @@ static void csa_userptr_unmap(struct csa_dma_res *res)
 	csa_segtab_free(bo->base.dev->dev, bo->segtab);
 	WRITE_ONCE(bo->segtab, NULL);
 	WRITE_ONCE(bo->sgt, NULL);
-	dma_unmap_sgtable(bo->base.dev->dev, sgt, bo->dir, 0);
+	dma_unmap_sgtable(bo->base.dev->dev, sgt, bo->dir, DMA_ATTR_SKIP_CPU_SYNC);
 	sg_free_table(sgt);
 	kfree(sgt);
 }

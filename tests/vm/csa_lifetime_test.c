@@ -87,15 +87,29 @@ static int busy_file(struct __test_metadata *_metadata, uint32_t hw, int with_ha
 	return fd;
 }
 
+/*
+ * The card holds the jobs: another file's hang sits in front of them on
+ * hardware queue 0 until the job timeout, so they are certainly still in
+ * flight when the fd is closed, however slow the kernel.
+ */
 TEST_F_TIMEOUT(lifetime, close_fd_with_jobs_in_flight, 60)
 {
-	uint32_t so;
+	struct drm_csa_cmd hang = { .opcode = CSA_OP_DEBUG_HANG };
+	uint32_t so, hq, hso;
+	int status = 7, fd, hfd = csa_vm_open_first(NULL);
 	uint64_t n;
-	int fd = busy_file(_metadata, 0, 0, &so);
 
+	ASSERT_LE(0, hfd);
+	ASSERT_EQ(0, csa_vm_queue_create(hfd, 0, DRM_CSA_PRIORITY_NORMAL, &hq));
+	ASSERT_EQ(0, csa_vm_syncobj_create(hfd, &hso));
+	ASSERT_EQ(0, csa_vm_job(hfd, hq, &hang, NULL, 0, hso));
+	fd = busy_file(_metadata, 0, 0, &so);
 	ASSERT_EQ(0, csa_vm_debugfs_bos(self->addr, &n));
+	ASSERT_EQ(0, csa_vm_fence_status(hfd, hso, &status));
+	ASSERT_EQ(0, status) TH_LOG("the hang ended before the jobs were checked");
 	ASSERT_LE(self->baseline + 2, n);
 	close(fd);
+	close(hfd);
 	ASSERT_EQ(self->baseline, settle(self->addr, self->baseline));
 }
 

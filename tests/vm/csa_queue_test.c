@@ -203,6 +203,8 @@ TEST_F_TIMEOUT(queue, contexts_are_charged_to_the_memcg, 120)
 	close(pfd[1]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 1)
+		SKIP(return, "no cgroup2 memory controller in this kernel");
 	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("child step %d failed", WEXITSTATUS(status));
 	ASSERT_EQ((ssize_t)sizeof(grew), read(pfd[0], &grew, sizeof(grew)));
 	close(pfd[0]);
