@@ -34,6 +34,11 @@ DEBUG_FAULT_RESULTS := $(TEST_RESULTS)/debug-fault
 DEBUG_VM_TIMEOUT ?= 3600
 # extra guest kernel parameters (intel_iommu=on comes with run-vm.sh --iommu)
 DEBUG_KERNEL_ARGS ?=
+# csa-fuzz-ioctl options for the csa_fuzz_ioctl step (default: its smoke
+# run), e.g. a long fuzz on the debug kernel:
+#   make check-debug VM_TEST_NAMES=csa_fuzz_ioctl \
+#	DEBUG_FUZZ_ARGS="--seed 1 --seeds 4 --duration 300 --threads 4"
+DEBUG_FUZZ_ARGS ?=
 # FAULT=1: tools/vm/fault-run.sh options for every suite
 FAULT ?=
 FAULT_PROBABILITY ?= 1
@@ -78,6 +83,7 @@ check-debug-run: $(DEBUG_INITRAMFS) $(QEMU)
 		--kernel $(DEBUG_VM_KERNEL) --initrd $(DEBUG_INITRAMFS) \
 		--out $$out --timeout $(DEBUG_VM_TIMEOUT) --mode tests --iommu --debug-checks \
 		$(if $(FAULT),--fault "$(FAULT_SPEC)") \
+		$(if $(DEBUG_FUZZ_ARGS),--fuzz-args "$(DEBUG_FUZZ_ARGS)") \
 		--card "$(VM_TEST_CARDS)" --card "$(VM_TEST_CARD2)" $(VM_TEST_TOPOLOGY) \
 		$(if $(DEBUG_KERNEL_ARGS),--append "$(DEBUG_KERNEL_ARGS)") \
 		$(addprefix --step ,$(VM_TEST_NAMES)) || true; \

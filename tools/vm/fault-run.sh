@@ -26,9 +26,8 @@
 # status.  Injected failures make tests fail; make check-debug FAULT=1
 # judges the kernel's health (tools/vm/debug-report.sh), not the tests.
 #
-# fail_function (CONFIG_FAIL_FUNCTION) fails the driver's own functions
-# marked ALLOW_ERROR_INJECTION: csa_dma_setup() (every DMA mapping and
-# allocation of csa.ko) and csa_segtab_build(), returning -ENOMEM.
+# fail_function (CONFIG_FAIL_FUNCTION) can only target functions marked
+# ALLOW_ERROR_INJECTION; csa.ko has none, so it is not offered here.
 set -u
 
 prob=1 interval=1 times=100000 verbose=0 delay=0.3
@@ -47,7 +46,7 @@ while [ $# -gt 0 ]; do
 		esac
 		shift 2 ;;
 	--) shift; break ;;
-	failslab|fail_page_alloc|fail_function) targets="$targets $1"; shift ;;
+	failslab|fail_page_alloc) targets="$targets $1"; shift ;;
 	*) echo "$0: unknown target or option '$1'" >&2; usage ;;
 	esac
 done
@@ -61,22 +60,13 @@ knob() {	# knob TARGET FILE VALUE
 	fi
 }
 for t in $targets; do
-	if [ "$t" = fail_function ]; then
-		for f in csa_dma_setup csa_segtab_build; do
-			knob fail_function inject "$f"
-			knob fail_function "$f/retval" "$(printf %#x -12)"
-		done
-	fi
 	knob "$t" probability "$prob"
 	knob "$t" interval "$interval"
 	knob "$t" times "$times"
 	knob "$t" verbose "$verbose"
 	knob "$t" space 0
 	knob "$t" task-filter Y
-	case "$t" in
-	failslab|fail_page_alloc)
-		knob "$t" ignore-gfp-wait N ;;
-	esac
+	knob "$t" ignore-gfp-wait N
 	case "$t" in
 	fail_page_alloc)
 		knob "$t" ignore-gfp-highmem Y
