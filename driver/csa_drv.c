@@ -10,6 +10,7 @@
 #include <linux/dmapool.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <drm/drm_debugfs.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
@@ -33,11 +34,15 @@ static const struct drm_ioctl_desc csa_drm_ioctls[] = {
 
 DEFINE_DRM_GEM_FOPS(csa_drm_fops);
 
-/* debugfs: csa_bos (csa_gem.c), csa_queues (csa_sched.c) */
+static const struct drm_info_list csa_debugfs_list[] = {
+	{ "csa_bos", csa_bos_show, 0 },		/* csa_gem.c */
+	{ "csa_queues", csa_queues_show, 0 },	/* csa_sched.c */
+};
+
 static void csa_debugfs_init(struct drm_minor *minor)
 {
-	csa_gem_debugfs_init(minor);
-	csa_queues_debugfs_init(minor);
+	drm_debugfs_create_files(csa_debugfs_list, ARRAY_SIZE(csa_debugfs_list),
+				 minor->debugfs_root, minor);
 }
 
 static const struct drm_driver csa_drm_driver = {

@@ -21,6 +21,7 @@ struct dma_pool;
 struct drm_file;
 struct drm_gem_object;
 struct drm_minor;
+struct seq_file;
 
 /* Card identity and capabilities, read once at probe time. */
 struct csa_caps {
@@ -120,12 +121,12 @@ int csa_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *fil
 int csa_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file);
 int csa_ioctl_bo_userptr(struct drm_device *drm, void *data, struct drm_file *file);
 int csa_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file);
-void csa_gem_debugfs_init(struct drm_minor *minor);
+int csa_bos_show(struct seq_file *m, void *data);
 
 int csa_queues_init(struct csa_device *csa);
 void csa_queues_fini(struct csa_device *csa);
 void csa_queues_stop(struct csa_device *csa, bool drain);
-void csa_queues_debugfs_init(struct drm_minor *minor);
+int csa_queues_show(struct seq_file *m, void *data);
 void csa_queues_start(struct csa_device *csa, int fw_error);
 int csa_file_open(struct drm_device *drm, struct drm_file *file);
 void csa_file_postclose(struct drm_device *drm, struct drm_file *file);

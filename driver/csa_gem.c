@@ -467,7 +467,8 @@ int csa_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file)
 	return ret;
 }
 
-static int csa_bos_show(struct seq_file *m, void *data)
+/* debugfs "csa_bos": live BOs of the device and their total size. */
+int csa_bos_show(struct seq_file *m, void *data)
 {
 	struct drm_info_node *node = m->private;
 	struct csa_device *csa = to_csa(node->minor->dev);
@@ -475,22 +476,4 @@ static int csa_bos_show(struct seq_file *m, void *data)
 	seq_printf(m, "count %d\nbytes %lld\n", atomic_read(&csa->bo_count),
 		   (long long)atomic64_read(&csa->bo_bytes));
 	return 0;
-}
-
-static const struct drm_info_list csa_gem_debugfs_list[] = {
-	{ "csa_bos", csa_bos_show, 0 },
-};
-
-/**
- * csa_gem_debugfs_init() - &drm_driver.debugfs_init
- * @minor: the DRM minor whose debugfs directory gets the files
- *
- * "csa_bos": live buffer objects of the device and their total size, as
- * "count N\nbytes N\n".
- */
-void csa_gem_debugfs_init(struct drm_minor *minor)
-{
-	drm_debugfs_create_files(csa_gem_debugfs_list,
-				 ARRAY_SIZE(csa_gem_debugfs_list),
-				 minor->debugfs_root, minor);
 }

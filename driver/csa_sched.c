@@ -712,7 +712,12 @@ void csa_queues_start(struct csa_device *csa, int fw_error)
 		kthread_unpark(csa->queues[i].sched.thread);
 }
 
-static int csa_queues_show(struct seq_file *m, void *data)
+/*
+ * debugfs "csa_queues", one line a hardware queue: "queue N inflight N
+ * busy 0|1 dead 0|1": descriptors on the ring, whether the card executes
+ * one (CSA_Q_STATUS_BUSY), whether the queue is stopped for good.
+ */
+int csa_queues_show(struct seq_file *m, void *data)
 {
 	struct drm_info_node *node = m->private;
 	struct csa_device *csa = to_csa(node->minor->dev);
@@ -731,23 +736,4 @@ static int csa_queues_show(struct seq_file *m, void *data)
 			   busy, READ_ONCE(q->dead));
 	}
 	return 0;
-}
-
-static const struct drm_info_list csa_queues_debugfs_list[] = {
-	{ "csa_queues", csa_queues_show, 0 },
-};
-
-/**
- * csa_queues_debugfs_init() - debugfs "csa_queues" of a DRM minor
- * @minor: the minor whose debugfs directory gets the file
- *
- * One line a hardware queue: "queue N inflight N busy 0|1 dead 0|1":
- * descriptors on the ring, whether the card is executing one
- * (CSA_Q_STATUS_BUSY), whether the queue is stopped for good.
- */
-void csa_queues_debugfs_init(struct drm_minor *minor)
-{
-	drm_debugfs_create_files(csa_queues_debugfs_list,
-				 ARRAY_SIZE(csa_queues_debugfs_list),
-				 minor->debugfs_root, minor);
 }
