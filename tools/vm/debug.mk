@@ -9,8 +9,9 @@
 #                             report (tools/vm/debug-report.sh), on any
 #                             other kernel warning, and on failed tests
 #   make check-debug FAULT=1  the same suites under fault injection
-#                             (tools/vm/fault-run.sh: failslab and
-#                             fail_page_alloc, task-filtered to the suite);
+#                             (tools/vm/fault-run.sh: failslab,
+#                             fail_page_alloc and fail_function on csa.ko,
+#                             task-filtered to the suite);
 #                             passes on kernel health alone, the suites'
 #                             results are printed as information
 #   make debug-kernel         only the kernel  (tools/vm/build-debug-kernel.sh)
@@ -44,7 +45,7 @@ FAULT ?=
 FAULT_PROBABILITY ?= 1
 FAULT_INTERVAL ?= 1
 FAULT_TIMES ?= 100000
-FAULT_TARGETS ?= failslab fail_page_alloc
+FAULT_TARGETS ?= failslab fail_page_alloc fail_function
 FAULT_DELAY ?= 0.3
 FAULT_SPEC = -p $(FAULT_PROBABILITY) -i $(FAULT_INTERVAL) -t $(FAULT_TIMES) -d $(FAULT_DELAY) $(FAULT_TARGETS)
 

@@ -26,8 +26,17 @@
 # status.  Injected failures make tests fail; make check-debug FAULT=1
 # judges the kernel's health (tools/vm/debug-report.sh), not the tests.
 #
-# fail_function (CONFIG_FAIL_FUNCTION) can only target functions marked
-# ALLOW_ERROR_INJECTION; csa.ko has none, so it is not offered here.
+# fail_function (CONFIG_FAIL_FUNCTION) makes functions marked
+# ALLOW_ERROR_INJECTION return an error: the target fail_function injects
+# into csa.ko's csa_dma_setup (every DMA mapping of a buffer, table or
+# ring) and csa_segtab_build (segment tables), returning -ENOMEM.  It
+# decides in a kprobe handler: only an ftrace-based kprobe (the kernel
+# has CONFIG_FUNCTION_TRACER, the module its __fentry__ calls) runs in the
+# task, an int3 one runs as an NMI where the task filter never matches
+# (and the random number lock lockdep-splats), so the target refuses
+# int3 probes.  The functions are armed while csa.ko is loaded; a suite
+# that reloads the module disarms them (the kprobes go with the old
+# module) for the rest of its run.
 set -u
 
 prob=1 interval=1 times=100000 verbose=0 delay=0.3
@@ -46,7 +55,7 @@ while [ $# -gt 0 ]; do
 		esac
 		shift 2 ;;
 	--) shift; break ;;
-	failslab|fail_page_alloc) targets="$targets $1"; shift ;;
+	failslab|fail_page_alloc|fail_function) targets="$targets $1"; shift ;;
 	*) echo "$0: unknown target or option '$1'" >&2; usage ;;
 	esac
 done
@@ -59,6 +68,22 @@ knob() {	# knob TARGET FILE VALUE
 		exit 2
 	fi
 }
+# csa.ko's injectable functions, and the errno each returns (-ENOMEM).
+fail_functions="csa_dma_setup csa_segtab_build"
+for t in $targets; do
+	[ "$t" = fail_function ] || continue
+	echo > "$dbg/fail_function/inject"	# clear what an earlier run armed
+	for f in $fail_functions; do
+		knob fail_function inject "$f"
+		knob fail_function "$f/retval" "$(printf '%lu' -12)"
+	done
+	if grep ' csa_dma_setup+0x0 ' "$dbg/kprobes/list" | grep -qv FTRACE; then
+		echo "# fault-run: fail_function: csa_dma_setup has an int3 kprobe, not an ftrace one (kernel without CONFIG_FUNCTION_TRACER?)"
+		echo > "$dbg/fail_function/inject"
+		exit 2
+	fi
+	echo "# fault-run: fail_function armed:" $(cat "$dbg/fail_function/inject")
+done
 for t in $targets; do
 	knob "$t" probability "$prob"
 	knob "$t" interval "$interval"
@@ -66,7 +91,9 @@ for t in $targets; do
 	knob "$t" verbose "$verbose"
 	knob "$t" space 0
 	knob "$t" task-filter Y
-	knob "$t" ignore-gfp-wait N
+	case "$t" in
+	failslab|fail_page_alloc) knob "$t" ignore-gfp-wait N ;;
+	esac
 	case "$t" in
 	fail_page_alloc)
 		knob "$t" ignore-gfp-highmem Y
