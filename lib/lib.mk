@@ -114,7 +114,7 @@ PACK_UNIT_TESTS := $(PACK_TEST_BUILD)/test_pack_quantise \
 	$(PACK_TEST_BUILD)/test_pack_grouping $(PACK_TEST_BUILD)/test_model_parse
 HOST_TESTS += $(PACK_UNIT_TESTS)
 PACK_TEST_DEPS := $(LIBCSA_A) lib/include/csa/pack.h lib/pack/pack_internal.h \
-	tests/host/pack_test_model.h tests/host/pack_int8_ref.h uapi/csa_model.h uapi/csa_format.h $(KSFT_HEADERS)
+	tests/host/pack_test_model.h tests/host/pack_int8_ref.h tests/host/pack_group_ref.h uapi/csa_model.h uapi/csa_format.h $(KSFT_HEADERS)
 
 $(PACK_UNIT_TESTS): $(PACK_TEST_BUILD)/%: tests/host/%.c $(PACK_TEST_DEPS)
 	@mkdir -p $(dir $@)
