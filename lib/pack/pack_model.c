@@ -2,7 +2,8 @@
 /*
  * csa_pack_model(): the packer's pipeline, layer by layer.
  *
- *   1. copy the float weights and fold batch-norm into weight and bias;
+ *   1. copy the float weights and fold batch-norm (affine or not) into
+ *      weight and bias;
  *   2. per-unit int8 weights (scale s_w = max |w| / 127);
  *   3. activation scales: the input's from the export, a layer's output
  *      scale s_out = act_max / 127 with act_max calibrated by the export
@@ -38,6 +39,8 @@ static void work_free(struct layer_work *w)
 	free(w->f.bias);
 	free(w->f.bn_mean);
 	free(w->f.bn_var);
+	free(w->f.bn_weight);
+	free(w->f.bn_bias);
 	free(w->q);
 	free(w->support);
 	free(w->scales);
@@ -77,6 +80,8 @@ static int pack_one(const struct csa_fmodel_layer *src, float in_scale,
 	w->f.bias = dup_floats(src->bias, units, &failed);
 	w->f.bn_mean = dup_floats(src->bn_mean, units, &failed);
 	w->f.bn_var = dup_floats(src->bn_var, units, &failed);
+	w->f.bn_weight = dup_floats(src->bn_weight, units, &failed);
+	w->f.bn_bias = dup_floats(src->bn_bias, units, &failed);
 	w->q = malloc((size_t)units * cols);
 	w->scales = malloc(units * sizeof(float));
 	w->requant = calloc(units, sizeof(*w->requant));
@@ -118,8 +123,9 @@ static int pack_one(const struct csa_fmodel_layer *src, float in_scale,
 	if (opt->max_k && k > opt->max_k)
 		k = opt->max_k;
 	/*
-	 * Group by the float model's mask (its non-zero weights), not by the
-	 * int8 weights: a weight that quantises to 0 still owns its position,
+	 * Group by the float model's mask (its non-zero weights before
+	 * batch-norm folding), not by the int8 weights: a weight that
+	 * quantises (or folds with gamma = 0) to 0 still owns its position,
 	 * and efficiency then measures the masks.  The int8 support is a
 	 * subset, so the packing stays valid.
 	 */
@@ -127,7 +133,7 @@ static int pack_one(const struct csa_fmodel_layer *src, float in_scale,
 	if (!w->support)
 		return csa_error(ENOMEM, "layer %s: out of memory", src->name);
 	for (size_t i = 0; i < (size_t)units * cols; i++)
-		w->support[i] = w->f.weight[i] != 0;
+		w->support[i] = src->weight[i] != 0;
 	ret = opt->greedy ? csa_group_units_greedy(w->support, units, cols, k, &w->grouping) :
 		csa_group_units(w->support, units, cols, k, &w->grouping);
 	if (ret)

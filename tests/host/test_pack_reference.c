@@ -205,6 +205,15 @@ TEST(csa_pack_tool)
 		TH_LOG("a gzip file is not a model: %s", out);
 	EXPECT_EQ(2, run(CSA_PACK_BIN " 2>&1", NULL, 0)) TH_LOG("no arguments is a usage error");
 	EXPECT_EQ(2, run(CSA_PACK_BIN " --max-k 0 x.json -o y 2>&1", NULL, 0));
+	/* a misspelt optional key used to pack without BatchNorm, exit 0 */
+	ASSERT_EQ(0, run("sed -e 's/\"batchnorm\"/\"batch_norm\"/' -e 's|\"model.safetensors.gz\"|\""
+			 GSC_DATA "/model.safetensors.gz\"|' " MODEL_JSON " > /tmp/csa-pack-test.json",
+			 NULL, 0));
+	EXPECT_EQ(1, run(CSA_PACK_BIN " /tmp/csa-pack-test.json -o /tmp/csa-pack-test.csa 2>&1", out,
+			 sizeof(out))) TH_LOG("misspelt \"batch_norm\" accepted: %s", out);
+	EXPECT_NE(NULL, strstr(out, "layer 0 (conv1): unknown key \"batch_norm\" (did you mean "
+			       "\"batchnorm\"?)")) TH_LOG("%s", out);
+	remove("/tmp/csa-pack-test.json");
 	remove("/tmp/csa-pack-test.csa");
 }
 

@@ -3,7 +3,8 @@
  * pack-bench: time the packer's greedy grouping (csa_group_units) on
  * square layers of the sizes the issue names, for two kinds of weights:
  *   pruned   10 % random non-zeros (magnitude pruning without complementary
- *            masks: hardly any two rows fit together)
+ *            masks: hardly any two rows fit together), and 1 %
+ *            (rows fit, but a collision is found only far into a row)
  *   shuffled complementary K = 10 masks with the rows shuffled (greedy
  *            must find the groups again)
  * --baseline also times the original scan-every-group greedy
@@ -35,7 +36,7 @@ static int8_t nonzero(void)
 	return (int8_t)(rng() % 127 + 1);
 }
 
-static int8_t *weights(uint32_t n, bool shuffled)
+static int8_t *weights(uint32_t n, int kind)
 {
 	int8_t *w = calloc((size_t)n * n, 1);
 	uint32_t *perm = malloc(n * sizeof(*perm));
@@ -45,9 +46,9 @@ static int8_t *weights(uint32_t n, bool shuffled)
 		free(perm);
 		return NULL;
 	}
-	if (!shuffled) {
+	if (kind < 2) {
 		for (size_t i = 0; i < (size_t)n * n; i++)
-			if (rng() % 10 == 0)
+			if (rng() % (kind ? 100 : 10) == 0)
 				w[i] = nonzero();
 		free(perm);
 		return w;
@@ -110,9 +111,9 @@ int main(int argc, char **argv)
 	printf("%-24s %8s %8s %10s %10s %10s\n", "layer", "groups", "effic.", "greedy s",
 	       "baseline s", "same");
 	for (uint32_t s = 0; s < nsizes; s++) {
-		for (int shuffled = 0; shuffled < 2; shuffled++) {
+		for (int kind = 0; kind < 3; kind++) {
 			uint32_t n = sizes[s];
-			int8_t *w = weights(n, shuffled);
+			int8_t *w = weights(n, kind);
 			struct csa_grouping g;
 			char name[40], base[16] = "-";
 			double t0, t1, tb = 0;
@@ -140,7 +141,7 @@ int main(int argc, char **argv)
 				free(ref);
 			}
 			snprintf(name, sizeof(name), "%ux%u %s", n, n,
-				 shuffled ? "shuffled-compl." : "pruned-10%");
+				 kind == 2 ? "shuffled-compl." : kind ? "pruned-1%" : "pruned-10%");
 			if (baseline)
 				snprintf(base, sizeof(base), "%.3f", tb);
 			printf("%-24s %8u %7.1f%% %10.3f %10s %10s\n", name, g.groups,

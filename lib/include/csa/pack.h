@@ -43,6 +43,8 @@ extern "C" {
  * @bias: out_c floats or NULL
  * @bn_mean: @bn_var: batch-norm running statistics (out_c each) or NULL
  * @bn_eps: batch-norm epsilon
+ * @bn_weight: @bn_bias: affine batch-norm gamma and beta (out_c each), or
+ *             NULL (no affine parameters: gamma 1, beta 0)
  * @kwta_k: k-WTA winners after the layer, 0 for none
  * @kwta_local: k-WTA per position instead of global
  * @boost: out_c k-WTA boost factors or NULL
@@ -67,6 +69,8 @@ struct csa_fmodel_layer {
 	float *boost;
 	float act_max;
 	float in_density;
+	float *bn_weight;
+	float *bn_bias;
 };
 
 /**
@@ -98,7 +102,11 @@ CSA_EXPORT uint32_t csa_fmodel_layer_cols(const struct csa_fmodel_layer *layer);
 CSA_EXPORT int csa_fmodel_load(const char *json_path, struct csa_fmodel **modelp);
 CSA_EXPORT void csa_fmodel_free(struct csa_fmodel *model);
 
-/* Fold batch-norm into weight and bias (in place); no-op without BN. */
+/*
+ * Fold batch-norm into weight and bias (in place): with a = gamma /
+ * sqrt(var + eps) per unit, w' = w a, b' = (b - mean) a + beta (gamma 1,
+ * beta 0 without affine parameters).  No-op without BN.
+ */
 CSA_EXPORT int csa_fold_batchnorm(struct csa_fmodel_layer *layer);
 
 /* ------------------------------------------------------------------ */
