@@ -103,6 +103,30 @@ def accuracy(model, x, y):
     return gsc.accuracy(model(x), y)
 
 
+def kwta_checks():
+    """k-WTA: global keeps k per sample, local k per position; boost moves
+    the winners; duty cycles learn only in training mode."""
+    g = torch.Generator().manual_seed(5)
+    x = torch.rand(3, 8, 4, 4, generator=g) + 0.1
+    glob = csaprune.KWinners(8, 16, 20).eval()
+    loc = csaprune.KWinners(8, 16, 3, local=True).eval()
+    yg, yl = glob(x), loc(x)
+    ok = bool(((yg != 0).flatten(1).sum(1) == 20).all()) and \
+        bool(((yl != 0).sum(1) == 3).all()) and bool(((yl == 0) | (yl == x)).all())
+    top3 = x.topk(3, dim=1).values.min(dim=1, keepdim=True).values
+    ok = ok and bool(((yl != 0) == (x >= top3)).all())
+    tap(ok, "k-WTA: global keeps k per sample, local k per position (the k largest)")
+    loc.duty_cycle.fill_(0)
+    loc.duty_cycle[0] = 1.0   # channel 0 won too often: boost < 1, it loses its wins
+    loc.beta = 50.0
+    wins0 = int((loc(x)[:, 0] != 0).sum())
+    loc.train()
+    loc(x)
+    tap(wins0 == 0 and float(loc.duty_cycle[0]) < 1.0,
+        "k-WTA boosting: an over-active channel loses; duty cycles update in training",
+        "channel 0 wins %d, duty cycle now %.3f" % (wins0, float(loc.duty_cycle[0])))
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: test_prune.py CSA_PACK_BINARY")
@@ -110,7 +134,9 @@ def main():
     started = time.process_time()
     torch.set_num_threads(1)
     torch.manual_seed(11)
-    print("1..7")
+    print("1..9")
+
+    kwta_checks()
 
     def data(n, seed):
         xs, ys = gsc.synthetic_speech(n, seed=seed)
