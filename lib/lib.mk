@@ -21,7 +21,7 @@ LIBCSA_SRCS := lib/error.c lib/pci.c lib/sysfs.c lib/device.c lib/query.c \
 # The packer (lib/pack/): exported float model -> .csa model file.  Public
 # header lib/include/csa/pack.h; docs/libcsa-pack.md.
 LIBCSA_PACK_SRCS := lib/pack/f16.c lib/pack/safetensors.c lib/pack/fmodel.c \
-	lib/pack/fmodel_schema.c \
+	lib/pack/fmodel_schema.c lib/pack/calibrate.c lib/pack/calib_inputs.c \
 	lib/pack/bn_fold.c lib/pack/quantise.c lib/pack/grouping.c \
 	lib/pack/packed_layer.c lib/pack/container.c lib/pack/pack_model.c \
 	lib/pack/report.c lib/pack/write_file.c lib/pack/model_parse.c

@@ -134,7 +134,7 @@ def main():
     started = time.process_time()
     torch.set_num_threads(1)
     torch.manual_seed(11)
-    print("1..9")
+    print("1..10")
 
     kwta_checks()
 
@@ -201,6 +201,22 @@ def main():
             "packing efficiency of the pruned layers %.2f %% (>= 98 %%)" % (100 * eff),
             "\n".join("%s: %.2f %%" % (n, r[2]) for n, r in sorted(rows.items()))
             + "\n" + (m.group(0) if m else ""))
+        # the packer's calibration (C float forward, BN folded) on the same inputs
+        # reproduces PyTorch's ranges
+        from export import safetensors_bytes
+        with open(os.path.join(d, "calib.safetensors"), "wb") as f:
+            f.write(safetensors_bytes([("inputs", xc.contiguous())]))
+        out = subprocess.run([csa_pack, os.path.join(d, "model.json"), "-o",
+                              os.path.join(d, "model.csa"), "--report", "--calibrate",
+                              os.path.join(d, "calib.safetensors")], capture_output=True, text=True)
+        got = dict((f[0], (float(f[1]), float(f[3])))
+                   for f in (line.split() for line in out.stdout.splitlines())
+                   if len(f) >= 4 and f[2] == "->")
+        bad = [n for n in ("conv1", "conv2", "fc1", "fc2")
+               if n not in got or abs(got[n][0] - got[n][1]) > 1e-3 * got[n][0]]
+        tap(out.returncode == 0 and not bad,
+            "csa-pack --calibrate on the export's inputs gives PyTorch's act_max (1e-3)",
+            out.stderr + "\n".join(l for l in out.stdout.splitlines() if "->" in l or "calibrated" in l))
     print("# CPU time %.1f s" % (time.process_time() - started))
     return 0 if all(results) else 1
 

@@ -109,6 +109,25 @@ CSA_EXPORT void csa_fmodel_free(struct csa_fmodel *model);
  */
 CSA_EXPORT int csa_fold_batchnorm(struct csa_fmodel_layer *layer);
 
+/*
+ * Calibrate activation scales on @count inputs (@inputs: count x in_c x
+ * in_h x in_w real values, CHW; quantised here at the model's input scale
+ * as the card will see them): run the float model (batch-norm folded,
+ * k-WTA with boost, max-pool) and set every layer's act_max (the largest
+ * output before k-WTA for a layer with k-WTA, the largest magnitude
+ * otherwise) and in_density.  -EINVAL when a layer's range is not positive.
+ */
+CSA_EXPORT int csa_fmodel_calibrate(struct csa_fmodel *model, const float *inputs,
+				    uint32_t count);
+
+/*
+ * Read calibration inputs: tensor "inputs" of a safetensors file (plain or
+ * gzip), I8 (q x the model's input scale) or F16/F32 (real values), a
+ * whole number of the model's inputs.  *inputsp is malloc()ed.
+ */
+CSA_EXPORT int csa_calibration_inputs_load(const char *path, const struct csa_fmodel *model,
+					   float **inputsp, uint32_t *countp);
+
 /* ------------------------------------------------------------------ */
 /* Quantisation                                                         */
 /* ------------------------------------------------------------------ */
