@@ -127,6 +127,41 @@ def kwta_checks():
         "channel 0 wins %d, duty cycle now %.3f" % (wins0, float(loc.duty_cycle[0])))
 
 
+def pack_report(csa_pack, d, extra=()):
+    """csa-pack --report of d/model.json: (returncode, text, {layer: row fields})."""
+    out = subprocess.run([csa_pack, os.path.join(d, "model.json"), "-o",
+                          os.path.join(d, "model.csa"), "--report"] + list(extra),
+                         capture_output=True, text=True)
+    rows = {}
+    for line in out.stdout.splitlines():
+        f = line.split()
+        if len(f) > 7 and f[0] in ("conv1", "conv2", "fc1", "fc2"):
+            # K, packing, efficiency %, nonzeros, cols, groups
+            rows[f[0]] = (int(f[3]), f[5], float(f[6].rstrip("%")), int(f[7]), int(f[2]), int(f[4]))
+    return out.returncode, out.stdout + out.stderr, rows
+
+
+def magnitude_baseline(model, xc, csa_pack):
+    """The same layers magnitude-pruned to 10 % (per layer, no complementary
+    masks) on a copy: what csa-pack can make of them."""
+    import copy
+    twin = copy.deepcopy(model)
+    for name, m in csaprune.prunable_layers(twin, exclude=("conv1",)):
+        w = m.weight.detach()
+        keep = max(1, w.numel() // 10)
+        t = w.abs().flatten().kthvalue(w.numel() - keep + 1).values
+        with torch.no_grad():
+            m.weight.mul_((w.abs() >= t).float())
+        m.csa_K = 10
+    with tempfile.TemporaryDirectory(prefix="csa-prune-") as d:
+        csaprune.export_chain(twin.layers, gsc.INPUT_SHAPE, 1.0 / 127.0, xc, d, "gsc_magnitude")
+        rc, text, rows = pack_report(csa_pack, d)
+    effs = dict((n, rows[n][2]) for n in ("conv2", "fc1", "fc2") if n in rows)
+    tap(rc == 0 and len(effs) == 3 and max(effs.values()) < 50.0,
+        "magnitude pruning to 10 %% packs badly: efficiency %s" %
+        ", ".join("%s %.1f %%" % kv for kv in sorted(effs.items())), text)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: test_prune.py CSA_PACK_BINARY")
@@ -134,7 +169,7 @@ def main():
     started = time.process_time()
     torch.set_num_threads(1)
     torch.manual_seed(11)
-    print("1..10")
+    print("1..11")
 
     kwta_checks()
 
@@ -149,6 +184,7 @@ def main():
     train(model, x, y, epochs=2, lr=2e-3)
     acc_dense = accuracy(model, xe, ye)
 
+    magnitude_baseline(model, xc, csa_pack)
     before = {n: m.weight.detach().clone() for n, m in csaprune.prunable_layers(model)}
     ks = csaprune.complementary_prune(model, 0.1, exclude=("conv1",))
     problems = csaprune.check_complementary(model)
@@ -180,15 +216,8 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="csa-prune-") as d:
         csaprune.export_chain(model.layers, gsc.INPUT_SHAPE, 1.0 / 127.0, xc, d, "gsc_pruned")
-        out = subprocess.run([csa_pack, os.path.join(d, "model.json"), "-o",
-                              os.path.join(d, "model.csa"), "--report"],
-                             capture_output=True, text=True)
-        tap(out.returncode == 0, "csa-pack packs the pruned export", out.stdout + out.stderr)
-        rows = {}
-        for line in out.stdout.splitlines():
-            f = line.split()
-            if len(f) > 6 and f[0] in ("conv1", "conv2", "fc1", "fc2"):
-                rows[f[0]] = (int(f[3]), f[5], float(f[6].rstrip("%")), int(f[7]), int(f[2]), int(f[4]))
+        rc, text, rows = pack_report(csa_pack, d)
+        tap(rc == 0, "csa-pack packs the pruned export", text)
         exact = all(rows.get(n, (0, ""))[1] == "exact" and rows[n][0] == 10
                     for n in ("conv2", "fc1", "fc2"))
         tap(exact, "csa-pack groups conv2, fc1, fc2 exactly at K = 10",
@@ -196,7 +225,7 @@ def main():
         nnz = sum(r[3] for n, r in rows.items() if n != "conv1")
         packed = sum(r[5] * r[4] for n, r in rows.items() if n != "conv1")
         eff = nnz / packed if packed else 0.0
-        m = re.search(r"total: .*", out.stdout)
+        m = re.search(r"total: .*", text)
         tap(eff >= 0.98 and all(rows[n][2] >= 98.0 for n in ("conv2", "fc1", "fc2")),
             "packing efficiency of the pruned layers %.2f %% (>= 98 %%)" % (100 * eff),
             "\n".join("%s: %.2f %%" % (n, r[2]) for n, r in sorted(rows.items()))
