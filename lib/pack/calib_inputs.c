@@ -23,6 +23,7 @@ int csa_calibration_inputs_load(const char *path, const struct csa_fmodel *m, fl
 	struct csa_safetensors st;
 	const uint8_t *data = NULL;
 	uint64_t numel = 0;
+	char why[256] = "";
 	size_t t;
 	float *f;
 	int ret;
@@ -32,14 +33,17 @@ int csa_calibration_inputs_load(const char *path, const struct csa_fmodel *m, fl
 	ret = csa_st_open(path, &st);
 	if (ret)
 		return ret;
-	for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+	for (t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 		if (!csa_st_get_raw(&st, "inputs", types[t].dtype, types[t].size,
 				    (const void **)&data, &numel))
 			break;
+		if (!t)	/* the reader's reason, once: missing, malformed, ... */
+			snprintf(why, sizeof(why), "%s", csa_last_error());
+	}
 	if (t == sizeof(types) / sizeof(types[0])) {
 		csa_st_close(&st);
-		return csa_error(EINVAL, "%s: needs a tensor \"inputs\" of dtype I8, F16 or F32 "
-				 "(%s)", path, csa_last_error());
+		return csa_error(EINVAL, "needs a tensor \"inputs\" of dtype I8, F16 or F32: %s",
+				 why);
 	}
 	if (!numel || numel % in_numel || numel / in_numel > UINT32_MAX) {
 		csa_st_close(&st);

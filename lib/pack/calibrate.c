@@ -133,29 +133,9 @@ static void maxpool(const struct csa_fmodel_layer *l, float *x)
 
 static void layers_free(struct csa_fmodel_layer *f, uint32_t n)
 {
-	for (uint32_t i = 0; f && i < n; i++) {
-		free(f[i].weight);
-		free(f[i].bias);
-		free(f[i].bn_mean);
-		free(f[i].bn_var);
-		free(f[i].bn_weight);
-		free(f[i].bn_bias);
-	}
+	for (uint32_t i = 0; f && i < n; i++)
+		csa_fmodel_layer_release(&f[i]);
 	free(f);
-}
-
-static float *dup(const float *src, size_t n, bool *failed)
-{
-	float *d;
-
-	if (!src)
-		return NULL;
-	d = malloc(n * sizeof(float));
-	if (d)
-		memcpy(d, src, n * sizeof(float));
-	else
-		*failed = true;
-	return d;
 }
 
 /* The model's layers with batch-norm folded (copies). */
@@ -167,20 +147,11 @@ static int folded_copy(const struct csa_fmodel *m, struct csa_fmodel_layer **out
 	if (!f)
 		return csa_error(ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < m->num_layers && !ret; i++) {
-		const struct csa_fmodel_layer *l = &m->layers[i];
-		size_t u = l->out_c;
-		bool failed = false;
-
-		f[i] = *l;
-		f[i].weight = dup(l->weight, u * csa_fmodel_layer_cols(l), &failed);
-		f[i].bias = dup(l->bias, u, &failed);
-		f[i].bn_mean = dup(l->bn_mean, u, &failed);
-		f[i].bn_var = dup(l->bn_var, u, &failed);
-		f[i].bn_weight = dup(l->bn_weight, u, &failed);
-		f[i].bn_bias = dup(l->bn_bias, u, &failed);
-		ret = failed ? csa_error(ENOMEM, "out of memory") : csa_fold_batchnorm(&f[i]);
+		ret = csa_fmodel_layer_copy(&f[i], &m->layers[i]);
+		if (!ret)
+			ret = csa_fold_batchnorm(&f[i]);
 		if (ret)
-			ret = csa_error_prefix(ret, "layer %u (%s)", i, l->name);
+			ret = csa_error_prefix(ret, "layer %u (%s)", i, m->layers[i].name);
 	}
 	if (ret) {
 		layers_free(f, m->num_layers);

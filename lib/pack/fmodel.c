@@ -451,21 +451,59 @@ out:
 	return 0;
 }
 
+void csa_fmodel_layer_release(struct csa_fmodel_layer *l)
+{
+	free(l->weight);
+	free(l->bias);
+	free(l->bn_mean);
+	free(l->bn_var);
+	free(l->bn_weight);
+	free(l->bn_bias);
+	free(l->boost);
+	l->weight = l->bias = l->bn_mean = l->bn_var = NULL;
+	l->bn_weight = l->bn_bias = l->boost = NULL;
+}
+
+static float *dup_floats(const float *src, size_t n, bool *failed)
+{
+	float *d;
+
+	if (!src)
+		return NULL;
+	d = malloc(n * sizeof(float));
+	if (d)
+		memcpy(d, src, n * sizeof(float));
+	else
+		*failed = true;
+	return d;
+}
+
+int csa_fmodel_layer_copy(struct csa_fmodel_layer *dst, const struct csa_fmodel_layer *src)
+{
+	size_t u = src->out_c;
+	bool failed = false;
+
+	*dst = *src;
+	dst->weight = dup_floats(src->weight, u * csa_fmodel_layer_cols(src), &failed);
+	dst->bias = dup_floats(src->bias, u, &failed);
+	dst->bn_mean = dup_floats(src->bn_mean, u, &failed);
+	dst->bn_var = dup_floats(src->bn_var, u, &failed);
+	dst->bn_weight = dup_floats(src->bn_weight, u, &failed);
+	dst->bn_bias = dup_floats(src->bn_bias, u, &failed);
+	dst->boost = dup_floats(src->boost, u, &failed);
+	if (failed) {
+		csa_fmodel_layer_release(dst);
+		return csa_error(ENOMEM, "layer %s: out of memory", src->name);
+	}
+	return 0;
+}
+
 void csa_fmodel_free(struct csa_fmodel *m)
 {
 	if (!m)
 		return;
-	for (uint32_t i = 0; m->layers && i < m->num_layers; i++) {
-		struct csa_fmodel_layer *l = &m->layers[i];
-
-		free(l->weight);
-		free(l->bias);
-		free(l->bn_mean);
-		free(l->bn_var);
-		free(l->bn_weight);
-		free(l->bn_bias);
-		free(l->boost);
-	}
+	for (uint32_t i = 0; m->layers && i < m->num_layers; i++)
+		csa_fmodel_layer_release(&m->layers[i]);
 	free(m->layers);
 	free(m);
 }

@@ -35,12 +35,7 @@ struct layer_work {
 
 static void work_free(struct layer_work *w)
 {
-	free(w->f.weight);
-	free(w->f.bias);
-	free(w->f.bn_mean);
-	free(w->f.bn_var);
-	free(w->f.bn_weight);
-	free(w->f.bn_bias);
+	csa_fmodel_layer_release(&w->f);
 	free(w->q);
 	free(w->support);
 	free(w->scales);
@@ -50,42 +45,22 @@ static void work_free(struct layer_work *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static float *dup_floats(const float *src, size_t n, bool *failed)
-{
-	float *d;
-
-	if (!src)
-		return NULL;
-	d = malloc(n * sizeof(float));
-	if (!d)
-		*failed = true;
-	else
-		memcpy(d, src, n * sizeof(float));
-	return d;
-}
-
 static int pack_one(const struct csa_fmodel_layer *src, float in_scale,
 		    const struct csa_pack_options *opt, struct layer_work *w,
 		    struct csa_pack_layer_report *rep, void **blobp, size_t *sizep)
 {
 	uint32_t units = src->out_c, cols = csa_fmodel_layer_cols(src), k = src->k;
 	float out_scale = src->act_max / 127.0f;
-	bool failed = false;
 	int ret;
 
 	memset(w, 0, sizeof(*w));
-	w->f = *src;
-	w->f.boost = NULL;
-	w->f.weight = dup_floats(src->weight, (size_t)units * cols, &failed);
-	w->f.bias = dup_floats(src->bias, units, &failed);
-	w->f.bn_mean = dup_floats(src->bn_mean, units, &failed);
-	w->f.bn_var = dup_floats(src->bn_var, units, &failed);
-	w->f.bn_weight = dup_floats(src->bn_weight, units, &failed);
-	w->f.bn_bias = dup_floats(src->bn_bias, units, &failed);
+	ret = csa_fmodel_layer_copy(&w->f, src);
+	if (ret)
+		return ret;
 	w->q = malloc((size_t)units * cols);
 	w->scales = malloc(units * sizeof(float));
 	w->requant = calloc(units, sizeof(*w->requant));
-	if (failed || !w->q || !w->scales || !w->requant)
+	if (!w->q || !w->scales || !w->requant)
 		return csa_error(ENOMEM, "layer %s: out of memory", src->name);
 	if (!(out_scale > 0) || !isfinite(out_scale))
 		return csa_error(EINVAL, "layer %s: output scale %g from act_max %g is not usable",
