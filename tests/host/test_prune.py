@@ -30,7 +30,7 @@ try:
     import torch.nn as nn
     import torch.nn.functional as F
 except ImportError:
-    print("1..0 # SKIP /usr/bin/python3 cannot import torch (apt-get install python3-torch)")
+    print("1..1\nok 1 # SKIP /usr/bin/python3 cannot import torch (apt-get install python3-torch)")
     sys.exit(0)
 
 import csaprune  # noqa: E402
