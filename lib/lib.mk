@@ -21,6 +21,7 @@ LIBCSA_SRCS := lib/error.c lib/pci.c lib/sysfs.c lib/device.c lib/query.c \
 # The packer (lib/pack/): exported float model -> .csa model file.  Public
 # header lib/include/csa/pack.h; docs/libcsa-pack.md.
 LIBCSA_PACK_SRCS := lib/pack/f16.c lib/pack/safetensors.c lib/pack/fmodel.c \
+	lib/pack/fmodel_schema.c lib/pack/calibrate.c lib/pack/calib_inputs.c \
 	lib/pack/bn_fold.c lib/pack/quantise.c lib/pack/grouping.c \
 	lib/pack/packed_layer.c lib/pack/container.c lib/pack/pack_model.c \
 	lib/pack/report.c lib/pack/write_file.c lib/pack/model_parse.c
@@ -110,11 +111,11 @@ $(LIBCSA_TESTS): $(LIBCSA_TEST_BUILD)/%: tests/host/%.c $(LIBCSA_A) \
 # Host tests of the packer; test_pack_reference (built by
 # tools/csa-pack/csa-pack.mk) packs the committed reference model and runs csa-pack.
 PACK_TEST_BUILD := $(BUILD)/tests/host
-PACK_UNIT_TESTS := $(PACK_TEST_BUILD)/test_pack_quantise \
+PACK_UNIT_TESTS := $(PACK_TEST_BUILD)/test_pack_quantise $(PACK_TEST_BUILD)/test_pack_schema \
 	$(PACK_TEST_BUILD)/test_pack_grouping $(PACK_TEST_BUILD)/test_model_parse
 HOST_TESTS += $(PACK_UNIT_TESTS)
 PACK_TEST_DEPS := $(LIBCSA_A) lib/include/csa/pack.h lib/pack/pack_internal.h \
-	tests/host/pack_test_model.h tests/host/pack_int8_ref.h uapi/csa_model.h uapi/csa_format.h $(KSFT_HEADERS)
+	tests/host/pack_test_model.h tests/host/pack_int8_ref.h tests/host/pack_group_ref.h uapi/csa_model.h uapi/csa_format.h $(KSFT_HEADERS)
 
 $(PACK_UNIT_TESTS): $(PACK_TEST_BUILD)/%: tests/host/%.c $(PACK_TEST_DEPS)
 	@mkdir -p $(dir $@)

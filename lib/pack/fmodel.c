@@ -15,6 +15,29 @@
 #include "internal.h"
 #include "pack_internal.h"
 
+/*
+ * The schema: the keys each object may have (docs/model-format.md).  Keys
+ * marked "information" are written by export.py and not used by the packer.
+ */
+static const char *const root_keys[] = {
+	"format", "version", "network", "variant", "tensors", "input", "layers",
+	"classes", "calibration", "training", "reference",	/* information */
+	NULL
+};
+static const char *const input_keys[] = { "shape", "scale", "zero_point", "dtype", NULL };
+static const char *const layer_keys[] = {
+	"name", "type", "in_shape", "out_shape", "kernel", "stride", "padding", "K",
+	"weight", "bias", "batchnorm", "kwta", "maxpool", "act_max", "in_density",
+	"flatten", "sparsity",	/* information */
+	NULL
+};
+static const char *const bn_keys[] = { "mean", "var", "eps", "affine", "weight", "bias", NULL };
+static const char *const kwta_keys[] = {
+	"k", "scope", "boost",
+	"duty_cycle", "beta", "target_density", "boost_formula",	/* information */
+	NULL
+};
+
 /* Limits of what the packer accepts from an export (not format limits). */
 #define FMODEL_MAX_DIM		65535u
 #define FMODEL_MAX_KERNEL	15u
@@ -119,6 +142,9 @@ static int load_layer(json_t *jl, const struct csa_safetensors *st,
 				 where, CSA_MODEL_LAYER_NAME_LEN - 1);
 	snprintf(l->name, sizeof(l->name), "%s", json_string_value(jname));
 	snprintf(where, sizeof(where), "layer %u (%s)", index, l->name);
+	ret = csa_json_check_keys(jl, layer_keys, where);
+	if (ret)
+		return ret;
 	if (!json_is_string(jtype))
 		return csa_error(EINVAL, "%s: missing \"type\"", where);
 	if (!strcmp(json_string_value(jtype), "conv2d"))
@@ -161,7 +187,19 @@ static int load_layer(json_t *jl, const struct csa_safetensors *st,
 					 "kernel, stride and padding", where);
 	} else if (out[1] != 1 || out[2] != 1) {
 		return csa_error(EINVAL, "%s: a linear layer's out_shape is [n]", where);
+	} else {
+		json_t *flat = json_object_get(jl, "flatten");
+
+		/* the card reads a CHW tensor as the linear input: nothing else */
+		if (flat && (!json_is_string(flat) || strcmp(json_string_value(flat), "chw")))
+			return csa_error(EINVAL, "%s: \"flatten\" must be \"chw\"", where);
 	}
+	if (l->type == CSA_MODEL_LAYER_LINEAR)
+		for (const char *const *k = (const char *const[]){ "kernel", "stride", "padding",
+								    NULL }; *k; k++)
+			if (json_object_get(jl, *k))
+				return csa_error(EINVAL, "%s: \"%s\" is for conv2d layers only",
+						 where, *k);
 	ret = get_uint(jl, "K", 255, true, &l->k, where);
 	if (!ret)
 		ret = get_uint(jl, "maxpool", 15, false, &l->pool, where);
@@ -194,12 +232,27 @@ static int load_layer(json_t *jl, const struct csa_safetensors *st,
 	bn = json_object_get(jl, "batchnorm");
 	if (bn && !json_is_null(bn)) {
 		json_t *affine = json_object_get(bn, "affine");
+		char bn_where[80];
 
 		if (!json_is_object(bn))
 			return csa_error(EINVAL, "%s: \"batchnorm\" must be an object", where);
-		if (affine && !json_is_false(affine))
-			return csa_error(EINVAL, "%s: batch-norm with affine parameters is not "
-					 "supported (export folds only affine=False)", where);
+		snprintf(bn_where, sizeof(bn_where), "%s: batchnorm", where);
+		ret = csa_json_check_keys(bn, bn_keys, bn_where);
+		if (ret)
+			return ret;
+		if (affine && !json_is_boolean(affine))
+			return csa_error(EINVAL, "%s: \"affine\" must be true or false", bn_where);
+		if (json_is_true(affine)) {
+			/* gamma and beta, as PyTorch's BatchNorm weight and bias */
+			ret = tensor(st, bn, "weight", true, vshape, 1, &l->bn_weight, bn_where);
+			if (!ret)
+				ret = tensor(st, bn, "bias", true, vshape, 1, &l->bn_bias, bn_where);
+			if (ret)
+				return ret;
+		} else if (json_object_get(bn, "weight") || json_object_get(bn, "bias")) {
+			return csa_error(EINVAL, "%s: \"weight\"/\"bias\" (gamma, beta) given but "
+					 "\"affine\" is not true", bn_where);
+		}
 		ret = tensor(st, bn, "mean", true, vshape, 1, &l->bn_mean, where);
 		if (!ret)
 			ret = tensor(st, bn, "var", true, vshape, 1, &l->bn_var, where);
@@ -220,8 +273,14 @@ static int load_layer(json_t *jl, const struct csa_safetensors *st,
 		json_t *scope = json_object_get(kw, "scope");
 		uint64_t numel = (uint64_t)l->out_c * l->out_h * l->out_w;
 
+		char kw_where[80];
+
 		if (!json_is_object(kw))
 			return csa_error(EINVAL, "%s: \"kwta\" must be an object", where);
+		snprintf(kw_where, sizeof(kw_where), "%s: kwta", where);
+		ret = csa_json_check_keys(kw, kwta_keys, kw_where);
+		if (ret)
+			return ret;
 		ret = get_uint(kw, "k", UINT32_MAX, true, &l->kwta_k, where);
 		if (ret)
 			return ret;
@@ -303,6 +362,9 @@ int csa_fmodel_load(const char *json_path, struct csa_fmodel **modelp)
 				"\"csa-model-export\")", json_path);
 		goto out;
 	}
+	ret = csa_json_check_keys(root, root_keys, json_path);
+	if (ret)
+		goto out;
 	if (json_integer_value(json_object_get(root, "version")) != 1) {
 		ret = csa_error(EINVAL, "%s: export version must be 1", json_path);
 		goto out;
@@ -318,7 +380,9 @@ int csa_fmodel_load(const char *json_path, struct csa_fmodel **modelp)
 		ret = csa_error(EINVAL, "%s: missing \"input\"", json_path);
 		goto out;
 	}
-	ret = get_shape(jin, "shape", shape, "input");
+	ret = csa_json_check_keys(jin, input_keys, "input");
+	if (!ret)
+		ret = get_shape(jin, "shape", shape, "input");
 	if (!ret)
 		ret = get_real(jin, "scale", true, &m->input_scale, "input");
 	if (ret)
@@ -387,19 +451,59 @@ out:
 	return 0;
 }
 
+void csa_fmodel_layer_release(struct csa_fmodel_layer *l)
+{
+	free(l->weight);
+	free(l->bias);
+	free(l->bn_mean);
+	free(l->bn_var);
+	free(l->bn_weight);
+	free(l->bn_bias);
+	free(l->boost);
+	l->weight = l->bias = l->bn_mean = l->bn_var = NULL;
+	l->bn_weight = l->bn_bias = l->boost = NULL;
+}
+
+static float *dup_floats(const float *src, size_t n, bool *failed)
+{
+	float *d;
+
+	if (!src)
+		return NULL;
+	d = malloc(n * sizeof(float));
+	if (d)
+		memcpy(d, src, n * sizeof(float));
+	else
+		*failed = true;
+	return d;
+}
+
+int csa_fmodel_layer_copy(struct csa_fmodel_layer *dst, const struct csa_fmodel_layer *src)
+{
+	size_t u = src->out_c;
+	bool failed = false;
+
+	*dst = *src;
+	dst->weight = dup_floats(src->weight, u * csa_fmodel_layer_cols(src), &failed);
+	dst->bias = dup_floats(src->bias, u, &failed);
+	dst->bn_mean = dup_floats(src->bn_mean, u, &failed);
+	dst->bn_var = dup_floats(src->bn_var, u, &failed);
+	dst->bn_weight = dup_floats(src->bn_weight, u, &failed);
+	dst->bn_bias = dup_floats(src->bn_bias, u, &failed);
+	dst->boost = dup_floats(src->boost, u, &failed);
+	if (failed) {
+		csa_fmodel_layer_release(dst);
+		return csa_error(ENOMEM, "layer %s: out of memory", src->name);
+	}
+	return 0;
+}
+
 void csa_fmodel_free(struct csa_fmodel *m)
 {
 	if (!m)
 		return;
-	for (uint32_t i = 0; m->layers && i < m->num_layers; i++) {
-		struct csa_fmodel_layer *l = &m->layers[i];
-
-		free(l->weight);
-		free(l->bias);
-		free(l->bn_mean);
-		free(l->bn_var);
-		free(l->boost);
-	}
+	for (uint32_t i = 0; m->layers && i < m->num_layers; i++)
+		csa_fmodel_layer_release(&m->layers[i]);
 	free(m->layers);
 	free(m);
 }

@@ -7,8 +7,8 @@
  * disjointness and taken as they are (the last run may be shorter).
  * Greedy, for any other sparse weights: rows by descending non-zero count
  * (ties by index), each into the fullest open group (most occupied
- * positions, fewer than K members) it does not overlap, a new group when
- * none fits.  Efficiency = non-zeros / (groups * cols): the fraction of
+ * positions, fewer than K members; ties: the lowest-numbered) it does not
+ * overlap, a new group when none fits.  Efficiency = non-zeros / (groups * cols): the fraction of
  * packed elements that carry a weight.
  */
 #include <errno.h>
@@ -64,18 +64,90 @@ static int by_nonzeros_desc(const void *a, const void *b)
 	return x->unit < y->unit ? -1 : x->unit > y->unit;
 }
 
+/*
+ * The greedy's state.  Only open groups (fewer than k members) are
+ * candidates; they are kept in @open sorted by filled positions
+ * (descending), then by index (ascending), so the first one a row fits is
+ * the fullest, lowest-numbered fitting group: the same choice as scanning
+ * every group.  A row is tested as the list of its non-zero 64-column
+ * words (its densest first) against a group's occupancy bitmap, stopping at
+ * the first collision, which for overlapping rows comes after a word or
+ * two: the cost of a row is (open groups) x (a few words), not groups x
+ * columns.  The bitmaps are stored word-major (word w of every group side
+ * by side), so the scan over the open groups reads one small array.
+ */
+struct greedy {
+	size_t words;
+	uint32_t units;
+	uint64_t *occupied;	/* words x groups: bit i of [w * units + g] = column 64 w + i */
+	uint32_t *members, *filled;
+	uint32_t *open, nopen;	/* open group numbers, fullest first */
+	uint32_t *row_word;	/* the current row's non-zero words: index, */
+	uint64_t *row_bits;	/* and bits */
+};
+
+static bool fits(const struct greedy *s, uint32_t grp, uint32_t nwords)
+{
+	for (uint32_t i = 0; i < nwords; i++)
+		if (s->occupied[(size_t)s->row_word[i] * s->units + grp] & s->row_bits[i])
+			return false;
+	return true;
+}
+
+/* The densest word first: the likeliest to collide. */
+static void densest_first(struct greedy *s, uint32_t nwords)
+{
+	uint32_t best = 0, word;
+	uint64_t bits;
+
+	if (!nwords)
+		return;
+	for (uint32_t i = 1; i < nwords; i++)
+		if (__builtin_popcountll(s->row_bits[i]) > __builtin_popcountll(s->row_bits[best]))
+			best = i;
+	word = s->row_word[best], bits = s->row_bits[best];
+	s->row_word[best] = s->row_word[0], s->row_bits[best] = s->row_bits[0];
+	s->row_word[0] = word, s->row_bits[0] = bits;
+}
+
+static bool ahead(const struct greedy *s, uint32_t a, uint32_t b)
+{
+	return s->filled[a] > s->filled[b] || (s->filled[a] == s->filled[b] && a < b);
+}
+
+/* Group @grp at position @pos of the open list gained a member. */
+static void reorder(struct greedy *s, uint32_t pos, uint32_t k)
+{
+	uint32_t grp = s->open[pos];
+
+	if (s->members[grp] == k) {	/* full: no longer a candidate */
+		memmove(&s->open[pos], &s->open[pos + 1], (s->nopen - pos - 1) * sizeof(*s->open));
+		s->nopen--;
+		return;
+	}
+	while (pos > 0 && ahead(s, grp, s->open[pos - 1])) {
+		s->open[pos] = s->open[pos - 1];
+		pos--;
+	}
+	s->open[pos] = grp;
+}
+
 static int group_greedy(const int8_t *w, struct csa_grouping *g)
 {
 	uint32_t units = g->units, cols = g->cols, k = g->k;
-	size_t words = (cols + 63) / 64;
 	struct row_order *order = malloc(units * sizeof(*order));
-	uint64_t *occupied = calloc((size_t)units * words, sizeof(uint64_t));
-	uint32_t *members = calloc(units, sizeof(uint32_t));
-	uint32_t *filled = calloc(units, sizeof(uint32_t));
+	struct greedy s = { .words = (cols + 63) / 64, .units = units };
 	uint32_t groups = 0;
 	int ret = 0;
 
-	if (!order || !occupied || !members || !filled) {
+	s.occupied = calloc((size_t)units * s.words, sizeof(uint64_t));
+	s.members = calloc(units, sizeof(uint32_t));
+	s.filled = calloc(units, sizeof(uint32_t));
+	s.open = malloc(units * sizeof(uint32_t));
+	s.row_word = malloc(s.words * sizeof(uint32_t));
+	s.row_bits = malloc(s.words * sizeof(uint64_t));
+	if (!order || !s.occupied || !s.members || !s.filled || !s.open || !s.row_word ||
+	    !s.row_bits) {
 		ret = csa_error(ENOMEM, "out of memory for grouping %u units", units);
 		goto out;
 	}
@@ -85,33 +157,51 @@ static int group_greedy(const int8_t *w, struct csa_grouping *g)
 	}
 	qsort(order, units, sizeof(*order), by_nonzeros_desc);
 	for (uint32_t n = 0; n < units; n++) {
-		uint32_t u = order[n].unit, best = NO_GROUP;
+		uint32_t u = order[n].unit, best = NO_GROUP, pos, nwords = 0;
 		const int8_t *row = w + (size_t)u * cols;
 
-		for (uint32_t grp = 0; grp < groups; grp++) {
-			const uint64_t *occ = occupied + (size_t)grp * words;
-			bool fits = members[grp] < k;
+		for (size_t wd = 0; wd < s.words; wd++) {
+			uint64_t bits = 0;
 
-			for (uint32_t i = 0; fits && i < cols; i++)
-				if (row[i] && (occ[i / 64] >> (i % 64) & 1))
-					fits = false;
-			if (fits && (best == NO_GROUP || filled[grp] > filled[best]))
-				best = grp;
+			for (uint32_t i = (uint32_t)wd * 64; i < cols && i < wd * 64 + 64; i++)
+				if (row[i])
+					bits |= 1ull << (i % 64);
+			if (bits) {
+				s.row_word[nwords] = (uint32_t)wd;
+				s.row_bits[nwords++] = bits;
+			}
 		}
-		if (best == NO_GROUP)
+		densest_first(&s, nwords);
+		for (pos = 0; pos < s.nopen; pos++) {
+			/* more positions than are free: cannot fit, try the next */
+			if (s.filled[s.open[pos]] + order[n].nonzeros > cols)
+				continue;
+			if (fits(&s, s.open[pos], nwords)) {
+				best = s.open[pos];
+				break;
+			}
+		}
+		if (best == NO_GROUP) {
+			/* rows come fullest first: a new group sorts last among the open */
 			best = groups++;
-		for (uint32_t i = 0; i < cols; i++)
-			if (row[i])
-				occupied[(size_t)best * words + i / 64] |= 1ull << (i % 64);
-		filled[best] += order[n].nonzeros;
-		g->tagmap[(size_t)best * k + members[best]++] = (uint16_t)u;
+			pos = s.nopen;
+			s.open[s.nopen++] = best;
+		}
+		for (uint32_t i = 0; i < nwords; i++)
+			s.occupied[(size_t)s.row_word[i] * units + best] |= s.row_bits[i];
+		s.filled[best] += order[n].nonzeros;
+		g->tagmap[(size_t)best * k + s.members[best]++] = (uint16_t)u;
+		reorder(&s, pos, k);
 	}
 	g->groups = groups;
 out:
 	free(order);
-	free(occupied);
-	free(members);
-	free(filled);
+	free(s.occupied);
+	free(s.members);
+	free(s.filled);
+	free(s.open);
+	free(s.row_word);
+	free(s.row_bits);
 	return ret;
 }
 

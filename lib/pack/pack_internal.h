@@ -42,6 +42,20 @@ int csa_st_get_float(const struct csa_safetensors *st, const char *name,
 int csa_st_get_raw(const struct csa_safetensors *st, const char *name, const char *dtype,
 		   size_t elem_size, const void **data, uint64_t *numel);
 
+/*
+ * fmodel_schema.c: every key of the JSON object @object (a json_t *) is one
+ * of the NULL-terminated @known; otherwise -EINVAL naming @where, the key
+ * and the nearest known key.
+ */
+int csa_json_check_keys(void *object, const char *const *known, const char *where);
+
+/*
+ * fmodel.c: a layer with its own copies of every array (weight, bias,
+ * batch-norm, boost), and freeing them (the struct itself is the caller's).
+ */
+int csa_fmodel_layer_copy(struct csa_fmodel_layer *dst, const struct csa_fmodel_layer *src);
+void csa_fmodel_layer_release(struct csa_fmodel_layer *layer);
+
 /* grouping.c: csa_group_units() without the exact (consecutive) path. */
 int csa_group_units_greedy(const int8_t *w, uint32_t units, uint32_t cols, uint32_t k,
 			   struct csa_grouping *g);

@@ -2,7 +2,8 @@
 /*
  * csa_pack_model(): the packer's pipeline, layer by layer.
  *
- *   1. copy the float weights and fold batch-norm into weight and bias;
+ *   1. copy the float weights and fold batch-norm (affine or not) into
+ *      weight and bias;
  *   2. per-unit int8 weights (scale s_w = max |w| / 127);
  *   3. activation scales: the input's from the export, a layer's output
  *      scale s_out = act_max / 127 with act_max calibrated by the export
@@ -34,10 +35,7 @@ struct layer_work {
 
 static void work_free(struct layer_work *w)
 {
-	free(w->f.weight);
-	free(w->f.bias);
-	free(w->f.bn_mean);
-	free(w->f.bn_var);
+	csa_fmodel_layer_release(&w->f);
 	free(w->q);
 	free(w->support);
 	free(w->scales);
@@ -47,40 +45,22 @@ static void work_free(struct layer_work *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static float *dup_floats(const float *src, size_t n, bool *failed)
-{
-	float *d;
-
-	if (!src)
-		return NULL;
-	d = malloc(n * sizeof(float));
-	if (!d)
-		*failed = true;
-	else
-		memcpy(d, src, n * sizeof(float));
-	return d;
-}
-
 static int pack_one(const struct csa_fmodel_layer *src, float in_scale,
 		    const struct csa_pack_options *opt, struct layer_work *w,
 		    struct csa_pack_layer_report *rep, void **blobp, size_t *sizep)
 {
 	uint32_t units = src->out_c, cols = csa_fmodel_layer_cols(src), k = src->k;
 	float out_scale = src->act_max / 127.0f;
-	bool failed = false;
 	int ret;
 
 	memset(w, 0, sizeof(*w));
-	w->f = *src;
-	w->f.boost = NULL;
-	w->f.weight = dup_floats(src->weight, (size_t)units * cols, &failed);
-	w->f.bias = dup_floats(src->bias, units, &failed);
-	w->f.bn_mean = dup_floats(src->bn_mean, units, &failed);
-	w->f.bn_var = dup_floats(src->bn_var, units, &failed);
+	ret = csa_fmodel_layer_copy(&w->f, src);
+	if (ret)
+		return ret;
 	w->q = malloc((size_t)units * cols);
 	w->scales = malloc(units * sizeof(float));
 	w->requant = calloc(units, sizeof(*w->requant));
-	if (failed || !w->q || !w->scales || !w->requant)
+	if (!w->q || !w->scales || !w->requant)
 		return csa_error(ENOMEM, "layer %s: out of memory", src->name);
 	if (!(out_scale > 0) || !isfinite(out_scale))
 		return csa_error(EINVAL, "layer %s: output scale %g from act_max %g is not usable",
@@ -118,8 +98,9 @@ static int pack_one(const struct csa_fmodel_layer *src, float in_scale,
 	if (opt->max_k && k > opt->max_k)
 		k = opt->max_k;
 	/*
-	 * Group by the float model's mask (its non-zero weights), not by the
-	 * int8 weights: a weight that quantises to 0 still owns its position,
+	 * Group by the float model's mask (its non-zero weights before
+	 * batch-norm folding), not by the int8 weights: a weight that
+	 * quantises (or folds with gamma = 0) to 0 still owns its position,
 	 * and efficiency then measures the masks.  The int8 support is a
 	 * subset, so the packing stays valid.
 	 */
@@ -127,7 +108,7 @@ static int pack_one(const struct csa_fmodel_layer *src, float in_scale,
 	if (!w->support)
 		return csa_error(ENOMEM, "layer %s: out of memory", src->name);
 	for (size_t i = 0; i < (size_t)units * cols; i++)
-		w->support[i] = w->f.weight[i] != 0;
+		w->support[i] = src->weight[i] != 0;
 	ret = opt->greedy ? csa_group_units_greedy(w->support, units, cols, k, &w->grouping) :
 		csa_group_units(w->support, units, cols, k, &w->grouping);
 	if (ret)

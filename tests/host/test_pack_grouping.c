@@ -3,7 +3,8 @@
  * Complementary grouping and packed layers: exact grouping of
  * complementary masks (also with a partial last group), greedy grouping of
  * arbitrary sparse weights with its efficiency, pack -> unpack round trips,
- * and the packed-layer checker against damaged layers.
+ * the fast greedy against the original scan-everything greedy (identical
+ * tag maps), and the packed-layer checker against damaged layers.
  */
 #include <errno.h>
 #include <math.h>
@@ -17,6 +18,7 @@
 	EXPECT_TRUE(fabs((double)(want) - (double)(got)) <= 1e-9 * fabs((double)(want)) + 1e-12)
 
 #include "csa/pack.h"
+#include "pack_group_ref.h"
 
 static uint32_t rng_state;
 
@@ -198,6 +200,70 @@ TEST(greedy_arbitrary_sparse_reports_efficiency)
 	round_trip(_metadata, w, &g, true);
 	csa_grouping_free(&g);
 	free(w);
+}
+
+/*
+ * Rows of mixed densities (0 %..60 %), some of them complementary slices
+ * shuffled in, and all-zero rows: many ties, full and partial groups.
+ */
+static int8_t *mixed_rows(uint32_t units, uint32_t cols, uint32_t k)
+{
+	int8_t *w = random_sparse(units, cols, 0);
+	int8_t *comp = complementary(units, cols, k);
+
+	for (uint32_t u = 0; u < units; u++) {
+		uint32_t kind = rng() % 4, density = rng() % 61;
+
+		if (kind == 0)
+			memcpy(w + (size_t)u * cols, comp + (size_t)((u * 13) % units) * cols, cols);
+		else if (kind == 1)
+			continue;	/* all zero */
+		else
+			for (uint32_t i = 0; i < cols; i++)
+				if (rng() % 100 < (kind == 2 ? density : density / 10))
+					w[(size_t)u * cols + i] = random_weight();
+	}
+	free(comp);
+	return w;
+}
+
+TEST(fast_greedy_matches_the_original_greedy)
+{
+	static const uint32_t shapes[][3] = {	/* units, cols, k */
+		{ 1, 1, 1 }, { 7, 3, 2 }, { 50, 64, 4 }, { 100, 65, 10 }, { 300, 200, 10 },
+		{ 257, 129, 3 }, { 400, 500, 20 }, { 64, 1000, 255 }, { 500, 40, 1 },
+	};
+	uint32_t cases = 0;
+
+	rng_state = 7;
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+		for (int kind = 0; kind < 3; kind++) {
+			uint32_t units = shapes[s][0], cols = shapes[s][1], k = shapes[s][2];
+			int8_t *w = kind == 0 ? mixed_rows(units, cols, k) :
+				random_sparse(units, cols, kind == 1 ? 3 : 30);
+			uint16_t *ref = malloc((size_t)units * k * sizeof(uint16_t));
+			uint32_t ref_groups = ref_group_greedy(w, units, cols, k, ref);
+			struct csa_grouping g;
+
+			ASSERT_NE(0u, ref_groups);
+			ASSERT_EQ(0, csa_group_units(w, units, cols, k, &g))
+				TH_LOG("%s", csa_last_error());
+			if (!g.exact) {
+				EXPECT_EQ(ref_groups, g.groups)
+					TH_LOG("%ux%u K=%u kind %d: %u groups, the original greedy %u",
+					       units, cols, k, kind, g.groups, ref_groups);
+				EXPECT_EQ(0, memcmp(ref, g.tagmap, (size_t)units * k * sizeof(uint16_t)))
+					TH_LOG("%ux%u K=%u kind %d: tag map differs from the original greedy",
+					       units, cols, k, kind);
+				round_trip(_metadata, w, &g, false);
+				cases++;
+			}
+			csa_grouping_free(&g);
+			free(ref);
+			free(w);
+		}
+	}
+	EXPECT_GE(cases, 20u) TH_LOG("only %u greedy cases compared", cases);
 }
 
 TEST(dense_rows_get_one_group_each)

@@ -265,4 +265,198 @@ TEST(batchnorm_fold)
 	EXPECT_EQ(NULL, l.bn_mean) TH_LOG("folded: no batch-norm left");
 }
 
+/*
+ * Affine batch-norm folded into a conv layer against the float reference
+ * gamma (w.x + b - mean) / sqrt(var + eps) + beta, on random inputs; gamma
+ * of both signs and 0.
+ */
+TEST(affine_batchnorm_fold_matches_float_reference)
+{
+	enum { OUT = 6, COLS = 2 * 3 * 3, INPUTS = 50 };
+	struct csa_fmodel_layer l = {
+		.type = CSA_MODEL_LAYER_CONV2D, .in_c = 2, .in_h = 5, .in_w = 5, .out_c = OUT,
+		.out_h = 3, .out_w = 3, .kernel = 3, .stride = 1, .bn_eps = 1e-3f,
+	};
+	float *w0, *b0, *x;
+
+	tm_rng = 99;
+	l.weight = tm_floats((size_t)OUT * COLS, -1, 1);
+	l.bias = tm_floats(OUT, -0.5f, 0.5f);
+	l.bn_mean = tm_floats(OUT, -1, 1);
+	l.bn_var = tm_floats(OUT, 0.1f, 3);
+	l.bn_weight = tm_floats(OUT, -2, 2);
+	l.bn_bias = tm_floats(OUT, -1, 1);
+	l.bn_weight[2] = 0;
+	l.bn_weight[3] = -fabsf(l.bn_weight[3]) - 0.5f;
+	w0 = malloc((size_t)OUT * COLS * sizeof(float));
+	b0 = malloc(OUT * sizeof(float));
+	memcpy(w0, l.weight, (size_t)OUT * COLS * sizeof(float));
+	memcpy(b0, l.bias, OUT * sizeof(float));
+	x = tm_floats((size_t)INPUTS * COLS, -2, 2);
+	{
+		float mean[OUT], var[OUT], gamma[OUT], beta[OUT];
+
+		memcpy(mean, l.bn_mean, sizeof(mean));
+		memcpy(var, l.bn_var, sizeof(var));
+		memcpy(gamma, l.bn_weight, sizeof(gamma));
+		memcpy(beta, l.bn_bias, sizeof(beta));
+		ASSERT_EQ(0, csa_fold_batchnorm(&l)) TH_LOG("%s", csa_last_error());
+		EXPECT_EQ(NULL, l.bn_weight) TH_LOG("folded: gamma consumed");
+		EXPECT_EQ(NULL, l.bn_bias);
+		for (int n = 0; n < INPUTS; n++) {
+			for (int u = 0; u < OUT; u++) {
+				double ref = b0[u], got = l.bias[u];
+
+				for (int i = 0; i < COLS; i++) {
+					ref += (double)w0[u * COLS + i] * x[n * COLS + i];
+					got += (double)l.weight[u * COLS + i] * x[n * COLS + i];
+				}
+				ref = gamma[u] * (ref - mean[u]) / sqrt((double)var[u] + l.bn_eps) + beta[u];
+				EXPECT_TRUE(fabs(ref - got) <= 1e-5 * (1 + fabs(ref)))
+					TH_LOG("input %d unit %d: folded %.7g, float BN %.7g", n, u, got, ref);
+			}
+		}
+		EXPECT_CLOSE(beta[2], l.bias[2]) TH_LOG("gamma 0: the unit is its beta");
+	}
+	free(l.weight);
+	free(l.bias);
+	free(w0);
+	free(b0);
+	free(x);
+}
+
+TEST(affine_batchnorm_needs_gamma_and_beta)
+{
+	float w[2] = { 1, 2 }, b[1] = { 0 };
+	struct csa_fmodel_layer l = {
+		.type = CSA_MODEL_LAYER_LINEAR, .in_c = 2, .in_h = 1, .in_w = 1, .out_c = 1,
+		.out_h = 1, .out_w = 1, .weight = w, .bias = b, .bn_eps = 1,
+	};
+
+	l.bn_mean = calloc(1, sizeof(float));
+	l.bn_var = calloc(1, sizeof(float));
+	l.bn_weight = calloc(1, sizeof(float));
+	EXPECT_EQ(-EINVAL, csa_fold_batchnorm(&l));
+	EXPECT_NE(NULL, strstr(csa_last_error(), "beta")) TH_LOG("%s", csa_last_error());
+	EXPECT_CLOSE(1.0, w[0]) TH_LOG("nothing folded on error");
+	free(l.bn_mean);
+	free(l.bn_var);
+	free(l.bn_weight);
+}
+
+/* gamma = 0 zeroes a unit's folded weights; its mask still owns its positions. */
+TEST(affine_batchnorm_zero_gamma_keeps_the_mask)
+{
+	struct csa_fmodel *m = tm_model();
+	struct csa_fmodel_layer *l = &m->layers[0];
+	struct csa_pack_result r;
+
+	l->bn_weight = tm_floats(l->out_c, 0.5f, 1.5f);
+	l->bn_bias = tm_floats(l->out_c, -0.2f, 0.2f);
+	l->bn_weight[1] = 0;
+	ASSERT_EQ(0, csa_pack_model(m, NULL, &r)) TH_LOG("%s", csa_last_error());
+	EXPECT_TRUE(r.layers[0].exact) TH_LOG("the unfolded masks are still complementary");
+	EXPECT_CLOSE(1.0, r.layers[0].efficiency);
+	EXPECT_EQ(1u, r.layers[0].zero_rows) TH_LOG("unit 1 folds to zero weights");
+	csa_pack_result_free(&r);
+	csa_fmodel_free(m);
+}
+
+/* Two linear layers, inputs on the int8 grid; act_max and density by hand. */
+static struct csa_fmodel *calib_model(bool local)
+{
+	struct csa_fmodel *m = calloc(1, sizeof(*m));
+	struct csa_fmodel_layer *l;
+
+	m->input_scale = 1.0f / 127;
+	m->num_layers = 2;
+	m->layers = calloc(2, sizeof(*m->layers));
+	l = &m->layers[0];
+	snprintf(l->name, sizeof(l->name), "first");
+	l->k = 1, l->kwta_k = 1;
+	l->boost = malloc(3 * sizeof(float));
+	if (!local) {	/* linear 2 -> 2, boost 1 and 0.25 */
+		m->in_c = 2, m->in_h = m->in_w = 1;
+		l->type = CSA_MODEL_LAYER_LINEAR;
+		l->in_c = 2, l->in_h = l->in_w = 1, l->out_c = 2, l->out_h = l->out_w = 1;
+		l->weight = calloc(4, sizeof(float));
+		l->weight[0] = 1, l->weight[3] = 2;
+		l->boost[0] = 1, l->boost[1] = 0.25f;
+	} else {	/* conv 1x1, 1 -> 3 channels on 1x2x1, local k-WTA */
+		m->in_c = 1, m->in_h = 2, m->in_w = 1;
+		l->type = CSA_MODEL_LAYER_CONV2D;
+		l->in_c = 1, l->in_h = 2, l->in_w = 1, l->out_c = 3, l->out_h = 2, l->out_w = 1;
+		l->kernel = 1, l->stride = 1, l->kwta_local = true;
+		l->weight = malloc(3 * sizeof(float));
+		l->weight[0] = 1, l->weight[1] = 2, l->weight[2] = 3;
+		l->boost[0] = l->boost[1] = l->boost[2] = 1;
+	}
+	l = &m->layers[1];
+	snprintf(l->name, sizeof(l->name), "second");
+	l->type = CSA_MODEL_LAYER_LINEAR;
+	l->in_c = local ? 6 : 2, l->in_h = l->in_w = 1, l->out_c = 1, l->out_h = l->out_w = 1;
+	l->k = 1;
+	l->weight = malloc(l->in_c * sizeof(float));
+	l->bias = malloc(sizeof(float));
+	for (uint32_t i = 0; i < l->in_c; i++)
+		l->weight[i] = 1;
+	if (!local)
+		l->weight[0] = 3, l->weight[1] = -5;
+	l->bias[0] = local ? 0 : -4;
+	return m;
+}
+
+TEST(calibration_by_hand)
+{
+	/* linear: x1 = (1, 100/127): first (1, 1.575), boosted (1, 0.394): unit 0 wins,
+	 * second 3 - 4 = -1; x2 = (-1, 0): first (-1, 0), unit 1 wins (0), second -4 */
+	float x[4] = { 1, 100.0f / 127, -1, 0 };
+	/* local: positions (1, -1): channels (1, 2, 3) and (-1, -2, -3); winners 3 and -1 */
+	float xl[2] = { 1, -1 };
+	struct csa_fmodel *m = calib_model(false);
+
+	ASSERT_EQ(0, csa_fmodel_calibrate(m, x, 2)) TH_LOG("%s", csa_last_error());
+	EXPECT_TRUE(fabsf(m->layers[0].act_max - 200.0f / 127) < 1e-5f)
+		TH_LOG("first: largest output before k-WTA %g, want %g", m->layers[0].act_max,
+		       200.0 / 127);
+	EXPECT_TRUE(fabsf(m->layers[1].act_max - 4) < 1e-5f)
+		TH_LOG("second (no k-WTA): largest magnitude %g, want 4", m->layers[1].act_max);
+	EXPECT_TRUE(fabsf(m->layers[0].in_density - 0.75f) < 1e-6f) TH_LOG("%g", m->layers[0].in_density);
+	EXPECT_TRUE(fabsf(m->layers[1].in_density - 0.25f) < 1e-6f) TH_LOG("%g", m->layers[1].in_density);
+	csa_fmodel_free(m);
+
+	m = calib_model(true);
+	ASSERT_EQ(0, csa_fmodel_calibrate(m, xl, 1)) TH_LOG("%s", csa_last_error());
+	EXPECT_TRUE(fabsf(m->layers[0].act_max - 3) < 1e-5f) TH_LOG("%g", m->layers[0].act_max);
+	EXPECT_TRUE(fabsf(m->layers[1].act_max - 2) < 1e-5f)
+		TH_LOG("local k-WTA keeps 3 and -1: sum 2, got %g (global would keep only 3)",
+		       m->layers[1].act_max);
+	EXPECT_TRUE(fabsf(m->layers[1].in_density - 2.0f / 6) < 1e-6f) TH_LOG("%g", m->layers[1].in_density);
+	csa_fmodel_free(m);
+}
+
+TEST(calibration_inputs_off_the_grid_are_quantised)
+{
+	/* 0.3 / (1/127) = 38.1 -> 38: the card sees 38/127 */
+	float x[2] = { 0.3f, 0 };
+	struct csa_fmodel *m = calib_model(false);
+
+	ASSERT_EQ(0, csa_fmodel_calibrate(m, x, 1)) TH_LOG("%s", csa_last_error());
+	EXPECT_TRUE(fabsf(m->layers[0].act_max - 38.0f / 127) < 1e-6f) TH_LOG("%g", m->layers[0].act_max);
+	csa_fmodel_free(m);
+}
+
+TEST(calibration_rejects_unusable_ranges)
+{
+	float x[2] = { -1, 0 };	/* first layer (-1, 0): largest output 0 */
+	struct csa_fmodel *m = calib_model(false);
+
+	EXPECT_EQ(-EINVAL, csa_fmodel_calibrate(m, x, 0));
+	EXPECT_NE(NULL, strstr(csa_last_error(), "no calibration inputs")) TH_LOG("%s", csa_last_error());
+	EXPECT_EQ(-EINVAL, csa_fmodel_calibrate(m, x, 1));
+	EXPECT_NE(NULL, strstr(csa_last_error(), "layer 0 (first)")) TH_LOG("%s", csa_last_error());
+	EXPECT_NE(NULL, strstr(csa_last_error(), "not positive")) TH_LOG("%s", csa_last_error());
+	csa_fmodel_free(m);
+}
+
 TEST_HARNESS_MAIN

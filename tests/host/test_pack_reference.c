@@ -125,40 +125,124 @@ TEST_F(gsc, max_k_limits_the_pack_factor)
 	csa_pack_result_free(&r);
 }
 
-TEST_F_TIMEOUT(gsc, integer_forward_agrees_with_pytorch, 120)
+/* Reference inputs on which a packed model's int8 top-1 equals PyTorch's. */
+static uint32_t agreement(struct __test_metadata *_metadata, const struct csa_model_view *v,
+			  uint64_t *total)
 {
 	struct csa_safetensors st;
 	const void *inputs, *top1;
 	uint64_t n_in, n_top;
 	struct qlayer q[4];
-	uint32_t n = self->view.hdr->num_layers, agree = 0;
-	size_t cap = self->view.hdr->max_activation;
+	uint32_t n = v->hdr->num_layers, agree = 0;
+	size_t cap = v->hdr->max_activation;
 	int8_t *a = malloc(cap), *b = malloc(cap);
 
-	ASSERT_EQ(0, csa_st_open(REFERENCE, &st)) TH_LOG("%s", csa_last_error());
-	ASSERT_EQ(0, csa_st_get_raw(&st, "inputs", "I8", 1, &inputs, &n_in)) TH_LOG("%s", csa_last_error());
-	ASSERT_EQ(0, csa_st_get_raw(&st, "top1", "I32", 4, &top1, &n_top)) TH_LOG("%s", csa_last_error());
-	ASSERT_EQ(n_top * 1024, n_in);
-	ASSERT_GE(n_top, 256u);
+	*total = 0;
+	EXPECT_EQ(4u, n);
+	EXPECT_EQ(0, csa_st_open(REFERENCE, &st)) TH_LOG("%s", csa_last_error());
+	EXPECT_EQ(0, csa_st_get_raw(&st, "inputs", "I8", 1, &inputs, &n_in)) TH_LOG("%s", csa_last_error());
+	EXPECT_EQ(0, csa_st_get_raw(&st, "top1", "I32", 4, &top1, &n_top)) TH_LOG("%s", csa_last_error());
+	EXPECT_EQ(n_top * 1024, n_in);
+	EXPECT_GE(n_top, 256u);
+	if (n != 4 || n_top * 1024 != n_in) {
+		free(a);
+		free(b);
+		return 0;
+	}
 	for (uint32_t i = 0; i < n; i++)
-		load_qlayer(&self->view, i, &q[i]);
+		load_qlayer(v, i, &q[i]);
 	for (uint64_t s = 0; s < n_top; s++) {
 		int32_t want;
 
 		int8_forward(q, n, (const int8_t *)inputs + s * 1024, 1024, a, b);
 		memcpy(&want, (const int32_t *)top1 + s, 4);
-		agree += (int32_t)csa_argmax_i8(a, self->view.hdr->out_c) == want;
+		agree += (int32_t)csa_argmax_i8(a, v->hdr->out_c) == want;
 	}
-	ksft_print_msg("int8 packed model: top-1 agrees with PyTorch float on %u of %llu reference inputs\n",
-		       agree, (unsigned long long)n_top);
-	fflush(stdout);
-	EXPECT_GE(agree * 100, n_top * 95) TH_LOG("only %u of %llu agree", agree,
-						   (unsigned long long)n_top);
 	for (uint32_t i = 0; i < n; i++)
 		free(q[i].w);
 	free(a);
 	free(b);
 	csa_st_close(&st);
+	*total = n_top;
+	return agree;
+}
+
+TEST_F_TIMEOUT(gsc, integer_forward_agrees_with_pytorch, 120)
+{
+	uint64_t total;
+	uint32_t agree = agreement(_metadata, &self->view, &total);
+
+	ksft_print_msg("int8 packed model: top-1 agrees with PyTorch float on %u of %llu reference inputs\n",
+		       agree, (unsigned long long)total);
+	fflush(stdout);
+	EXPECT_GE(agree * 100, total * 95) TH_LOG("only %u of %llu agree", agree,
+						   (unsigned long long)total);
+}
+
+/*
+ * Scales calibrated on half of the reference inputs (csa-pack --calibrate):
+ * close to the export's (PyTorch, 512 other inputs of the same
+ * distribution), and the model packed with them still agrees with PyTorch.
+ */
+TEST_F_TIMEOUT(gsc, calibrated_scales_agree_with_pytorch, 120)
+{
+	float *inputs;
+	uint32_t count, agree;
+	uint64_t total;
+	struct csa_pack_result r;
+	struct csa_model_view v;
+	float export_max[4], export_density[4];
+
+	for (uint32_t i = 0; i < 4; i++) {
+		export_max[i] = self->model->layers[i].act_max;
+		export_density[i] = self->model->layers[i].in_density;
+	}
+	ASSERT_EQ(0, csa_calibration_inputs_load(REFERENCE, self->model, &inputs, &count))
+		TH_LOG("%s", csa_last_error());
+	ASSERT_EQ(256u, count);
+	ASSERT_EQ(0, csa_fmodel_calibrate(self->model, inputs, 128)) TH_LOG("%s", csa_last_error());
+	free(inputs);
+	for (uint32_t i = 0; i < 4; i++) {
+		const struct csa_fmodel_layer *l = &self->model->layers[i];
+
+		ksft_print_msg("%s: act_max export %.4f calibrated %.4f; input density %.4f / %.4f\n",
+			       l->name, export_max[i], l->act_max, export_density[i], l->in_density);
+		EXPECT_TRUE(l->act_max > 0.8f * export_max[i] && l->act_max < 1.25f * export_max[i])
+			TH_LOG("%s: calibrated act_max %g, the export's %g", l->name, l->act_max,
+			       export_max[i]);
+		EXPECT_TRUE(fabsf(l->in_density - export_density[i]) < 0.02f)
+			TH_LOG("%s: input density %g, the export measured %g", l->name,
+			       l->in_density, export_density[i]);
+	}
+	ASSERT_EQ(0, csa_pack_model(self->model, NULL, &r)) TH_LOG("%s", csa_last_error());
+	ASSERT_EQ(0, csa_model_parse(r.data, r.size, &v)) TH_LOG("%s", csa_last_error());
+	agree = agreement(_metadata, &v, &total);
+	ksft_print_msg("calibrated on 128 reference inputs: top-1 agrees with PyTorch on %u of %llu\n",
+		       agree, (unsigned long long)total);
+	fflush(stdout);
+	EXPECT_GE(agree * 100, total * 95) TH_LOG("only %u of %llu agree", agree,
+						   (unsigned long long)total);
+	csa_pack_result_free(&r);
+}
+
+TEST(calibration_inputs_file_errors)
+{
+	/* 3x7x7 = 147 elements: the reference's 256 x 1024 is no multiple */
+	struct csa_fmodel m = { .in_c = 3, .in_h = 7, .in_w = 7, .input_scale = 1.0f / 127 };
+	float *in;
+	uint32_t n;
+
+	EXPECT_EQ(-EINVAL, csa_calibration_inputs_load(REFERENCE, &m, &in, &n));
+	EXPECT_NE(NULL, strstr(csa_last_error(), "whole number")) TH_LOG("%s", csa_last_error());
+	m.in_c = 1, m.in_h = 32, m.in_w = 32;
+	EXPECT_EQ(-EINVAL, csa_calibration_inputs_load(GSC_DATA "/model.safetensors.gz", &m, &in, &n));
+	EXPECT_NE(NULL, strstr(csa_last_error(), "\"inputs\"")) TH_LOG("%s", csa_last_error());
+	EXPECT_NE(0, csa_calibration_inputs_load("/nonexistent.safetensors", &m, &in, &n));
+	EXPECT_EQ(NULL, in);
+	ASSERT_EQ(0, csa_calibration_inputs_load(REFERENCE, &m, &in, &n)) TH_LOG("%s", csa_last_error());
+	EXPECT_EQ(256u, n);
+	EXPECT_TRUE(in[0] >= 0 && in[0] <= 1) TH_LOG("I8 inputs at scale 1/127: %g", in[0]);
+	free(in);
 }
 
 /* ---- csa-pack, the tool ---- */
@@ -205,6 +289,22 @@ TEST(csa_pack_tool)
 		TH_LOG("a gzip file is not a model: %s", out);
 	EXPECT_EQ(2, run(CSA_PACK_BIN " 2>&1", NULL, 0)) TH_LOG("no arguments is a usage error");
 	EXPECT_EQ(2, run(CSA_PACK_BIN " --max-k 0 x.json -o y 2>&1", NULL, 0));
+	/* a misspelt optional key used to pack without BatchNorm, exit 0 */
+	ASSERT_EQ(0, run("sed -e 's/\"batchnorm\"/\"batch_norm\"/' -e 's|\"model.safetensors.gz\"|\""
+			 GSC_DATA "/model.safetensors.gz\"|' " MODEL_JSON " > /tmp/csa-pack-test.json",
+			 NULL, 0));
+	EXPECT_EQ(1, run(CSA_PACK_BIN " /tmp/csa-pack-test.json -o /tmp/csa-pack-test.csa 2>&1", out,
+			 sizeof(out))) TH_LOG("misspelt \"batch_norm\" accepted: %s", out);
+	EXPECT_NE(NULL, strstr(out, "layer 0 (conv1): unknown key \"batch_norm\" (did you mean "
+			       "\"batchnorm\"?)")) TH_LOG("%s", out);
+	remove("/tmp/csa-pack-test.json");
+	EXPECT_EQ(0, run(CSA_PACK_BIN " " MODEL_JSON " -o /tmp/csa-pack-test.csa --report --calibrate "
+			 REFERENCE " 2>&1", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "calibrated on 256 inputs")) TH_LOG("%s", out);
+	EXPECT_EQ(1, run(CSA_PACK_BIN " " MODEL_JSON " -o /tmp/csa-pack-test.csa --calibrate "
+			 GSC_DATA "/model.safetensors.gz 2>&1", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"inputs\"")) TH_LOG("the message names the tensor: %s", out);
+	EXPECT_EQ(2, run(CSA_PACK_BIN " --info /tmp/csa-pack-test.csa --calibrate x 2>&1", NULL, 0));
 	remove("/tmp/csa-pack-test.csa");
 }
 

@@ -47,3 +47,14 @@ $(PACK_PROG_TEST): tests/host/test_pack_program.c $(PACK_TEST_DEPS) $(FW_PROG_SR
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Ilib -Ilib/pack \
 		-DGSC_DATA='"$(GSC_DATA)"' -o $@ $< $(FW_PROG_SRCS) $(LIBCSA_A) $(LIBCSA_LIBS)
+
+# pack-bench: times the greedy grouping on 4096x4096 and 8192x8192 layers
+# (PACK_BENCH_ARGS="--baseline" also times the original greedy, slow).
+PACK_BENCH := $(BUILD)/tools/pack-bench
+.PHONY: pack-bench
+$(PACK_BENCH): tools/csa-pack/pack-bench.c tests/host/pack_group_ref.h $(LIBCSA_A) \
+		lib/include/csa/pack.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) $(LIBDRM_CFLAGS) -Itests/host -o $@ $< $(LIBCSA_A) $(LIBCSA_LIBS)
+pack-bench: $(PACK_BENCH)
+	$(PACK_BENCH) $(PACK_BENCH_ARGS)

@@ -4,6 +4,7 @@
  * .csa model file, or check and describe a .csa file.
  *
  *   csa-pack MODEL.json -o MODEL.csa [--report] [--variant NAME] [--max-k N] [--greedy]
+ *            [--calibrate INPUTS.safetensors]
  *   csa-pack --info MODEL.csa
  *
  * Exit status 0 on success, 1 on bad input (with one line saying why),
@@ -21,7 +22,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: csa-pack MODEL.json -o MODEL.csa [--report] [--variant NAME]\n"
-		"                [--max-k N] [--greedy]\n"
+		"                [--max-k N] [--greedy] [--calibrate INPUTS]\n"
 		"       csa-pack --info MODEL.csa\n"
 		"\n"
 		"  -o, --output FILE  write the packed model here\n"
@@ -31,6 +32,10 @@ static void usage(FILE *out)
 		"                     (sparse, super_sparse)\n"
 		"      --max-k N      limit the pack factor to N (the card's max_k)\n"
 		"      --greedy       group greedily even where masks are complementary\n"
+		"      --calibrate INPUTS\n"
+		"                     set activation scales from these inputs (safetensors\n"
+		"                     tensor \"inputs\", I8 at the model's input scale or\n"
+		"                     F16/F32) instead of the export's act_max\n"
 		"      --info FILE    validate a .csa file and describe it\n");
 }
 
@@ -84,6 +89,34 @@ static int info(const char *path)
 	return ret ? 1 : 0;
 }
 
+/* --calibrate: the model's act_max and in_density from the user's inputs. */
+static int calibrate(struct csa_fmodel *model, const char *path, bool report)
+{
+	float *inputs, old[CSA_MODEL_MAX_LAYERS];
+	uint32_t count;
+	int ret = csa_calibration_inputs_load(path, model, &inputs, &count);
+
+	if (ret) {
+		fprintf(stderr, "csa-pack: %s\n", csa_last_error());
+		return ret;
+	}
+	for (uint32_t i = 0; i < model->num_layers && i < CSA_MODEL_MAX_LAYERS; i++)
+		old[i] = model->layers[i].act_max;
+	ret = csa_fmodel_calibrate(model, inputs, count);
+	free(inputs);
+	if (ret) {
+		fprintf(stderr, "csa-pack: calibration on %s: %s\n", path, csa_last_error());
+		return ret;
+	}
+	if (report) {
+		printf("calibrated on %u inputs of %s: act_max (export -> calibrated)\n", count, path);
+		for (uint32_t i = 0; i < model->num_layers && i < CSA_MODEL_MAX_LAYERS; i++)
+			printf("  %-8s %10.4g -> %-10.4g in density %.1f%%\n", model->layers[i].name,
+			       old[i], model->layers[i].act_max, 100.0 * model->layers[i].in_density);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -93,6 +126,7 @@ int main(int argc, char **argv)
 		{ "max-k", required_argument, NULL, 'k' },
 		{ "greedy", no_argument, NULL, 'g' },
 		{ "info", required_argument, NULL, 'i' },
+		{ "calibrate", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -100,7 +134,7 @@ int main(int argc, char **argv)
 	struct csa_pack_result result;
 	struct csa_model_view view;
 	struct csa_fmodel *model;
-	const char *output = NULL, *variant = NULL, *info_path = NULL;
+	const char *output = NULL, *variant = NULL, *info_path = NULL, *calib_path = NULL;
 	bool report = false;
 	char *end;
 	unsigned long v;
@@ -132,6 +166,9 @@ int main(int argc, char **argv)
 		case 'i':
 			info_path = optarg;
 			break;
+		case 'c':
+			calib_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -142,7 +179,7 @@ int main(int argc, char **argv)
 	}
 	if (info_path) {
 		if (optind != argc || output || report || variant || options.max_k ||
-		    options.greedy) {
+		    options.greedy || calib_path) {
 			fprintf(stderr, "csa-pack: --info takes only the .csa file\n");
 			usage(stderr);
 			return 2;
@@ -162,6 +199,10 @@ int main(int argc, char **argv)
 	if (variant && strcmp(variant, model->variant)) {
 		fprintf(stderr, "csa-pack: %s is variant \"%s\", not \"%s\"\n", argv[optind],
 			model->variant, variant);
+		csa_fmodel_free(model);
+		return 1;
+	}
+	if (calib_path && calibrate(model, calib_path, report)) {
 		csa_fmodel_free(model);
 		return 1;
 	}

@@ -29,3 +29,16 @@ model-data-update: model-data
 	@[ -f $(MODEL_DATA_OUT)/model.json ] || { echo "nothing regenerated"; exit 1; }
 	cp $(MODEL_DATA_OUT)/model.json $(MODEL_DATA_OUT)/model.safetensors.gz \
 		$(MODEL_DATA_OUT)/reference.safetensors.gz tests/data/gsc/
+
+# Host test of the complementary-pruning package (tools/model/csaprune):
+# prune, fine-tune, export and pack a dense GSC network (~35 s of CPU).
+# A script running $(MODEL_PYTHON); it reports a skip when torch is missing.
+PRUNE_TEST := $(BUILD)/tests/host/test_prune
+HOST_TESTS += $(PRUNE_TEST)
+
+$(PRUNE_TEST): tests/host/test_prune.py $(wildcard tools/model/csaprune/*.py) \
+		tools/model/gsc_sparse.py tools/model/export.py $(CSA_PACK)
+	@mkdir -p $(dir $@)
+	printf '#!/bin/sh\nexec %s %s %s\n' $(MODEL_PYTHON) $(CURDIR)/tests/host/test_prune.py \
+		$(CSA_PACK) > $@
+	chmod +x $@

@@ -43,6 +43,8 @@ extern "C" {
  * @bias: out_c floats or NULL
  * @bn_mean: @bn_var: batch-norm running statistics (out_c each) or NULL
  * @bn_eps: batch-norm epsilon
+ * @bn_weight: @bn_bias: affine batch-norm gamma and beta (out_c each), or
+ *             NULL (no affine parameters: gamma 1, beta 0)
  * @kwta_k: k-WTA winners after the layer, 0 for none
  * @kwta_local: k-WTA per position instead of global
  * @boost: out_c k-WTA boost factors or NULL
@@ -67,6 +69,8 @@ struct csa_fmodel_layer {
 	float *boost;
 	float act_max;
 	float in_density;
+	float *bn_weight;
+	float *bn_bias;
 };
 
 /**
@@ -98,8 +102,31 @@ CSA_EXPORT uint32_t csa_fmodel_layer_cols(const struct csa_fmodel_layer *layer);
 CSA_EXPORT int csa_fmodel_load(const char *json_path, struct csa_fmodel **modelp);
 CSA_EXPORT void csa_fmodel_free(struct csa_fmodel *model);
 
-/* Fold batch-norm into weight and bias (in place); no-op without BN. */
+/*
+ * Fold batch-norm into weight and bias (in place): with a = gamma /
+ * sqrt(var + eps) per unit, w' = w a, b' = (b - mean) a + beta (gamma 1,
+ * beta 0 without affine parameters).  No-op without BN.
+ */
 CSA_EXPORT int csa_fold_batchnorm(struct csa_fmodel_layer *layer);
+
+/*
+ * Calibrate activation scales on @count inputs (@inputs: count x in_c x
+ * in_h x in_w real values, CHW; quantised here at the model's input scale
+ * as the card will see them): run the float model (batch-norm folded,
+ * k-WTA with boost, max-pool) and set every layer's act_max (the largest
+ * output before k-WTA for a layer with k-WTA, the largest magnitude
+ * otherwise) and in_density.  -EINVAL when a layer's range is not positive.
+ */
+CSA_EXPORT int csa_fmodel_calibrate(struct csa_fmodel *model, const float *inputs,
+				    uint32_t count);
+
+/*
+ * Read calibration inputs: tensor "inputs" of a safetensors file (plain or
+ * gzip), I8 (q x the model's input scale) or F16/F32 (real values), a
+ * whole number of the model's inputs.  *inputsp is malloc()ed.
+ */
+CSA_EXPORT int csa_calibration_inputs_load(const char *path, const struct csa_fmodel *model,
+					   float **inputsp, uint32_t *countp);
 
 /* ------------------------------------------------------------------ */
 /* Quantisation                                                         */
