@@ -70,16 +70,36 @@ struct csa_dp_layer {
 	const struct csa_dp_rq *rq;
 };
 
+/*
+ * Accumulator banks of the datapath: a cycle issues at most this many
+ * column visits (docs/hardware.md, "Lane schedule").
+ */
+#define CSA_DP_BANKS			8
+
 /**
  * struct csa_dp_stats - work done, for the cost model and benchmarks
  * @visits: packed columns visited (each is @groups multiply lanes of work)
  * @macs: packed elements multiplied (visits * groups)
  * @inputs: input elements streamed through the zero detector/Select
+ * @cycles: MAC-stage cycles of the lane schedule (csa_dp_sched_visit());
+ *          0 unless csa_dp_sched_init() set the schedule up
+ * @conflicts: cycles closed early because two visits wanted one bank
+ * @full: schedule: full-width pieces of a visit (G / lanes)
+ * @slots: schedule: remainder pieces per cycle (0: G is a multiple of
+ *         lanes, no remainder)
+ * @open: schedule: remainder pieces in the open cycle
+ * @banks: schedule: bit mask of the banks the open cycle uses
  */
 struct csa_dp_stats {
 	uint64_t visits;
 	uint64_t macs;
 	uint64_t inputs;
+	uint64_t cycles;
+	uint64_t conflicts;
+	uint32_t full;
+	uint32_t slots;
+	uint32_t open;
+	uint32_t banks;
 };
 
 /* ---- csa_dp_requant.c ---- */
@@ -217,9 +237,21 @@ void csa_dp_maxpool(const int8_t *x, uint32_t c, uint32_t h, uint32_t w,
 uint64_t csa_dp_div_up(uint64_t n, uint64_t d);
 /* DMA engine: CSA_DMA_BYTES_PER_CYCLE (64) bytes per cycle */
 uint64_t csa_dp_cost_dma(uint64_t bytes);
-/* Multiply/Route/Sum: each column visit takes ceil(groups / lanes) */
-uint64_t csa_dp_cost_mac(const struct csa_dp_stats *st, uint32_t groups,
-			 uint32_t lanes);
+/*
+ * Lane schedule of the Multiply/Route/Sum stage: st (zeroed or fresh) is
+ * set up for columns of groups at lanes multipliers; then every visit is
+ * scheduled in issue order with the accumulator bank it routes to
+ * (LINEAR: CSA_DP_BANK_OWN, its own partial-sum bank; CONV2D: output
+ * position mod CSA_DP_BANKS).  st->cycles is the stage's cycles.
+ */
+#define CSA_DP_BANK_OWN			UINT32_MAX
+void csa_dp_sched_init(struct csa_dp_stats *st, uint32_t groups,
+		       uint32_t lanes);
+void csa_dp_sched_visit(struct csa_dp_stats *st, uint32_t bank);
+/* Visits a LINEAR cycle issues: min(lanes / (G mod lanes), banks), >= 1 */
+uint32_t csa_dp_sched_slots(uint32_t groups, uint32_t lanes);
+/* Multiply/Route/Sum cycles of the visits scheduled in st */
+uint64_t csa_dp_cost_mac(const struct csa_dp_stats *st);
 /* lanes elements per cycle (zero detect, requantise, pooling compares) */
 uint64_t csa_dp_cost_stream(uint64_t n, uint32_t lanes);
 /* k-WTA: a selection among n scores, groups times (local: per position) */

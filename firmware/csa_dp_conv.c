@@ -17,7 +17,7 @@ uint32_t csa_dp_conv_point(const struct csa_dp_layer *l,
 {
 	size_t colsz = (size_t)l->groups * CSA_PACKED_ELEM_SIZE;
 	uint32_t nacc = l->groups * l->k;
-	uint32_t maxtag = 0, t;
+	uint32_t maxtag = 0, t, pos;
 
 	for (uint32_t ky = 0; ky < g->kh; ky++) {
 		/* oy * sh = y + ph - ky */
@@ -37,10 +37,13 @@ uint32_t csa_dp_conv_point(const struct csa_dp_layer *l,
 			if (ox >= g->out_w)
 				continue;
 			col = (c * g->kh + ky) * g->kw + kx;
-			t = csa_dp_mac_col(acc + ((size_t)oy * g->out_w + ox) * nacc,
+			pos = oy * g->out_w + ox;
+			t = csa_dp_mac_col(acc + (size_t)pos * nacc,
 					   l->w + col * colsz, l->groups, l->k, v);
 			maxtag = t > maxtag ? t : maxtag;
 			st->visits++;
+			/* accumulator blocks interleave over the banks */
+			csa_dp_sched_visit(st, pos);
 		}
 	}
 	st->macs = st->visits * l->groups;

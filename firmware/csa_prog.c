@@ -650,6 +650,7 @@ static uint32_t exec_linear(struct run *r, const struct csa_prog_op *op,
 	if (e)
 		return e;
 	memset(b->acc, 0, 4 * b->nacc);
+	csa_dp_sched_init(&st, h->groups, r->lanes);
 	/* Select: only non-zero inputs fetch their packed column */
 	for (uint32_t i = 0; i < count; i++) {
 		uint32_t col = sparse ? b->idx[i] : i;
@@ -664,13 +665,14 @@ static uint32_t exec_linear(struct run *r, const struct csa_prog_op *op,
 		t = csa_dp_mac_col(b->acc, b->w, h->groups, h->k, b->x[i]);
 		maxtag = t > maxtag ? t : maxtag;
 		st.visits++;
+		csa_dp_sched_visit(&st, CSA_DP_BANK_OWN);
 	}
 	if (maxtag >= h->k)
 		return ERR(PARAM, TAG);
 	st.inputs = count;
 	st.macs = st.visits * h->groups;
 	r->res->macs += st.macs;
-	r->res->cycles += csa_dp_cost_mac(&st, h->groups, r->lanes) +
+	r->res->cycles += csa_dp_cost_mac(&st) +
 			  csa_dp_cost_stream(st.inputs, r->lanes);
 	return layer_out(r, op, l, b, 1);
 }
@@ -751,13 +753,14 @@ static uint32_t exec_conv(struct run *r, const struct csa_prog_op *op,
 		return e;
 	l->w = b->w;
 	memset(b->acc, 0, 4 * b->nacc);
+	csa_dp_sched_init(&st, h->groups, r->lanes);
 	e = conv_run(r, op, l, &g, b, count, &st, &maxtag);
 	if (e)
 		return e;
 	if (maxtag >= h->k)
 		return ERR(PARAM, TAG);
 	r->res->macs += st.macs;
-	r->res->cycles += csa_dp_cost_mac(&st, h->groups, r->lanes) +
+	r->res->cycles += csa_dp_cost_mac(&st) +
 			  csa_dp_cost_stream(st.inputs, r->lanes);
 	return layer_out(r, op, l, b, op->out_h * op->out_w);
 }

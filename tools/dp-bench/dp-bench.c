@@ -232,6 +232,7 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 		switch (op->opcode) {
 		case CSA_PROG_OP_LINEAR:
 			memset(e->acc, 0, 4ull * (o->l.groups * o->l.k + CSA_DP_ACC_PAD));
+			csa_dp_sched_init(&st, o->l.groups, e->lanes);
 			if (sparse)
 				csa_dp_linear_sparse(&o->l, e->idx, e->val, count,
 						     e->acc, &st);
@@ -239,7 +240,7 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 				csa_dp_linear_dense(&o->l, (const int8_t *)src,
 						    !visit_all, e->acc, &st);
 			bytes += st.visits * colsz + layer_out(e, o, 1, dst);
-			r->cycles += csa_dp_cost_mac(&st, o->l.groups, e->lanes) +
+			r->cycles += csa_dp_cost_mac(&st) +
 				     csa_dp_cost_stream(st.inputs, e->lanes) +
 				     csa_dp_cost_stream(o->l.units, e->lanes);
 			break;
@@ -253,6 +254,7 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 
 			memset(e->acc, 0, 4ull * ((uint64_t)pos * o->l.groups * o->l.k +
 						  CSA_DP_ACC_PAD));
+			csa_dp_sched_init(&st, o->l.groups, e->lanes);
 			if (sparse) {
 				csa_dp_conv_sparse(&o->l, &g, e->idx, e->val, count,
 						   e->acc, &st);
@@ -271,7 +273,7 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 			}
 			bytes += (uint64_t)o->l.cols * colsz +
 				 layer_out(e, o, pos, dst);
-			r->cycles += csa_dp_cost_mac(&st, o->l.groups, e->lanes) +
+			r->cycles += csa_dp_cost_mac(&st) +
 				     csa_dp_cost_stream(st.inputs, e->lanes) +
 				     csa_dp_cost_stream((uint64_t)o->l.units * pos,
 							e->lanes);
@@ -391,6 +393,7 @@ static void run(enum variant v, struct linear *lin, bool output, int8_t *y,
 	int32_t *acc = lin->e[v != DENSE].acc;
 
 	memset(st, 0, sizeof(*st));
+	csa_dp_sched_init(st, l->groups, lin->e[0].lanes);
 	memset(acc, 0, 4ull * (l->groups * l->k + CSA_DP_ACC_PAD));
 	switch (v) {
 	case DENSE:
@@ -661,7 +664,7 @@ int main(int argc, char **argv)
 		run(v, &lin, true, y[v], &st);
 		macs[v] = st.macs;
 		visits[v] = st.visits;
-		cycles[v] = csa_dp_cost_mac(&st, l->groups, lanes) +
+		cycles[v] = csa_dp_cost_mac(&st) +
 			    csa_dp_cost_stream(st.inputs, lanes) +
 			    csa_dp_cost_stream(UNITS, lanes) +
 			    csa_dp_cost_dma(st.visits * l->groups *
