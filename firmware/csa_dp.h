@@ -172,10 +172,14 @@ uint32_t csa_dp_conv_point(const struct csa_dp_layer *l,
 			   uint32_t y, uint32_t x, int32_t v, int32_t *acc,
 			   struct csa_dp_stats *st);
 
-/* CONV2D from a dense CHW input, visiting its non-zero elements only. */
+/*
+ * CONV2D from a dense CHW input; skip_zero: visit its non-zero elements
+ * only, otherwise every element.
+ */
 uint32_t csa_dp_conv_dense(const struct csa_dp_layer *l,
 			   const struct csa_dp_conv *g, const int8_t *x,
-			   int32_t *acc, struct csa_dp_stats *st);
+			   bool skip_zero, int32_t *acc,
+			   struct csa_dp_stats *st);
 
 /* CONV2D from a sparse input (flat CHW indices < in_c*in_h*in_w). */
 uint32_t csa_dp_conv_sparse(const struct csa_dp_layer *l,

@@ -52,14 +52,15 @@ uint32_t csa_dp_conv_point(const struct csa_dp_layer *l,
 
 uint32_t csa_dp_conv_dense(const struct csa_dp_layer *l,
 			   const struct csa_dp_conv *g, const int8_t *x,
-			   int32_t *acc, struct csa_dp_stats *st)
+			   bool skip_zero, int32_t *acc,
+			   struct csa_dp_stats *st)
 {
 	uint32_t maxtag = 0, t;
 
 	for (uint32_t c = 0; c < g->in_c; c++)
 		for (uint32_t y = 0; y < g->in_h; y++)
 			for (uint32_t xx = 0; xx < g->in_w; xx++, x++) {
-				if (!*x)
+				if (skip_zero && !*x)
 					continue;
 				t = csa_dp_conv_point(l, g, c, y, xx, *x, acc,
 						      st);

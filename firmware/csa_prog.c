@@ -309,8 +309,10 @@ static uint32_t op_check_fields(const struct csa_prog_env *env,
 				const struct csa_prog_op *op)
 {
 	static const uint16_t allowed[] = {
-		[CSA_PROG_OP_LINEAR] = CSA_PROG_F_SRC_SPARSE | CSA_PROG_F_DST_INT32,
-		[CSA_PROG_OP_CONV2D] = CSA_PROG_F_SRC_SPARSE | CSA_PROG_F_DST_INT32,
+		[CSA_PROG_OP_LINEAR] = CSA_PROG_F_SRC_SPARSE | CSA_PROG_F_DST_INT32 |
+				       CSA_PROG_F_NO_SKIP,
+		[CSA_PROG_OP_CONV2D] = CSA_PROG_F_SRC_SPARSE | CSA_PROG_F_DST_INT32 |
+				       CSA_PROG_F_NO_SKIP,
 		[CSA_PROG_OP_KWTA] = CSA_PROG_F_DST_SPARSE | CSA_PROG_F_LOCAL |
 				     CSA_PROG_F_BOOST,
 		[CSA_PROG_OP_MAXPOOL2D] = 0,
@@ -329,6 +331,9 @@ static uint32_t op_check_fields(const struct csa_prog_env *env,
 	    op->reserved2[0] || op->reserved2[1] || op->reserved2[2])
 		return ERR(NONE, RESERVED);
 	if (op->flags & ~allowed[op->opcode])
+		return ERR(NONE, FLAGS);
+	/* a sparse input lists what to visit: nothing to stop skipping */
+	if (op->flags & CSA_PROG_F_NO_SKIP && op->flags & CSA_PROG_F_SRC_SPARSE)
 		return ERR(NONE, FLAGS);
 	if (!uses_param && op->param)
 		return ERR(PARAM, RESERVED);
@@ -643,6 +648,7 @@ static uint32_t exec_linear(struct run *r, const struct csa_prog_op *op,
 {
 	uint64_t colsz = (uint64_t)h->groups * CSA_PACKED_ELEM_SIZE;
 	bool sparse = op->flags & CSA_PROG_F_SRC_SPARSE;
+	bool skip = !(op->flags & CSA_PROG_F_NO_SKIP);
 	struct csa_dp_stats st = { 0 };
 	uint32_t count, maxtag = 0, e;
 
@@ -651,12 +657,12 @@ static uint32_t exec_linear(struct run *r, const struct csa_prog_op *op,
 		return e;
 	memset(b->acc, 0, 4 * b->nacc);
 	csa_dp_sched_init(&st, h->groups, r->lanes);
-	/* Select: only non-zero inputs fetch their packed column */
+	/* Select: only non-zero inputs fetch their packed column (NO_SKIP: all) */
 	for (uint32_t i = 0; i < count; i++) {
 		uint32_t col = sparse ? b->idx[i] : i;
 		uint32_t t;
 
-		if (!b->x[i])
+		if (skip && !b->x[i])
 			continue;
 		e = rd(r, CSA_PROG_OPND_PARAM, op->param,
 		       h->weights_off + col * colsz, b->w, colsz);
@@ -724,7 +730,9 @@ static uint32_t conv_run(struct run *r, const struct csa_prog_op *op,
 			if (run_cancelled(r))
 				return ERR(NONE, CANCELLED);
 			row.ph = g->ph + y;
-			t = csa_dp_conv_dense(&lc, &row, x, b->acc, st);
+			t = csa_dp_conv_dense(&lc, &row, x,
+					      !(op->flags & CSA_PROG_F_NO_SKIP),
+					      b->acc, st);
 			*maxtag = t > *maxtag ? t : *maxtag;
 		}
 	}

@@ -418,6 +418,10 @@ static const struct bad bads[] = {
 	{ "unknown flag", F_PROG, OPF(4, 2), 2, 0x8001, 4, NONE, CSA_PROG_ERR_FLAGS },
 	{ "DST_SPARSE on LINEAR", F_PROG, OPF(4, 2), 2, 3, 4, NONE, CSA_PROG_ERR_FLAGS },
 	{ "LOCAL on MAXPOOL2D", F_PROG, OPF(2, 2), 2, CSA_PROG_F_LOCAL, 2, NONE, CSA_PROG_ERR_FLAGS },
+	{ "NO_SKIP on KWTA", F_PROG, OPF(1, 2), 2, CSA_PROG_F_BOOST | CSA_PROG_F_NO_SKIP, 1, NONE, CSA_PROG_ERR_FLAGS },
+	{ "NO_SKIP on MAXPOOL2D", F_PROG, OPF(2, 2), 2, CSA_PROG_F_NO_SKIP, 2, NONE, CSA_PROG_ERR_FLAGS },
+	{ "NO_SKIP with SRC_SPARSE", F_PROG, OPF(4, 2), 2, CSA_PROG_F_SRC_SPARSE | CSA_PROG_F_NO_SKIP, 4, NONE, CSA_PROG_ERR_FLAGS },
+	{ "unknown flag bit 6", F_PROG, OPF(0, 2), 2, 1u << 6, 0, NONE, CSA_PROG_ERR_FLAGS },
 	{ "SRC_SPARSE on KWTA", F_PROG, OPF(1, 2), 2, CSA_PROG_F_BOOST | CSA_PROG_F_SRC_SPARSE, 1, NONE, CSA_PROG_ERR_FLAGS },
 	{ "param on MAXPOOL2D", F_PROG, OPF(2, 24), 8, CSA_OPERAND(S_BOOST, 0), 2, PARAM, CSA_PROG_ERR_RESERVED },
 	{ "in_c 0", F_PROG, OPF(0, 32), 4, 0, 0, NONE, CSA_PROG_ERR_SHAPE },
@@ -794,6 +798,37 @@ TEST(sparse_input_costs_less_than_dense)
 		       (unsigned long long)s.r.cycles, (unsigned long long)d.r.cycles);
 	tmem_free(&d.m);
 	tmem_free(&s.m);
+	ref_layer_free(&l);
+}
+
+/* NO_SKIP: the same result, every input visited (a literal dense run) */
+TEST(no_skip_visits_zero_inputs)
+{
+	struct ref_layer l;
+	int8_t x[400];
+	struct one d, n;
+
+	rng_seed(94);
+	ref_layer_make(&l, 200, 400, 10, REF_COMPLEMENTARY, 100, false);
+	ref_fill(x, sizeof(x), 10);
+	one_run(&d, (struct ref_op){ .opcode = CSA_PROG_OP_LINEAR, .in_c = 400,
+		.in_h = 1, .in_w = 1, .out_c = 200, .out_h = 1, .out_w = 1 },
+		x, sizeof(x), l.blob, l.blob_size, 200);
+	one_run(&n, (struct ref_op){ .opcode = CSA_PROG_OP_LINEAR,
+		.flags = CSA_PROG_F_NO_SKIP, .in_c = 400, .in_h = 1, .in_w = 1,
+		.out_c = 200, .out_h = 1, .out_w = 1 },
+		x, sizeof(x), l.blob, l.blob_size, 200);
+	ASSERT_TRUE(result_is(&d.r, 0, 0, "skipping"));
+	ASSERT_TRUE(result_is(&n.r, 0, 0, "NO_SKIP"));
+	ASSERT_EQ(-1, first_diff(d.out, n.out, 200))
+		TH_LOG("NO_SKIP changed the result");
+	ASSERT_EQ(400ull * l.groups, n.r.macs)
+		TH_LOG("NO_SKIP: %llu MACs, every one of 400 columns is %u",
+		       (unsigned long long)n.r.macs, l.groups);
+	ASSERT_LT(d.r.macs, n.r.macs) TH_LOG("skipping visits fewer columns");
+	ASSERT_LT(d.r.cycles, n.r.cycles);
+	tmem_free(&d.m);
+	tmem_free(&n.m);
 	ref_layer_free(&l);
 }
 

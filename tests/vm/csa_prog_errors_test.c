@@ -338,9 +338,15 @@ TEST_F(err, bad_flags_window_and_k)
 	self->ops[0].flags = CSA_PROG_F_LOCAL;
 	ops_refused(_metadata, self, 2, D(0, 0, CSA_PROG_ERR_FLAGS),
 		    "LINEAR with LOCAL");
-	self->ops[1].flags = CSA_PROG_F_BOOST | 1u << 5;
+	self->ops[1].flags = CSA_PROG_F_BOOST | 1u << 6;
 	ops_refused(_metadata, self, 2, D(1, 0, CSA_PROG_ERR_FLAGS),
 		    "an unknown flag");
+	self->ops[1].flags = CSA_PROG_F_BOOST | CSA_PROG_F_NO_SKIP;
+	ops_refused(_metadata, self, 2, D(1, 0, CSA_PROG_ERR_FLAGS),
+		    "KWTA with NO_SKIP");
+	self->ops[0].flags = CSA_PROG_F_SRC_SPARSE | CSA_PROG_F_NO_SKIP;
+	ops_refused(_metadata, self, 2, D(0, 0, CSA_PROG_ERR_FLAGS),
+		    "NO_SKIP with a sparse input");
 	self->ops[0].kh = 1;
 	ops_refused(_metadata, self, 2, D(0, 0, CSA_PROG_ERR_WINDOW),
 		    "LINEAR with a window");

@@ -268,7 +268,7 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 									  *x, e->acc, &st);
 				st.inputs = numel_in(op);
 			} else {
-				csa_dp_conv_dense(&o->l, &g, (const int8_t *)src,
+				csa_dp_conv_dense(&o->l, &g, (const int8_t *)src, true,
 						  e->acc, &st);
 			}
 			bytes += (uint64_t)o->l.cols * colsz +
