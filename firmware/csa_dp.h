@@ -192,12 +192,11 @@ uint32_t csa_dp_conv_sparse(const struct csa_dp_layer *l,
 /*
  * Global k-WTA over a C x plane tensor (plane = H * W): mark[i] = 1 for the
  * k winners, 0 otherwise.  score = x[i] * boost[i / plane] (boost NULL:
- * x[i]); a higher score wins, equal scores go to the lower index.  keys is
- * scratch of n = C * plane entries.  1 <= k <= n.
+ * x[i]); a higher score wins, equal scores go to the lower index.  No key
+ * scratch: the radix passes recompute the scores.  1 <= k <= n.
  */
 void csa_dp_kwta_global(const int8_t *x, uint32_t c, uint32_t plane,
-			const uint16_t *boost, uint32_t k, uint8_t *mark,
-			uint32_t *keys);
+			const uint16_t *boost, uint32_t k, uint8_t *mark);
 
 /*
  * Local k-WTA: at every position p, the k winners among the C channels
@@ -215,7 +214,7 @@ void csa_dp_kwta_local(const int8_t *x, uint32_t c, uint32_t plane,
 uint32_t csa_dp_select_kth(const uint32_t *keys, uint32_t n, uint32_t k,
 			   uint32_t *take_eq);
 
-/* y[i] = mark[i] ? x[i] : 0 */
+/* y[i] = mark[i] ? x[i] : 0 (y may be x: in place) */
 void csa_dp_kwta_dense(const int8_t *x, const uint8_t *mark, uint32_t n,
 		       int8_t *y);
 /* The marked elements in ascending index order; returns their count. */
@@ -246,7 +245,8 @@ uint64_t csa_dp_cost_dma(uint64_t bytes);
  * set up for columns of groups at lanes multipliers; then every visit is
  * scheduled in issue order with the accumulator bank it routes to
  * (LINEAR: CSA_DP_BANK_OWN, its own partial-sum bank; CONV2D: output
- * position mod CSA_DP_BANKS).  st->cycles is the stage's cycles.
+ * position (oy, ox) -> (oy * ceil(kw / sw) + ox) mod CSA_DP_BANKS).
+ * st->cycles is the stage's cycles.
  */
 #define CSA_DP_BANK_OWN			UINT32_MAX
 void csa_dp_sched_init(struct csa_dp_stats *st, uint32_t groups,
@@ -260,5 +260,33 @@ uint64_t csa_dp_cost_mac(const struct csa_dp_stats *st);
 uint64_t csa_dp_cost_stream(uint64_t n, uint32_t lanes);
 /* k-WTA: a selection among n scores, groups times (local: per position) */
 uint64_t csa_dp_cost_kwta(uint64_t n, uint64_t groups, uint32_t lanes);
+
+/**
+ * struct csa_dp_stage - an op's cycles by stage (docs/hardware.md,
+ * "Overlapped stages")
+ * @head: consuming its input in stream order: reads (DMA), input stream
+ *        and MAC stage; k-WTA's first radix pass; pooling compares
+ * @mid: work that needs the whole input and produces nothing meanwhile:
+ *       k-WTA's other radix passes and bucket scans (local k-WTA: all)
+ * @tail: producing its output in stream order: output stage (tag map,
+ *        requantisation), k-WTA's marking pass, writes (DMA)
+ */
+struct csa_dp_stage {
+	uint64_t head;
+	uint64_t mid;
+	uint64_t tail;
+};
+
+/* k-WTA cycles as stages; their sum is csa_dp_cost_kwta() */
+void csa_dp_stage_kwta(struct csa_dp_stage *s, uint64_t n, uint64_t groups,
+		       uint32_t lanes, bool local);
+/*
+ * The overlap rule: an op's head runs while the previous op's tail
+ * (*pending) drains through the double-buffered output, so the pair costs
+ * max(tail, head); then its mid; its own tail is left in *pending for the
+ * next op (the last op's: added by the caller).  Returns the cycles to
+ * charge now.
+ */
+uint64_t csa_dp_cost_overlap(uint64_t *pending, const struct csa_dp_stage *s);
 
 #endif /* CSA_DP_H */

@@ -18,6 +18,8 @@ uint32_t csa_dp_conv_point(const struct csa_dp_layer *l,
 	size_t colsz = (size_t)l->groups * CSA_PACKED_ELEM_SIZE;
 	uint32_t nacc = l->groups * l->k;
 	uint32_t maxtag = 0, t, pos;
+	/* output columns one input row reaches: the bank stride of a row */
+	uint32_t span = (g->kw + g->sw - 1) / g->sw;
 
 	for (uint32_t ky = 0; ky < g->kh; ky++) {
 		/* oy * sh = y + ph - ky */
@@ -42,8 +44,12 @@ uint32_t csa_dp_conv_point(const struct csa_dp_layer *l,
 					   l->w + col * colsz, l->groups, l->k, v);
 			maxtag = t > maxtag ? t : maxtag;
 			st->visits++;
-			/* accumulator blocks interleave over the banks */
-			csa_dp_sched_visit(st, pos);
+			/*
+			 * accumulator block (oy, ox) lives in bank
+			 * (oy * span + ox) mod CSA_DP_BANKS: the visits of
+			 * one input walk consecutive banks
+			 */
+			csa_dp_sched_visit(st, oy * span + ox);
 		}
 	}
 	st->macs = st->visits * l->groups;

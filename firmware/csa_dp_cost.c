@@ -95,3 +95,28 @@ uint64_t csa_dp_cost_kwta(uint64_t n, uint64_t groups, uint32_t lanes)
 			 CSA_DP_KWTA_PASSES *
 			 csa_dp_div_up(CSA_DP_KWTA_RADIX, lanes));
 }
+
+void csa_dp_stage_kwta(struct csa_dp_stage *s, uint64_t n, uint64_t groups,
+		       uint32_t lanes, bool local)
+{
+	uint64_t all = csa_dp_cost_kwta(n, groups, lanes);
+	uint64_t pass = groups * csa_dp_div_up(n, lanes);
+
+	if (local) {
+		/* per position across the channels: not in stream order */
+		s->mid += all;
+		return;
+	}
+	/* pass 1 histograms the scores as they stream in; marking streams out */
+	s->head += pass;
+	s->tail += pass;
+	s->mid += all - 2 * pass;
+}
+
+uint64_t csa_dp_cost_overlap(uint64_t *pending, const struct csa_dp_stage *s)
+{
+	uint64_t c = (*pending > s->head ? *pending : s->head) + s->mid;
+
+	*pending = s->tail;
+	return c;
+}

@@ -10,6 +10,9 @@
  * flipped, so unsigned order is score order): four passes of 8 bits from
  * the top narrow down the k-th largest key T; the winners are every key
  * > T and the first (in index order) take_eq keys == T.  O(n), no sort.
+ * Global k-WTA never stores the keys: every pass recomputes them from the
+ * input as it streams (one multiply per element), so its working set is
+ * the input and one mark byte per element (docs/hardware.md).
  */
 #include <string.h>
 
@@ -22,8 +25,16 @@ static inline uint32_t kwta_key(int8_t v, const uint16_t *boost, uint32_t c)
 	return (uint32_t)score ^ 0x80000000u;
 }
 
-uint32_t csa_dp_select_kth(const uint32_t *keys, uint32_t n, uint32_t k,
-			   uint32_t *take_eq)
+/* Key i: keys[i], or (keys NULL) computed from x, channel i / plane. */
+static inline uint32_t key_at(const uint32_t *keys, const int8_t *x,
+			      uint32_t plane, const uint16_t *boost, uint32_t i)
+{
+	return keys ? keys[i] : kwta_key(x[i], boost, boost ? i / plane : 0);
+}
+
+static uint32_t radix_select(const uint32_t *keys, const int8_t *x,
+			     uint32_t plane, const uint16_t *boost, uint32_t n,
+			     uint32_t k, uint32_t *take_eq)
 {
 	uint32_t prefix = 0, mask = 0, need = k;
 
@@ -32,9 +43,12 @@ uint32_t csa_dp_select_kth(const uint32_t *keys, uint32_t n, uint32_t k,
 		int b;
 
 		memset(hist, 0, sizeof(hist));
-		for (uint32_t i = 0; i < n; i++)
-			if ((keys[i] & mask) == prefix)
-				hist[(keys[i] >> shift) & 0xff]++;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t key = key_at(keys, x, plane, boost, i);
+
+			if ((key & mask) == prefix)
+				hist[(key >> shift) & 0xff]++;
+		}
 		/* the bucket holding the need-th largest of the candidates */
 		for (b = 255; b > 0 && hist[b] < need; b--)
 			need -= hist[b];
@@ -43,6 +57,12 @@ uint32_t csa_dp_select_kth(const uint32_t *keys, uint32_t n, uint32_t k,
 	}
 	*take_eq = need;
 	return prefix;
+}
+
+uint32_t csa_dp_select_kth(const uint32_t *keys, uint32_t n, uint32_t k,
+			   uint32_t *take_eq)
+{
+	return radix_select(keys, NULL, 1, NULL, n, k, take_eq);
 }
 
 /* Mark the winners among n keys spaced stride apart in mark. */
@@ -63,15 +83,23 @@ static void kwta_mark(const uint32_t *keys, uint32_t n, uint32_t k,
 }
 
 void csa_dp_kwta_global(const int8_t *x, uint32_t c, uint32_t plane,
-			const uint16_t *boost, uint32_t k, uint8_t *mark,
-			uint32_t *keys)
+			const uint16_t *boost, uint32_t k, uint8_t *mark)
 {
-	uint32_t n = c * plane;
+	uint32_t n = c * plane, take_eq, t;
 
-	for (uint32_t ch = 0, i = 0; ch < c; ch++)
-		for (uint32_t p = 0; p < plane; p++, i++)
-			keys[i] = kwta_key(x[i], boost, ch);
-	kwta_mark(keys, n, k, mark, 1);
+	t = radix_select(NULL, x, plane, boost, n, k, &take_eq);
+	for (uint32_t ch = 0, i = 0; ch < c; ch++) {
+		for (uint32_t p = 0; p < plane; p++, i++) {
+			uint32_t key = kwta_key(x[i], boost, ch);
+			uint8_t win = key > t;
+
+			if (key == t && take_eq) {
+				win = 1;
+				take_eq--;
+			}
+			mark[i] = win;
+		}
+	}
 }
 
 void csa_dp_kwta_local(const int8_t *x, uint32_t c, uint32_t plane,

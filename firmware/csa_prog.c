@@ -207,6 +207,8 @@ struct run {
 	struct csa_prog_result *res;
 	struct arena ar;	/* what is left for the current op */
 	uint32_t lanes;
+	struct csa_dp_stage stage;	/* the current op's compute cycles */
+	uint64_t op_rd, op_wr;		/* bytes the current op read, wrote */
 };
 
 static uint32_t io_err(uint32_t opnd, uint32_t e)
@@ -223,8 +225,10 @@ static uint32_t rd(struct run *r, uint32_t opnd, uint64_t operand,
 		return 0;
 	e = r->env->io->read(r->env->ctx, CSA_OPERAND_SLOT(operand),
 			     CSA_OPERAND_OFF(operand) + rel, buf, (size_t)len);
-	if (!e)
+	if (!e) {
 		r->res->bytes += len;
+		r->op_rd += len;
+	}
 	return io_err(opnd, e);
 }
 
@@ -235,8 +239,10 @@ static uint32_t wr(struct run *r, uint32_t opnd, uint64_t operand,
 				       CSA_OPERAND_OFF(operand), buf,
 				       (size_t)len);
 
-	if (!e)
+	if (!e) {
 		r->res->bytes += len;
+		r->op_wr += len;
+	}
 	return io_err(opnd, e);
 }
 
@@ -508,7 +514,7 @@ struct op_bufs {
 	uint32_t *idx;		/* sparse input indices */
 	uint8_t *w;		/* LINEAR: one column; CONV2D: all weights */
 	int32_t *acc;
-	uint32_t *keys;		/* KWTA scores, then sparse indices */
+	uint32_t *keys;		/* local KWTA: the scores of one position */
 	uint8_t *mark;
 	uint16_t *boost;
 	uint8_t *out;		/* the dst bytes, written at the end */
@@ -538,11 +544,21 @@ static uint32_t op_alloc(struct run *r, const struct csa_prog_op *op,
 		b->acc = take(&r->ar, 4 * b->nacc);
 		ok = ok && b->x && b->w && b->acc;
 	} else if (op->opcode == CSA_PROG_OP_KWTA) {
+		/*
+		 * input + one mark byte per element (+ C keys when local);
+		 * the dense output overwrites the input in place
+		 */
 		b->x = take(&r->ar, n);
-		b->keys = take(&r->ar, 4 * n);
 		b->mark = take(&r->ar, n);
+		if (op->flags & CSA_PROG_F_LOCAL)
+			b->keys = take(&r->ar, 4ull * op->in_c);
 		b->boost = take(&r->ar, 2ull * op->in_c);
-		ok = b->x && b->keys && b->mark && b->boost;
+		ok = b->x && b->mark && b->boost &&
+		     (b->keys || !(op->flags & CSA_PROG_F_LOCAL));
+		if (!(op->flags & CSA_PROG_F_DST_SPARSE)) {
+			b->out = (uint8_t *)b->x;
+			return ok ? 0 : ERR(NONE, SCRATCH);
+		}
 	} else {
 		ok = (b->x = take(&r->ar, n)) != NULL;
 	}
@@ -638,7 +654,7 @@ static uint32_t layer_out(struct run *r, const struct csa_prog_op *op,
 	} else {
 		csa_dp_output(l, b->acc, positions, (int8_t *)b->out, NULL);
 	}
-	r->res->cycles += csa_dp_cost_stream(n, r->lanes);
+	r->stage.tail += csa_dp_cost_stream(n, r->lanes);
 	return wr(r, CSA_PROG_OPND_DST, op->dst, b->out, dst_len(op));
 }
 
@@ -678,8 +694,8 @@ static uint32_t exec_linear(struct run *r, const struct csa_prog_op *op,
 	st.inputs = count;
 	st.macs = st.visits * h->groups;
 	r->res->macs += st.macs;
-	r->res->cycles += csa_dp_cost_mac(&st) +
-			  csa_dp_cost_stream(st.inputs, r->lanes);
+	r->stage.head += csa_dp_cost_mac(&st) +
+			 csa_dp_cost_stream(st.inputs, r->lanes);
 	return layer_out(r, op, l, b, 1);
 }
 
@@ -768,8 +784,8 @@ static uint32_t exec_conv(struct run *r, const struct csa_prog_op *op,
 	if (maxtag >= h->k)
 		return ERR(PARAM, TAG);
 	r->res->macs += st.macs;
-	r->res->cycles += csa_dp_cost_mac(&st) +
-			  csa_dp_cost_stream(st.inputs, r->lanes);
+	r->stage.head += csa_dp_cost_mac(&st) +
+			 csa_dp_cost_stream(st.inputs, r->lanes);
 	return layer_out(r, op, l, b, op->out_h * op->out_w);
 }
 
@@ -796,24 +812,25 @@ static uint32_t exec_kwta(struct run *r, const struct csa_prog_op *op,
 	if (local) {
 		csa_dp_kwta_local(b->x, op->in_c, plane, boost, op->k, b->mark,
 				  b->keys);
-		r->res->cycles += csa_dp_cost_kwta(op->in_c, plane, r->lanes);
+		csa_dp_stage_kwta(&r->stage, op->in_c, plane, r->lanes, true);
 	} else {
-		csa_dp_kwta_global(b->x, op->in_c, plane, boost, op->k, b->mark,
-				   b->keys);
-		r->res->cycles += csa_dp_cost_kwta(n, 1, r->lanes);
+		csa_dp_kwta_global(b->x, op->in_c, plane, boost, op->k, b->mark);
+		csa_dp_stage_kwta(&r->stage, n, 1, r->lanes, false);
 	}
 	if (op->flags & CSA_PROG_F_DST_SPARSE) {
 		uint32_t cap = (uint32_t)kwta_cap(op);
 		struct csa_sparse_hdr s = { CSA_SPARSE_MAGIC, 0, cap, n };
+		/* the indices go straight to their place, then to LE in place */
+		uint32_t *idx = (uint32_t *)(void *)(b->out + CSA_SPARSE_IDX_OFF);
 
-		/* keys are free again: they hold the indices */
-		s.count = csa_dp_kwta_sparse(b->x, b->mark, n, b->keys,
+		s.count = csa_dp_kwta_sparse(b->x, b->mark, n, idx,
 					     (int8_t *)b->out +
 					     CSA_SPARSE_VAL_OFF(cap));
 		csa_sparse_hdr_encode(b->out, &s);
 		for (uint32_t i = 0; i < s.count; i++)
-			csa_put_le(b->out + CSA_SPARSE_IDX_OFF + 4 * i, b->keys[i], 4);
+			csa_put_le((uint8_t *)&idx[i], idx[i], 4);
 	} else {
+		/* b->out is b->x: in place */
 		csa_dp_kwta_dense(b->x, b->mark, n, (int8_t *)b->out);
 	}
 	return wr(r, CSA_PROG_OPND_DST, op->dst, b->out, dst_len(op));
@@ -840,8 +857,8 @@ static uint32_t exec_maxpool(struct run *r, const struct csa_prog_op *op,
 				       op->stride_w, 1, op->out_w, y);
 		}
 	}
-	r->res->cycles += csa_dp_cost_stream(out_numel(op) * op->kernel_h *
-					     op->kernel_w, r->lanes);
+	r->stage.head += csa_dp_cost_stream(out_numel(op) * op->kernel_h *
+					    op->kernel_w, r->lanes);
 	return wr(r, CSA_PROG_OPND_DST, op->dst, b->out, dst_len(op));
 }
 
@@ -926,6 +943,22 @@ static void charge_dma(struct run *r, uint64_t *charged)
 	*charged = r->res->bytes;
 }
 
+/*
+ * Cycles of the op that just ran: the DMA engine streams its reads during
+ * its head and its writes during its tail; its head overlaps the previous
+ * op's tail (csa_dp_cost_overlap()).
+ */
+static void op_charge(struct run *r, uint64_t *pending)
+{
+	struct csa_dp_stage s = r->stage;
+	uint64_t rd_c = csa_dp_cost_dma(r->op_rd);
+	uint64_t wr_c = csa_dp_cost_dma(r->op_wr);
+
+	s.head = s.head > rd_c ? s.head : rd_c;
+	s.tail = s.tail > wr_c ? s.tail : wr_c;
+	r->res->cycles += csa_dp_cost_overlap(pending, &s);
+}
+
 void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
 		  uint64_t len, struct csa_prog_result *res)
 {
@@ -935,7 +968,7 @@ void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
 	};
 	struct csa_prog_op *ops = NULL;
 	uint32_t nops = 0, i, e;
-	uint64_t charged = 0;
+	uint64_t charged = 0, pending = 0;
 	struct arena base;
 
 	memset(res, 0, sizeof(*res));
@@ -969,14 +1002,20 @@ void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
 			goto out;
 		}
 		res->cycles += CSA_DP_CYCLES_OP;
+		r.stage = (struct csa_dp_stage){ 0 };
+		r.op_rd = 0;
+		r.op_wr = 0;
 		e = op_exec(&r, &ops[i]);
-		charge_dma(&r, &charged);
+		op_charge(&r, &pending);
+		charged = res->bytes;
 		if (e)
 			goto out;
 		res->ops_done++;
 	}
+	res->cycles += pending;
 	return;
 out:
+	res->cycles += pending;
 	charge_dma(&r, &charged);
 	res->status = CSA_STATUS_PROGRAM;
 	res->detail = CSA_PROG_DETAIL(i, e >> 8, e & 0xff);

@@ -176,7 +176,8 @@ TEST(linear_k1_and_max_k)
 /*
  * CONV2D: the visits of one active input, in (ky, kx) order, land on the
  * output positions its window covers; borders drop visits, strides skip
- * kernel offsets, positions interleave over the banks.
+ * kernel offsets; position (oy, ox) is in bank (oy * ceil(kw / sw) + ox)
+ * mod 8, so one input's visits walk down consecutive banks.
  */
 static uint64_t conv_cycles(uint32_t units, struct csa_dp_conv g,
 			    const uint32_t *pts, uint32_t npts,
@@ -213,25 +214,25 @@ TEST(conv_borders_and_strides)
 	const struct csa_dp_conv same = { 1, 4, 4, 4, 4, 3, 3, 1, 1, 1, 1 };
 	/* 1x5x5, 3x3, pad 1, stride 2 -> 3x3 */
 	const struct csa_dp_conv s2 = { 1, 5, 5, 3, 3, 3, 3, 2, 2, 1, 1 };
-	/* 1x3x8, 3x1, pad 1 (rows), stride 1 -> 3x8: positions 0, 8, 16 */
-	const struct csa_dp_conv col = { 1, 3, 8, 3, 8, 3, 1, 1, 1, 1, 0 };
+	/* 1x4x4, 1x1 -> 4x4: bank oy + ox */
+	const struct csa_dp_conv pw = { 1, 4, 4, 4, 4, 1, 1, 1, 1, 0, 0 };
 	static const uint32_t corner[] = { 0, 0 };
 	static const uint32_t inner[] = { 1, 1 };
 	static const uint32_t s2pts[] = { 1, 1, 2, 2 };
-	static const uint32_t mid[] = { 1, 0 };
+	static const uint32_t diag[] = { 0, 1, 1, 0, 0, 2, 2, 0 };
 	uint64_t v, cf, cyc;
 
-	/* corner: 4 of 9 offsets inside, positions 5 4 1 0 */
+	/* corner: 4 of 9 offsets inside, (1,1) (1,0) (0,1) (0,0): banks 4 3 1 0 */
 	cyc = conv_cycles(16, same, corner, 1, &v, &cf);
 	EXPECT_EQ(4u, v) TH_LOG("corner input: 4 visits, got %llu", (unsigned long long)v);
 	EXPECT_EQ(1u, cyc) TH_LOG("G 16: 4 distinct banks in one cycle");
-	/* inner: 9 visits, positions 10 9 8 6 5 4 2 1 0: 8 and 0 share bank 0 */
+	/* inner: 9 visits, banks 8 7 6 5 4 3 2 1 0 (mod 8) */
 	cyc = conv_cycles(8, same, inner, 1, &v, &cf);
 	EXPECT_EQ(9u, v);
-	EXPECT_EQ(2u, cyc) TH_LOG("G 8 (8 a cycle): banks 2 1 0 6 5 4 | 2 1 0, got %llu",
+	EXPECT_EQ(2u, cyc) TH_LOG("G 8 (8 a cycle): banks 0 7 6 5 4 3 2 1 | 0, got %llu",
 				  (unsigned long long)cyc);
-	EXPECT_EQ(1u, cf) TH_LOG("position 0 meets position 8 in bank 0");
-	/* stride 2: (1,1) -> positions 4 3 1 0, (2,2) -> 4 */
+	EXPECT_EQ(0u, cf) TH_LOG("one input's visits never share a bank in a cycle");
+	/* stride 2, span 2: (1,1) -> banks 3 2 1 0, (2,2) -> 3 */
 	cyc = conv_cycles(16, s2, s2pts, 2, &v, &cf);
 	EXPECT_EQ(5u, v) TH_LOG("stride 2 skips odd offsets: 4 + 1 visits");
 	EXPECT_EQ(2u, cyc) TH_LOG("4 a cycle: 4 3 1 0 | 4");
@@ -241,10 +242,11 @@ TEST(conv_borders_and_strides)
 	EXPECT_EQ(1u, cf);
 	cyc = conv_cycles(32, s2, s2pts, 2, &v, &cf);
 	EXPECT_EQ(3u, cyc) TH_LOG("G 32: 2 a cycle");
-	/* one column of the output, width 8: every position in bank 0 */
-	cyc = conv_cycles(8, col, mid, 1, &v, &cf);
-	EXPECT_EQ(3u, v);
-	EXPECT_EQ(3u, cyc) TH_LOG("positions 16 8 0 all in bank 0");
+	/* 1x1 kernel: inputs (0,1) (1,0) (0,2) (2,0) -> banks 1 1 2 2 */
+	cyc = conv_cycles(8, pw, diag, 4, &v, &cf);
+	EXPECT_EQ(4u, v);
+	EXPECT_EQ(3u, cyc) TH_LOG("1 | 1 2 | 2: two conflicts, got %llu",
+				  (unsigned long long)cyc);
 	EXPECT_EQ(2u, cf);
 	/* G > lanes: 2 full cycles + 1-lane pieces, position banks */
 	cyc = conv_cycles(129, same, corner, 1, &v, &cf);

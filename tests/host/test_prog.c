@@ -753,7 +753,10 @@ TEST(cycles_follow_the_cost_model)
 	struct one o;
 	uint64_t want;
 
-	/* MAXPOOL 2x6x6, 2x2/2: program 112 B, then 72 B in, 18 B out */
+	/*
+	 * MAXPOOL 2x6x6, 2x2/2: program 112 B, then 72 B in (head: max of
+	 * the reads and the compares), 18 B out (tail)
+	 */
 	ref_fill(x, sizeof(x), 100);
 	one_run(&o, (struct ref_op){ .opcode = CSA_PROG_OP_MAXPOOL2D,
 		.in_c = 2, .in_h = 6, .in_w = 6, .out_c = 2, .out_h = 3,
@@ -761,12 +764,92 @@ TEST(cycles_follow_the_cost_model)
 		x, sizeof(x), NULL, 0, 18);
 	ASSERT_TRUE(result_is(&o.r, 0, 0, "maxpool"));
 	want = 2 /* 112 B program */ + CSA_DP_CYCLES_OP +
-	       2 /* 18 x 4 compares / 64 lanes */ + 2 /* 90 B */;
+	       2 /* max(18 x 4 compares / 64 lanes, 72 B / 64) */ +
+	       1 /* 18 B */;
 	ASSERT_EQ(want, o.r.cycles) TH_LOG("maxpool cycles %llu, model says %llu",
 					   (unsigned long long)o.r.cycles,
 					   (unsigned long long)want);
 	ASSERT_EQ(112u + 72 + 18, o.r.bytes) TH_LOG("bytes moved");
 	tmem_free(&o.m);
+}
+
+/*
+ * k-WTA's working set: a 96x112x112 activation (1.2 Mi elements) fits the
+ * card's 8 MiB, global dense (in place), global sparse and local.
+ */
+TEST(kwta_96x112x112_fits_8mib)
+{
+	const uint32_t c = 96, plane = 112 * 112, n = c * plane, k = n / 100;
+	int8_t *x = malloc(n);
+	struct one o;
+
+	ASSERT_NE(NULL, x);
+	rng_seed(96);
+	for (uint32_t i = 0; i < n; i++)
+		x[i] = rng_i8_nz();
+	for (int v = 0; v < 3; v++) {
+		bool sparse = v == 1, local = v == 2;
+		uint32_t kk = local ? 5 : k;
+		uint64_t out_len = sparse ? CSA_SPARSE_SIZE(k) : n;
+		uint32_t wins = 0;
+		int minw = 127, maxl = -128;
+
+		one_run(&o, (struct ref_op){ .opcode = CSA_PROG_OP_KWTA,
+			.flags = (sparse ? CSA_PROG_F_DST_SPARSE : 0) |
+				 (local ? CSA_PROG_F_LOCAL : 0),
+			.in_c = c, .in_h = 112, .in_w = 112, .out_c = c,
+			.out_h = 112, .out_w = 112, .k = kk },
+			x, n, NULL, 0, out_len);
+		ASSERT_TRUE(result_is(&o.r, 0, 0, v == 0 ? "global dense" :
+				      sparse ? "global sparse" : "local dense"));
+		if (sparse) {
+			ASSERT_EQ(k, (uint32_t)rle(o.out + 4, 4))
+				TH_LOG("sparse count");
+		} else if (!local) {
+			for (uint32_t i = 0; i < n; i++) {
+				int8_t y = (int8_t)o.out[i];
+
+				if (y) {
+					ASSERT_EQ(x[i], y);
+					wins++;
+					minw = y < minw ? y : minw;
+				} else {
+					maxl = x[i] > maxl ? x[i] : maxl;
+				}
+			}
+			ASSERT_EQ(k, wins);
+			ASSERT_LE(maxl, minw) TH_LOG("a loser beats a winner");
+		}
+		tmem_free(&o.m);
+	}
+	free(x);
+}
+
+/* Overlapped stages: max(previous tail, head) + mid, the last tail added */
+TEST(overlap_charges_max_per_pair)
+{
+	static const struct csa_dp_stage s[3] = {
+		{ 10, 0, 5 }, { 3, 2, 7 }, { 20, 0, 1 },
+	};
+	struct csa_dp_stage k = { 0 };
+	uint64_t pending = 0, c = 0;
+
+	for (int i = 0; i < 3; i++)
+		c += csa_dp_cost_overlap(&pending, &s[i]);
+	c += pending;
+	ASSERT_EQ(10u + (5 + 2) + 20 + 1, c)
+		TH_LOG("10 | max(5, 3) + 2 | max(7, 20) | 1: got %llu (serial 48)",
+		       (unsigned long long)c);
+	/* global k-WTA of 1000 at 64 lanes: 16-cycle passes, 4 scans of 4 */
+	csa_dp_stage_kwta(&k, 1000, 1, 64, false);
+	ASSERT_EQ(16u, k.head) TH_LOG("first radix pass streams in");
+	ASSERT_EQ(16u, k.tail) TH_LOG("marking pass streams out");
+	ASSERT_EQ(3u * 16 + 4 * 4, k.mid);
+	ASSERT_EQ(csa_dp_cost_kwta(1000, 1, 64), k.head + k.mid + k.tail);
+	k = (struct csa_dp_stage){ 0 };
+	csa_dp_stage_kwta(&k, 100, 10, 64, true);
+	ASSERT_EQ(0u, k.head + k.tail) TH_LOG("local k-WTA does not stream");
+	ASSERT_EQ(csa_dp_cost_kwta(100, 10, 64), k.mid);
 }
 
 TEST(sparse_input_costs_less_than_dense)

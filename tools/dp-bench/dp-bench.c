@@ -202,12 +202,13 @@ static uint64_t layer_out(struct nexec *e, const struct nop *o,
  * Run the job's program with the datapath functions directly; visit_all:
  * every element of a dense input is visited (zeros included), otherwise
  * only the non-zero ones (the engine's Select on a dense vector).  Cycles
- * as the engine's cost model (per op: its work, its streams, the DMA of
- * the bytes it moves).
+ * as the engine's cost model (per op: its stages, reads streamed in its
+ * head, writes in its tail, the head overlapping the previous op's tail).
  */
 static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 {
 	const struct dpn_job *j = e->job;
+	uint64_t pending = 0;
 
 	memset(r, 0, sizeof(*r));
 	for (uint32_t i = 0; i < e->n; i++) {
@@ -217,7 +218,8 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 		uint8_t *dst = opnd(j, op->dst);
 		bool sparse = op->flags & CSA_PROG_F_SRC_SPARSE;
 		struct csa_dp_stats st = { 0 };
-		uint64_t bytes = 0, colsz = (uint64_t)o->l.groups * 2;
+		struct csa_dp_stage sg = { 0 };
+		uint64_t rb = 0, wb = 0, colsz = (uint64_t)o->l.groups * 2;
 		uint32_t count = 0;
 		uint64_t cyc0 = r->cycles;
 		double t0 = (double)csa_now_ns();
@@ -225,9 +227,9 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 		r->cycles += CSA_DP_CYCLES_OP;
 		if (sparse) {
 			count = sparse_in(e, src);
-			bytes += CSA_SPARSE_HDR_SIZE + 5ull * count;
+			rb += CSA_SPARSE_HDR_SIZE + 5ull * count;
 		} else {
-			bytes += numel_in(op);
+			rb += numel_in(op);
 		}
 		switch (op->opcode) {
 		case CSA_PROG_OP_LINEAR:
@@ -239,10 +241,11 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 			else
 				csa_dp_linear_dense(&o->l, (const int8_t *)src,
 						    !visit_all, e->acc, &st);
-			bytes += st.visits * colsz + layer_out(e, o, 1, dst);
-			r->cycles += csa_dp_cost_mac(&st) +
-				     csa_dp_cost_stream(st.inputs, e->lanes) +
-				     csa_dp_cost_stream(o->l.units, e->lanes);
+			rb += st.visits * colsz;
+			wb += layer_out(e, o, 1, dst);
+			sg.head = csa_dp_cost_mac(&st) +
+				  csa_dp_cost_stream(st.inputs, e->lanes);
+			sg.tail = csa_dp_cost_stream(o->l.units, e->lanes);
 			break;
 		case CSA_PROG_OP_CONV2D: {
 			const struct csa_dp_conv g = {
@@ -271,12 +274,12 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 				csa_dp_conv_dense(&o->l, &g, (const int8_t *)src, true,
 						  e->acc, &st);
 			}
-			bytes += (uint64_t)o->l.cols * colsz +
-				 layer_out(e, o, pos, dst);
-			r->cycles += csa_dp_cost_mac(&st) +
-				     csa_dp_cost_stream(st.inputs, e->lanes) +
-				     csa_dp_cost_stream((uint64_t)o->l.units * pos,
-							e->lanes);
+			rb += (uint64_t)o->l.cols * colsz;
+			wb += layer_out(e, o, pos, dst);
+			sg.head = csa_dp_cost_mac(&st) +
+				  csa_dp_cost_stream(st.inputs, e->lanes);
+			sg.tail = csa_dp_cost_stream((uint64_t)o->l.units * pos,
+						     e->lanes);
 			break;
 		}
 		case CSA_PROG_OP_KWTA: {
@@ -286,11 +289,11 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 			if (op->flags & CSA_PROG_F_LOCAL) {
 				csa_dp_kwta_local(x, op->in_c, plane, o->boost, op->k,
 						  e->mark, e->keys);
-				r->cycles += csa_dp_cost_kwta(op->in_c, plane, e->lanes);
+				csa_dp_stage_kwta(&sg, op->in_c, plane, e->lanes, true);
 			} else {
 				csa_dp_kwta_global(x, op->in_c, plane, o->boost, op->k,
-						   e->mark, e->keys);
-				r->cycles += csa_dp_cost_kwta(n, 1, e->lanes);
+						   e->mark);
+				csa_dp_stage_kwta(&sg, n, 1, e->lanes, false);
 			}
 			if (op->flags & CSA_PROG_F_DST_SPARSE) {
 				uint32_t cap = op->k * (op->flags & CSA_PROG_F_LOCAL ? plane : 1);
@@ -303,10 +306,10 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 				for (uint32_t k = 0; k < h.count; k++)
 					csa_put_le(dst + CSA_SPARSE_IDX_OFF + 4 * k,
 						   e->keys[k], 4);
-				bytes += CSA_SPARSE_SIZE(cap);
+				wb += CSA_SPARSE_SIZE(cap);
 			} else {
 				csa_dp_kwta_dense(x, e->mark, n, (int8_t *)dst);
-				bytes += n;
+				wb += n;
 			}
 			break;
 		}
@@ -315,12 +318,16 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 				       op->in_w, op->kernel_h, op->kernel_w,
 				       op->stride_h, op->stride_w, op->out_h,
 				       op->out_w, (int8_t *)dst);
-			bytes += numel_out(op);
-			r->cycles += csa_dp_cost_stream(numel_out(op) * op->kernel_h *
-							op->kernel_w, e->lanes);
+			wb += numel_out(op);
+			sg.head = csa_dp_cost_stream(numel_out(op) * op->kernel_h *
+						     op->kernel_w, e->lanes);
 			break;
 		}
-		r->cycles += csa_dp_cost_dma(bytes);
+		sg.head = sg.head > csa_dp_cost_dma(rb) ? sg.head : csa_dp_cost_dma(rb);
+		sg.tail = sg.tail > csa_dp_cost_dma(wb) ? sg.tail : csa_dp_cost_dma(wb);
+		r->cycles += csa_dp_cost_overlap(&pending, &sg);
+		if (i + 1 == e->n)
+			r->cycles += pending;	/* the last op's tail */
 		r->macs += st.macs;
 		r->visits += st.visits;
 		if (i < NET_MAX_OPS) {
@@ -410,6 +417,30 @@ static void run(enum variant v, struct linear *lin, bool output, int8_t *y,
 	}
 	if (output)
 		csa_dp_output(l, acc, 1, y, NULL);
+}
+
+/*
+ * The layer's modelled cycles as the engine charges a one-op program's
+ * work (no per-op and validation overhead): the head (input stream, MAC
+ * stage, reads of the input and the visited columns) then the tail
+ * (output stage, write of the outputs).
+ */
+static uint64_t linear_cycles(const struct csa_dp_stats *st,
+			      const struct csa_dp_layer *l, uint32_t lanes,
+			      uint64_t in_bytes)
+{
+	uint64_t rd = csa_dp_cost_dma(st->visits * l->groups *
+				      CSA_PACKED_ELEM_SIZE + in_bytes);
+	struct csa_dp_stage sg = {
+		.head = csa_dp_cost_mac(st) + csa_dp_cost_stream(st->inputs, lanes),
+		.tail = csa_dp_cost_stream(UNITS, lanes),
+	};
+	uint64_t pending = 0, c;
+
+	sg.head = sg.head > rd ? sg.head : rd;
+	sg.tail = sg.tail > csa_dp_cost_dma(UNITS) ? sg.tail : csa_dp_cost_dma(UNITS);
+	c = csa_dp_cost_overlap(&pending, &sg);
+	return c + pending;
 }
 
 /* best of n, in ns */
@@ -664,13 +695,8 @@ int main(int argc, char **argv)
 		run(v, &lin, true, y[v], &st);
 		macs[v] = st.macs;
 		visits[v] = st.visits;
-		cycles[v] = csa_dp_cost_mac(&st) +
-			    csa_dp_cost_stream(st.inputs, lanes) +
-			    csa_dp_cost_stream(UNITS, lanes) +
-			    csa_dp_cost_dma(st.visits * l->groups *
-					    CSA_PACKED_ELEM_SIZE +
-					    (v == SPARSE_SPARSE ? 5ull * lin.count :
-					     COLS) + UNITS);
+		cycles[v] = linear_cycles(&st, l, lanes,
+					  v == SPARSE_SPARSE ? 5ull * lin.count : COLS);
 		t_acc[v] = best(v, &lin, false, n, y[v]);
 		t_layer[v] = best(v, &lin, true, n, y[v]);
 		if (memcmp(y[v], y[DENSE], UNITS)) {
