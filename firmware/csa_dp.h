@@ -235,7 +235,11 @@ void csa_dp_maxpool(const int8_t *x, uint32_t c, uint32_t h, uint32_t w,
 
 #define CSA_DP_CYCLES_OP		64	/* per op: decode, layer setup */
 #define CSA_DP_KWTA_RADIX		256	/* buckets per radix pass */
-#define CSA_DP_KWTA_PASSES		4	/* radix passes over the scores */
+/*
+ * Radix passes of 8 bits over the k-WTA keys: an int8 score is one byte,
+ * a boosted one (int8 x Q8.8) 24 bits.
+ */
+#define CSA_DP_KWTA_PASSES(boost)	((boost) ? 3u : 1u)
 
 uint64_t csa_dp_div_up(uint64_t n, uint64_t d);
 /* DMA engine: CSA_DMA_BYTES_PER_CYCLE (64) bytes per cycle */
@@ -259,7 +263,8 @@ uint64_t csa_dp_cost_mac(const struct csa_dp_stats *st);
 /* lanes elements per cycle (zero detect, requantise, pooling compares) */
 uint64_t csa_dp_cost_stream(uint64_t n, uint32_t lanes);
 /* k-WTA: a selection among n scores, groups times (local: per position) */
-uint64_t csa_dp_cost_kwta(uint64_t n, uint64_t groups, uint32_t lanes);
+uint64_t csa_dp_cost_kwta(uint64_t n, uint64_t groups, uint32_t lanes,
+			  uint32_t passes);
 
 /**
  * struct csa_dp_stage - an op's cycles by stage (docs/hardware.md,
@@ -279,7 +284,7 @@ struct csa_dp_stage {
 
 /* k-WTA cycles as stages; their sum is csa_dp_cost_kwta() */
 void csa_dp_stage_kwta(struct csa_dp_stage *s, uint64_t n, uint64_t groups,
-		       uint32_t lanes, bool local);
+		       uint32_t lanes, uint32_t passes, bool local);
 /*
  * The overlap rule: an op's head runs while the previous op's tail
  * (*pending) drains through the double-buffered output, so the pair costs

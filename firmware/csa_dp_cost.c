@@ -85,21 +85,22 @@ uint64_t csa_dp_cost_stream(uint64_t n, uint32_t lanes)
 	return csa_dp_div_up(n, lanes);
 }
 
-uint64_t csa_dp_cost_kwta(uint64_t n, uint64_t groups, uint32_t lanes)
+uint64_t csa_dp_cost_kwta(uint64_t n, uint64_t groups, uint32_t lanes,
+			  uint32_t passes)
 {
 	/*
 	 * per group: the radix passes over the scores, a prefix scan of the
 	 * 256 buckets per pass (lanes buckets per cycle), one marking pass
 	 */
-	return groups * ((CSA_DP_KWTA_PASSES + 1) * csa_dp_div_up(n, lanes) +
-			 CSA_DP_KWTA_PASSES *
+	return groups * ((passes + 1) * csa_dp_div_up(n, lanes) +
+			 passes *
 			 csa_dp_div_up(CSA_DP_KWTA_RADIX, lanes));
 }
 
 void csa_dp_stage_kwta(struct csa_dp_stage *s, uint64_t n, uint64_t groups,
-		       uint32_t lanes, bool local)
+		       uint32_t lanes, uint32_t passes, bool local)
 {
-	uint64_t all = csa_dp_cost_kwta(n, groups, lanes);
+	uint64_t all = csa_dp_cost_kwta(n, groups, lanes, passes);
 	uint64_t pass = groups * csa_dp_div_up(n, lanes);
 
 	if (local) {

@@ -812,10 +812,12 @@ static uint32_t exec_kwta(struct run *r, const struct csa_prog_op *op,
 	if (local) {
 		csa_dp_kwta_local(b->x, op->in_c, plane, boost, op->k, b->mark,
 				  b->keys);
-		csa_dp_stage_kwta(&r->stage, op->in_c, plane, r->lanes, true);
+		csa_dp_stage_kwta(&r->stage, op->in_c, plane, r->lanes,
+				  CSA_DP_KWTA_PASSES(boost), true);
 	} else {
 		csa_dp_kwta_global(b->x, op->in_c, plane, boost, op->k, b->mark);
-		csa_dp_stage_kwta(&r->stage, n, 1, r->lanes, false);
+		csa_dp_stage_kwta(&r->stage, n, 1, r->lanes,
+				  CSA_DP_KWTA_PASSES(boost), false);
 	}
 	if (op->flags & CSA_PROG_F_DST_SPARSE) {
 		uint32_t cap = (uint32_t)kwta_cap(op);

@@ -840,16 +840,24 @@ TEST(overlap_charges_max_per_pair)
 	ASSERT_EQ(10u + (5 + 2) + 20 + 1, c)
 		TH_LOG("10 | max(5, 3) + 2 | max(7, 20) | 1: got %llu (serial 48)",
 		       (unsigned long long)c);
-	/* global k-WTA of 1000 at 64 lanes: 16-cycle passes, 4 scans of 4 */
-	csa_dp_stage_kwta(&k, 1000, 1, 64, false);
+	/*
+	 * boosted global k-WTA of 1000 at 64 lanes: 3 radix passes of 16
+	 * cycles, 3 bucket scans of 4, a marking pass of 16
+	 */
+	ASSERT_EQ(3u, CSA_DP_KWTA_PASSES(true));
+	ASSERT_EQ(1u, CSA_DP_KWTA_PASSES(false)) TH_LOG("int8 scores: one byte");
+	csa_dp_stage_kwta(&k, 1000, 1, 64, 3, false);
 	ASSERT_EQ(16u, k.head) TH_LOG("first radix pass streams in");
 	ASSERT_EQ(16u, k.tail) TH_LOG("marking pass streams out");
-	ASSERT_EQ(3u * 16 + 4 * 4, k.mid);
-	ASSERT_EQ(csa_dp_cost_kwta(1000, 1, 64), k.head + k.mid + k.tail);
+	ASSERT_EQ(2u * 16 + 3 * 4, k.mid);
+	ASSERT_EQ(csa_dp_cost_kwta(1000, 1, 64, 3), k.head + k.mid + k.tail);
 	k = (struct csa_dp_stage){ 0 };
-	csa_dp_stage_kwta(&k, 100, 10, 64, true);
+	csa_dp_stage_kwta(&k, 1000, 1, 64, 1, false);
+	ASSERT_EQ(4u, k.mid) TH_LOG("one pass: only its bucket scan is mid");
+	k = (struct csa_dp_stage){ 0 };
+	csa_dp_stage_kwta(&k, 100, 10, 64, 3, true);
 	ASSERT_EQ(0u, k.head + k.tail) TH_LOG("local k-WTA does not stream");
-	ASSERT_EQ(csa_dp_cost_kwta(100, 10, 64), k.mid);
+	ASSERT_EQ(csa_dp_cost_kwta(100, 10, 64, 3), k.mid);
 }
 
 TEST(sparse_input_costs_less_than_dense)

@@ -25,8 +25,10 @@
  * sparse activation to the last LINEAR).  Each runs on a native executor
  * of the job program over the datapath functions (the visiting policy is
  * the variant's), and the same program runs through the card's engine
- * (csa_prog_run(), which always skips zero inputs); all outputs are
- * checked equal.  Prints tables; not a test.
+ * (csa_prog_run(); the dense variants' layer ops carry
+ * CSA_PROG_F_NO_SKIP, so it visits what the executor visits); all outputs
+ * are checked equal.  Per op: MACs, modelled cycles, time and the lane
+ * utilisation of the MAC stage.  Prints tables; not a test.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -70,6 +72,7 @@ struct nexec {
 struct nres {
 	uint64_t macs, visits, cycles;
 	uint64_t op_macs[NET_MAX_OPS], op_cycles[NET_MAX_OPS];
+	uint64_t op_mac_cycles[NET_MAX_OPS];	/* MAC stage (lane schedule) */
 	double op_ns[NET_MAX_OPS];
 };
 
@@ -289,11 +292,13 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 			if (op->flags & CSA_PROG_F_LOCAL) {
 				csa_dp_kwta_local(x, op->in_c, plane, o->boost, op->k,
 						  e->mark, e->keys);
-				csa_dp_stage_kwta(&sg, op->in_c, plane, e->lanes, true);
+				csa_dp_stage_kwta(&sg, op->in_c, plane, e->lanes,
+						  CSA_DP_KWTA_PASSES(o->boost), true);
 			} else {
 				csa_dp_kwta_global(x, op->in_c, plane, o->boost, op->k,
 						   e->mark);
-				csa_dp_stage_kwta(&sg, n, 1, e->lanes, false);
+				csa_dp_stage_kwta(&sg, n, 1, e->lanes,
+						  CSA_DP_KWTA_PASSES(o->boost), false);
 			}
 			if (op->flags & CSA_PROG_F_DST_SPARSE) {
 				uint32_t cap = op->k * (op->flags & CSA_PROG_F_LOCAL ? plane : 1);
@@ -333,6 +338,7 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 		if (i < NET_MAX_OPS) {
 			r->op_ns[i] = (double)csa_now_ns() - t0;
 			r->op_macs[i] = st.macs;
+			r->op_mac_cycles[i] = csa_dp_cost_mac(&st);
 			r->op_cycles[i] = r->cycles - cyc0;
 		}
 	}
@@ -609,24 +615,30 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 	       nat[DPN_SPARSE_W].ns / nat[DPN_SPARSE_SPARSE].ns,
 	       (double)nat[DPN_SPARSE_W].cycles / nat[DPN_SPARSE_SPARSE].cycles);
 
-	printf("\nper op (native executor): MACs / card cycles / time\n");
+	printf("\nper op (native executor): MACs / card cycles / time / lane utilisation of the MAC stage (MACs / (lanes x MAC-stage cycles))\n");
 	printf("%-3s %-19s", "op", "");
 	for (int v = 0; v < DPN_NVAR; v++)
-		printf(" | %-31.31s", dpn_variant_name[v]);
+		printf(" | %-37.37s", dpn_variant_name[v]);
 	printf("\n");
 	for (uint32_t i = 0; i < job[0].num_ops && i < NET_MAX_OPS; i++) {
 		printf("%-3u %-19s", i, names[i]);
-		for (int v = 0; v < DPN_NVAR; v++)
+		for (int v = 0; v < DPN_NVAR; v++) {
 			printf(" | %9llu %9llu %8.1f us",
 			       (unsigned long long)nr[v].op_macs[i],
 			       (unsigned long long)nr[v].op_cycles[i],
 			       nr[v].op_ns[i] / 1e3);
+			if (nr[v].op_mac_cycles[i])
+				printf(" %4.0f%%", 100.0 * nr[v].op_macs[i] /
+				       ((double)lanes * nr[v].op_mac_cycles[i]));
+			else
+				printf("     -");
+		}
 		printf("\n");
 	}
 
-	printf("\n  the same programs through the card's engine (csa_prog_run: zero inputs always skipped, operand copies, checks)\n\n");
+	printf("\n  the same programs through the card's engine (csa_prog_run: the dense variants' layer ops carry NO_SKIP; operand copies, checks)\n\n");
 	print_net_table(eng);
-	printf("\ndense / sparse-sparse on the engine: MACs %.1fx, time %.1fx, card cycles %.1fx\n",
+	printf("\nengine: dense / sparse-sparse: MACs %.1fx, time %.1fx, card cycles %.1fx\n",
 	       (double)eng[DPN_DENSE].macs / eng[DPN_SPARSE_SPARSE].macs,
 	       eng[DPN_DENSE].ns / eng[DPN_SPARSE_SPARSE].ns,
 	       (double)eng[DPN_DENSE].cycles / eng[DPN_SPARSE_SPARSE].cycles);
@@ -664,7 +676,7 @@ int main(int argc, char **argv)
 	const char *model = NULL;
 	int8_t y[NVAR][UNITS];
 	double t_acc[NVAR], t_layer[NVAR];
-	uint64_t macs[NVAR], cycles[NVAR], visits[NVAR];
+	uint64_t macs[NVAR], cycles[NVAR], visits[NVAR], mac_cycles[NVAR];
 	uint32_t groups;
 
 	for (int i = 1; i < argc; i++) {
@@ -695,6 +707,7 @@ int main(int argc, char **argv)
 		run(v, &lin, true, y[v], &st);
 		macs[v] = st.macs;
 		visits[v] = st.visits;
+		mac_cycles[v] = csa_dp_cost_mac(&st);
 		cycles[v] = linear_cycles(&st, l, lanes,
 					  v == SPARSE_SPARSE ? 5ull * lin.count : COLS);
 		t_acc[v] = best(v, &lin, false, n, y[v]);
@@ -710,23 +723,26 @@ int main(int argc, char **argv)
 	printf("dp-bench: linear %u -> %u, weights %u%% sparse (K = %u, %u groups), %u of %u inputs active, best of %u, %u lanes\n\n",
 	       COLS, UNITS, 100 - 100 / K, K, groups, lin.count, COLS,
 	       n, lanes);
-	printf("%-32s %3s %6s %8s %9s %12s %10s %8s %12s\n", "variant", "K",
+	printf("%-32s %3s %6s %8s %9s %12s %10s %8s %12s %6s\n", "variant", "K",
 	       "groups", "columns", "MACs", "accumulate", "layer", "ns/MAC",
-	       "card cycles");
+	       "card cycles", "lanes");
 	for (int v = 0; v < NVAR; v++) {
 		const struct csa_dp_layer *l = linear_layer(&lin, v);
 
-		printf("%-32s %3u %6u %8llu %9llu %9.1f us %7.1f us %8.3f %12llu\n",
+		printf("%-32s %3u %6u %8llu %9llu %9.1f us %7.1f us %8.3f %12llu %5.0f%%\n",
 		       vname[v], l->k, l->groups,
 		       (unsigned long long)visits[v], (unsigned long long)macs[v],
 		       t_acc[v] / 1e3, t_layer[v] / 1e3, t_acc[v] / (double)macs[v],
-		       (unsigned long long)cycles[v]);
+		       (unsigned long long)cycles[v],
+		       100.0 * macs[v] / ((double)lanes * mac_cycles[v]));
 	}
-	printf("\ndense / sparse-sparse: MACs %.0fx, time %.0fx (accumulate), %.0fx (layer incl. output stage), card cycles %.0fx\n",
+	printf("\ndense / sparse-sparse: MACs %.0fx, time %.0fx, card cycles %.0fx (time: the layer incl. output stage; accumulate only %.0fx)\n",
 	       (double)macs[DENSE] / macs[SPARSE_SPARSE],
-	       t_acc[DENSE] / t_acc[SPARSE_SPARSE],
 	       t_layer[DENSE] / t_layer[SPARSE_SPARSE],
-	       (double)cycles[DENSE] / cycles[SPARSE_SPARSE]);
+	       (double)cycles[DENSE] / cycles[SPARSE_SPARSE],
+	       t_acc[DENSE] / t_acc[SPARSE_SPARSE]);
+	printf("lanes: lane utilisation of the MAC stage, MACs / (%u lanes x MAC-stage cycles)\n",
+	       lanes);
 	printf("output stage (tag map + requantise %u units): %.1f us, the floor of the sparse-sparse layer time\n",
 	       UNITS, (t_layer[SPARSE_SPARSE] - t_acc[SPARSE_SPARSE]) / 1e3);
 	printf("limits: dense streams %.1f MB of packed weights per pass (%.1f GB/s here); sparse-sparse reads %u columns of %u B and scatters each product to a data-dependent accumulator (%.2f vs %.2f ns per MAC), and pays the output stage, which does not shrink with sparsity\n",
