@@ -566,22 +566,50 @@ static uint32_t op_alloc(struct run *r, const struct csa_prog_op *op,
 	return ok && b->out ? 0 : ERR(NONE, SCRATCH);
 }
 
-/* Everything about an op that needs memory, before any op runs. */
-static uint32_t op_validate(struct run *r, const struct csa_prog_op *op)
+/**
+ * struct op_layer - a layer op's packed layer as validation decoded it
+ * @h: its header
+ * @l: its decoded tag map and requantisation records (in the arena, kept
+ *     for the whole run)
+ * @reuse: its slot is not writable, so no op of the job can change it:
+ *         execution uses @l instead of reading and decoding it again
+ */
+struct op_layer {
+	struct csa_layer_hdr h;
+	struct csa_dp_layer l;
+	bool reuse;
+};
+
+/*
+ * Everything about an op that needs memory, before any op runs.  A layer
+ * op's decoded layer stays in the arena (*ol); the rest is given back.
+ */
+static uint32_t op_validate(struct run *r, const struct csa_prog_op *op,
+			    struct op_layer **ol)
 {
 	struct csa_layer_hdr h = { 0 };
-	struct csa_dp_layer l;
 	struct op_bufs b;
+	struct arena keep;
 	uint32_t e;
 
+	*ol = NULL;
 	e = op_check_fields(r->env, op);
 	if (e)
 		return e;
 	if (is_layer_op(op)) {
-		e = layer_load(r, op, &h, &l);
+		*ol = take(&r->ar, sizeof(**ol));
+		if (!*ol)
+			return ERR(NONE, SCRATCH);
+		e = layer_load(r, op, &(*ol)->h, &(*ol)->l);
 		if (e)
 			return e;
+		h = (*ol)->h;
+		(*ol)->reuse = r->env->io->check(r->env->ctx,
+						 CSA_OPERAND_SLOT(op->param),
+						 CSA_OPERAND_OFF(op->param),
+						 h.total_size, true) != 0;
 	}
+	keep = r->ar;
 	if (op->opcode == CSA_PROG_OP_KWTA && op->flags & CSA_PROG_F_BOOST) {
 		e = chk(r, CSA_PROG_OPND_PARAM, op->param, 2ull * op->in_c,
 			false);
@@ -596,7 +624,9 @@ static uint32_t op_validate(struct run *r, const struct csa_prog_op *op)
 	e = chk(r, CSA_PROG_OPND_DST, op->dst, dst_len(op), true);
 	if (e)
 		return e;
-	return op_alloc(r, op, &h, &b);
+	e = op_alloc(r, op, &h, &b);
+	r->ar = keep;
+	return e;
 }
 
 /*
@@ -864,16 +894,22 @@ static uint32_t exec_maxpool(struct run *r, const struct csa_prog_op *op,
 	return wr(r, CSA_PROG_OPND_DST, op->dst, b->out, dst_len(op));
 }
 
-static uint32_t op_exec(struct run *r, const struct csa_prog_op *op)
+static uint32_t op_exec(struct run *r, const struct csa_prog_op *op,
+			const struct op_layer *ol)
 {
 	struct csa_layer_hdr h = { 0 };
 	struct csa_dp_layer l;
 	struct op_bufs b;
 	uint32_t e = 0;
 
-	/* read and checked again: an earlier op may have written over it */
-	if (is_layer_op(op))
+	if (ol && ol->reuse) {
+		/* read-only: decoded once, at validation */
+		h = ol->h;
+		l = ol->l;
+	} else if (is_layer_op(op)) {
+		/* read and checked again: an earlier op may have written it */
 		e = layer_load(r, op, &h, &l);
+	}
 	if (!e)
 		e = op_alloc(r, op, &h, &b);
 	if (e)
@@ -968,6 +1004,7 @@ void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
 		.env = env, .res = res,
 		.lanes = env->lanes ? env->lanes : 1,
 	};
+	struct op_layer *layers[CSA_PROG_MAX_OPS];
 	struct csa_prog_op *ops = NULL;
 	uint32_t nops = 0, i, e;
 	uint64_t charged = 0, pending = 0;
@@ -989,13 +1026,12 @@ void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
 		goto out;
 	}
 	/* every op is checked before the first one runs */
-	base = r.ar;
 	for (i = 0; i < nops; i++) {
-		r.ar = base;
-		e = op_validate(&r, &ops[i]);
+		e = op_validate(&r, &ops[i], &layers[i]);
 		if (e)
 			goto out;
 	}
+	base = r.ar;	/* past the decoded layers */
 	charge_dma(&r, &charged);
 	for (i = 0; i < nops; i++) {
 		r.ar = base;
@@ -1007,7 +1043,7 @@ void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
 		r.stage = (struct csa_dp_stage){ 0 };
 		r.op_rd = 0;
 		r.op_wr = 0;
-		e = op_exec(&r, &ops[i]);
+		e = op_exec(&r, &ops[i], layers[i]);
 		op_charge(&r, &pending);
 		charged = res->bytes;
 		if (e)

@@ -195,10 +195,10 @@ struct one {
 	struct csa_prog_result r;
 };
 
-/* Run op (src slot 1, param slot 2, dst slot 3) and keep dst. */
-static void one_run(struct one *o, struct ref_op op, const void *src,
-		    uint64_t src_len, const void *param, uint64_t param_len,
-		    uint64_t out_len)
+/* Run op (src slot 1, param slot 2 with param_access, dst slot 3). */
+static void one_run_pa(struct one *o, struct ref_op op, const void *src,
+		       uint64_t src_len, const void *param, uint64_t param_len,
+		       uint64_t out_len, uint32_t param_access)
 {
 	struct csa_prog_env env;
 	uint8_t prog[CSA_PROG_SIZE(1)];
@@ -214,7 +214,7 @@ static void one_run(struct one *o, struct ref_op op, const void *src,
 	memcpy(o->m.s[0].buf, prog, sizeof(prog));
 	tmem_slot(&o->m, src_len, CSA_ACCESS_READ);
 	memcpy(o->m.s[1].buf, src, src_len);
-	tmem_slot(&o->m, param_len, CSA_ACCESS_READ);
+	tmem_slot(&o->m, param_len, param_access);
 	if (param)
 		memcpy(o->m.s[2].buf, param, param_len);
 	tmem_slot(&o->m, out_len, CSA_ACCESS_WRITE);
@@ -222,6 +222,15 @@ static void one_run(struct one *o, struct ref_op op, const void *src,
 	csa_prog_run(&env, 0, 0, sizeof(prog), &o->r);
 	o->out = o->m.s[3].buf;
 	o->out_len = out_len;
+}
+
+/* Run op (src slot 1, param slot 2 read-only, dst slot 3) and keep dst. */
+static void one_run(struct one *o, struct ref_op op, const void *src,
+		    uint64_t src_len, const void *param, uint64_t param_len,
+		    uint64_t out_len)
+{
+	one_run_pa(o, op, src, src_len, param, param_len, out_len,
+		   CSA_ACCESS_READ);
 }
 
 TEST(linear_dense_input_int32_output)
@@ -889,6 +898,43 @@ TEST(sparse_input_costs_less_than_dense)
 		       (unsigned long long)s.r.cycles, (unsigned long long)d.r.cycles);
 	tmem_free(&d.m);
 	tmem_free(&s.m);
+	ref_layer_free(&l);
+}
+
+/*
+ * A layer in a read-only slot is validated and decoded once per job; in a
+ * writable slot (an earlier op could write over it) it is read again.
+ */
+TEST(read_only_layer_decoded_once)
+{
+	struct ref_layer l;
+	int8_t x[300];
+	struct one ro, rw;
+	uint64_t tables;
+
+	rng_seed(95);
+	ref_layer_make(&l, 120, 300, 10, REF_COMPLEMENTARY, 100, false);
+	ref_fill(x, sizeof(x), 20);
+	one_run(&ro, (struct ref_op){ .opcode = CSA_PROG_OP_LINEAR, .in_c = 300,
+		.in_h = 1, .in_w = 1, .out_c = 120, .out_h = 1, .out_w = 1 },
+		x, sizeof(x), l.blob, l.blob_size, 120);
+	one_run_pa(&rw, (struct ref_op){ .opcode = CSA_PROG_OP_LINEAR,
+		.in_c = 300, .in_h = 1, .in_w = 1, .out_c = 120, .out_h = 1,
+		.out_w = 1 }, x, sizeof(x), l.blob, l.blob_size, 120,
+		CSA_ACCESS_READ | CSA_ACCESS_WRITE);
+	ASSERT_TRUE(result_is(&ro.r, 0, 0, "read-only layer"));
+	ASSERT_TRUE(result_is(&rw.r, 0, 0, "writable layer"));
+	ASSERT_EQ(-1, first_diff(ro.out, rw.out, 120));
+	/* header + tag map + requantisation records, read once more */
+	tables = CSA_LAYER_HDR_SIZE + 2ull * l.groups * l.k + 12ull * l.units;
+	ASSERT_EQ(ro.r.bytes + tables, rw.r.bytes)
+		TH_LOG("read-only %llu bytes, writable %llu: expected %llu more",
+		       (unsigned long long)ro.r.bytes,
+		       (unsigned long long)rw.r.bytes,
+		       (unsigned long long)tables);
+	ASSERT_LT(ro.r.cycles, rw.r.cycles);
+	tmem_free(&ro.m);
+	tmem_free(&rw.m);
 	ref_layer_free(&l);
 }
 
