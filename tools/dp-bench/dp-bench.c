@@ -40,6 +40,8 @@
 #include "csa_prog.h"
 #include "dp-net.h"
 
+/* CSA_CYCLES_DESC of firmware/csa_cmdproc.h (whose csa_cmd clashes with libcsa's) */
+#define DESC_CYCLES	32
 #define UNITS	DPN_LINEAR_UNITS
 #define COLS	DPN_LINEAR_COLS
 #define K	DPN_LINEAR_K
@@ -343,6 +345,9 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 		}
 	}
 }
+
+static void engine_run(const struct dpn_job *j, uint32_t lanes,
+		       struct csa_prog_result *res);
 
 /* ---- linear 1600 -> 1500 ---------------------------------------------- */
 
@@ -752,6 +757,25 @@ int main(int argc, char **argv)
 	       t_acc[SPARSE_SPARSE] / (double)macs[SPARSE_SPARSE],
 	       t_acc[DENSE] / (double)macs[DENSE]);
 	printf("all variants: identical int8 outputs\n");
+	{
+		struct csa_prog_result rd, rs;
+
+		engine_run(&lin.job[DPN_DENSE], lanes, &rd);
+		engine_run(&lin.job[DPN_SPARSE_SPARSE], lanes, &rs);
+		if (rd.status || rs.status) {
+			fprintf(stderr, "dp-bench: the engine refused the linear job\n");
+			linear_free(&lin);
+			return 1;
+		}
+		printf("as card jobs (the engine: program read, validation, op setup, + %u per descriptor): dense %llu, sparse-sparse %llu cycles, %.0fx; per-job fixed cost of sparse-sparse %llu cycles over the datapath's %llu\n",
+		       DESC_CYCLES,
+		       (unsigned long long)(rd.cycles + DESC_CYCLES),
+		       (unsigned long long)(rs.cycles + DESC_CYCLES),
+		       (double)rd.cycles / rs.cycles,
+		       (unsigned long long)(rs.cycles + DESC_CYCLES -
+					    cycles[SPARSE_SPARSE]),
+		       (unsigned long long)cycles[SPARSE_SPARSE]);
+	}
 	linear_free(&lin);
 	if (!model)
 		return 0;
