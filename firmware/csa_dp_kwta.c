@@ -7,9 +7,10 @@
  * channel).  Deterministic, so card and CPU reference agree bit for bit.
  *
  * Selection is a radix select on unsigned keys (score + 128, 8 bits, or
- * with boost score + 2^23, 24 bits: unsigned order is score order): one or
- * three passes of 8 bits from the top narrow down the k-th largest key T; the winners are every key
- * > T and the first (in index order) take_eq keys == T.  O(n), no sort.
+ * with boost score + 2^23, 24 bits: unsigned order is score order): one
+ * or three passes of 8 bits from the top narrow down the k-th largest key
+ * T; the winners are every key > T and the first (in index order) take_eq
+ * keys == T.  O(n), no sort.
  * Global k-WTA never stores the keys: every pass recomputes them from the
  * input as it streams (one multiply per element), so its working set is
  * the input and one mark byte per element (docs/hardware.md).
