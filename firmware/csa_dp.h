@@ -70,16 +70,36 @@ struct csa_dp_layer {
 	const struct csa_dp_rq *rq;
 };
 
+/*
+ * Accumulator banks of the datapath: a cycle issues at most this many
+ * column visits (docs/hardware.md, "Lane schedule").
+ */
+#define CSA_DP_BANKS			8
+
 /**
  * struct csa_dp_stats - work done, for the cost model and benchmarks
  * @visits: packed columns visited (each is @groups multiply lanes of work)
  * @macs: packed elements multiplied (visits * groups)
  * @inputs: input elements streamed through the zero detector/Select
+ * @cycles: MAC-stage cycles of the lane schedule (csa_dp_sched_visit());
+ *          0 unless csa_dp_sched_init() set the schedule up
+ * @conflicts: cycles closed early because two visits wanted one bank
+ * @full: schedule: full-width pieces of a visit (G / lanes)
+ * @slots: schedule: remainder pieces per cycle (0: G is a multiple of
+ *         lanes, no remainder)
+ * @open: schedule: remainder pieces in the open cycle
+ * @banks: schedule: bit mask of the banks the open cycle uses
  */
 struct csa_dp_stats {
 	uint64_t visits;
 	uint64_t macs;
 	uint64_t inputs;
+	uint64_t cycles;
+	uint64_t conflicts;
+	uint32_t full;
+	uint32_t slots;
+	uint32_t open;
+	uint32_t banks;
 };
 
 /* ---- csa_dp_requant.c ---- */
@@ -152,10 +172,14 @@ uint32_t csa_dp_conv_point(const struct csa_dp_layer *l,
 			   uint32_t y, uint32_t x, int32_t v, int32_t *acc,
 			   struct csa_dp_stats *st);
 
-/* CONV2D from a dense CHW input, visiting its non-zero elements only. */
+/*
+ * CONV2D from a dense CHW input; skip_zero: visit its non-zero elements
+ * only, otherwise every element.
+ */
 uint32_t csa_dp_conv_dense(const struct csa_dp_layer *l,
 			   const struct csa_dp_conv *g, const int8_t *x,
-			   int32_t *acc, struct csa_dp_stats *st);
+			   bool skip_zero, int32_t *acc,
+			   struct csa_dp_stats *st);
 
 /* CONV2D from a sparse input (flat CHW indices < in_c*in_h*in_w). */
 uint32_t csa_dp_conv_sparse(const struct csa_dp_layer *l,
@@ -168,12 +192,11 @@ uint32_t csa_dp_conv_sparse(const struct csa_dp_layer *l,
 /*
  * Global k-WTA over a C x plane tensor (plane = H * W): mark[i] = 1 for the
  * k winners, 0 otherwise.  score = x[i] * boost[i / plane] (boost NULL:
- * x[i]); a higher score wins, equal scores go to the lower index.  keys is
- * scratch of n = C * plane entries.  1 <= k <= n.
+ * x[i]); a higher score wins, equal scores go to the lower index.  No key
+ * scratch: the radix passes recompute the scores.  1 <= k <= n.
  */
 void csa_dp_kwta_global(const int8_t *x, uint32_t c, uint32_t plane,
-			const uint16_t *boost, uint32_t k, uint8_t *mark,
-			uint32_t *keys);
+			const uint16_t *boost, uint32_t k, uint8_t *mark);
 
 /*
  * Local k-WTA: at every position p, the k winners among the C channels
@@ -191,7 +214,7 @@ void csa_dp_kwta_local(const int8_t *x, uint32_t c, uint32_t plane,
 uint32_t csa_dp_select_kth(const uint32_t *keys, uint32_t n, uint32_t k,
 			   uint32_t *take_eq);
 
-/* y[i] = mark[i] ? x[i] : 0 */
+/* y[i] = mark[i] ? x[i] : 0 (y may be x: in place) */
 void csa_dp_kwta_dense(const int8_t *x, const uint8_t *mark, uint32_t n,
 		       int8_t *y);
 /* The marked elements in ascending index order; returns their count. */
@@ -212,17 +235,63 @@ void csa_dp_maxpool(const int8_t *x, uint32_t c, uint32_t h, uint32_t w,
 
 #define CSA_DP_CYCLES_OP		64	/* per op: decode, layer setup */
 #define CSA_DP_KWTA_RADIX		256	/* buckets per radix pass */
-#define CSA_DP_KWTA_PASSES		4	/* radix passes over the scores */
+/*
+ * Radix passes of 8 bits over the k-WTA keys: an int8 score is one byte,
+ * a boosted one (int8 x Q8.8) 24 bits.
+ */
+#define CSA_DP_KWTA_PASSES(boost)	((boost) ? 3u : 1u)
 
 uint64_t csa_dp_div_up(uint64_t n, uint64_t d);
 /* DMA engine: CSA_DMA_BYTES_PER_CYCLE (64) bytes per cycle */
 uint64_t csa_dp_cost_dma(uint64_t bytes);
-/* Multiply/Route/Sum: each column visit takes ceil(groups / lanes) */
-uint64_t csa_dp_cost_mac(const struct csa_dp_stats *st, uint32_t groups,
-			 uint32_t lanes);
+/*
+ * Lane schedule of the Multiply/Route/Sum stage: st (zeroed or fresh) is
+ * set up for columns of groups at lanes multipliers; then every visit is
+ * scheduled in issue order with the accumulator bank it routes to
+ * (LINEAR: CSA_DP_BANK_OWN, its own partial-sum bank; CONV2D: output
+ * position (oy, ox) -> (oy * ceil(kw / sw) + ox) mod CSA_DP_BANKS).
+ * st->cycles is the stage's cycles.
+ */
+#define CSA_DP_BANK_OWN			UINT32_MAX
+void csa_dp_sched_init(struct csa_dp_stats *st, uint32_t groups,
+		       uint32_t lanes);
+void csa_dp_sched_visit(struct csa_dp_stats *st, uint32_t bank);
+/* Visits a LINEAR cycle issues: min(lanes / (G mod lanes), banks), >= 1 */
+uint32_t csa_dp_sched_slots(uint32_t groups, uint32_t lanes);
+/* Multiply/Route/Sum cycles of the visits scheduled in st */
+uint64_t csa_dp_cost_mac(const struct csa_dp_stats *st);
 /* lanes elements per cycle (zero detect, requantise, pooling compares) */
 uint64_t csa_dp_cost_stream(uint64_t n, uint32_t lanes);
 /* k-WTA: a selection among n scores, groups times (local: per position) */
-uint64_t csa_dp_cost_kwta(uint64_t n, uint64_t groups, uint32_t lanes);
+uint64_t csa_dp_cost_kwta(uint64_t n, uint64_t groups, uint32_t lanes,
+			  uint32_t passes);
+
+/**
+ * struct csa_dp_stage - an op's cycles by stage (docs/hardware.md,
+ * "Overlapped stages")
+ * @head: consuming its input in stream order: reads (DMA), input stream
+ *        and MAC stage; k-WTA's first radix pass; pooling compares
+ * @mid: work that needs the whole input and produces nothing meanwhile:
+ *       k-WTA's other radix passes and bucket scans (local k-WTA: all)
+ * @tail: producing its output in stream order: output stage (tag map,
+ *        requantisation), k-WTA's marking pass, writes (DMA)
+ */
+struct csa_dp_stage {
+	uint64_t head;
+	uint64_t mid;
+	uint64_t tail;
+};
+
+/* k-WTA cycles as stages; their sum is csa_dp_cost_kwta() */
+void csa_dp_stage_kwta(struct csa_dp_stage *s, uint64_t n, uint64_t groups,
+		       uint32_t lanes, uint32_t passes, bool local);
+/*
+ * The overlap rule: an op's head runs while the previous op's tail
+ * (*pending) drains through the double-buffered output, so the pair costs
+ * max(tail, head); then its mid; its own tail is left in *pending for the
+ * next op (the last op's: added by the caller).  Returns the cycles to
+ * charge now.
+ */
+uint64_t csa_dp_cost_overlap(uint64_t *pending, const struct csa_dp_stage *s);
 
 #endif /* CSA_DP_H */

@@ -17,7 +17,9 @@ uint32_t csa_dp_conv_point(const struct csa_dp_layer *l,
 {
 	size_t colsz = (size_t)l->groups * CSA_PACKED_ELEM_SIZE;
 	uint32_t nacc = l->groups * l->k;
-	uint32_t maxtag = 0, t;
+	uint32_t maxtag = 0, t, pos;
+	/* output columns one input row reaches: the bank stride of a row */
+	uint32_t span = (g->kw + g->sw - 1) / g->sw;
 
 	for (uint32_t ky = 0; ky < g->kh; ky++) {
 		/* oy * sh = y + ph - ky */
@@ -37,10 +39,17 @@ uint32_t csa_dp_conv_point(const struct csa_dp_layer *l,
 			if (ox >= g->out_w)
 				continue;
 			col = (c * g->kh + ky) * g->kw + kx;
-			t = csa_dp_mac_col(acc + ((size_t)oy * g->out_w + ox) * nacc,
+			pos = oy * g->out_w + ox;
+			t = csa_dp_mac_col(acc + (size_t)pos * nacc,
 					   l->w + col * colsz, l->groups, l->k, v);
 			maxtag = t > maxtag ? t : maxtag;
 			st->visits++;
+			/*
+			 * accumulator block (oy, ox) lives in bank
+			 * (oy * span + ox) mod CSA_DP_BANKS: the visits of
+			 * one input walk consecutive banks
+			 */
+			csa_dp_sched_visit(st, oy * span + ox);
 		}
 	}
 	st->macs = st->visits * l->groups;
@@ -49,14 +58,15 @@ uint32_t csa_dp_conv_point(const struct csa_dp_layer *l,
 
 uint32_t csa_dp_conv_dense(const struct csa_dp_layer *l,
 			   const struct csa_dp_conv *g, const int8_t *x,
-			   int32_t *acc, struct csa_dp_stats *st)
+			   bool skip_zero, int32_t *acc,
+			   struct csa_dp_stats *st)
 {
 	uint32_t maxtag = 0, t;
 
 	for (uint32_t c = 0; c < g->in_c; c++)
 		for (uint32_t y = 0; y < g->in_h; y++)
 			for (uint32_t xx = 0; xx < g->in_w; xx++, x++) {
-				if (!*x)
+				if (skip_zero && !*x)
 					continue;
 				t = csa_dp_conv_point(l, g, c, y, xx, *x, acc,
 						      st);

@@ -60,6 +60,7 @@ uint32_t csa_dp_linear_dense(const struct csa_dp_layer *l, const int8_t *x,
 		t = csa_dp_mac_col(acc, l->w + i * colsz, l->groups, l->k, x[i]);
 		maxtag = t > maxtag ? t : maxtag;
 		st->visits++;
+		csa_dp_sched_visit(st, CSA_DP_BANK_OWN);
 	}
 	st->inputs += l->cols;
 	st->macs = st->visits * l->groups;
@@ -81,6 +82,7 @@ uint32_t csa_dp_linear_sparse(const struct csa_dp_layer *l,
 				   val[i]);
 		maxtag = t > maxtag ? t : maxtag;
 		st->visits++;
+		csa_dp_sched_visit(st, CSA_DP_BANK_OWN);
 	}
 	st->inputs += count;
 	st->macs = st->visits * l->groups;

@@ -207,6 +207,8 @@ struct run {
 	struct csa_prog_result *res;
 	struct arena ar;	/* what is left for the current op */
 	uint32_t lanes;
+	struct csa_dp_stage stage;	/* the current op's compute cycles */
+	uint64_t op_rd, op_wr;		/* bytes the current op read, wrote */
 };
 
 static uint32_t io_err(uint32_t opnd, uint32_t e)
@@ -223,8 +225,10 @@ static uint32_t rd(struct run *r, uint32_t opnd, uint64_t operand,
 		return 0;
 	e = r->env->io->read(r->env->ctx, CSA_OPERAND_SLOT(operand),
 			     CSA_OPERAND_OFF(operand) + rel, buf, (size_t)len);
-	if (!e)
+	if (!e) {
 		r->res->bytes += len;
+		r->op_rd += len;
+	}
 	return io_err(opnd, e);
 }
 
@@ -235,8 +239,10 @@ static uint32_t wr(struct run *r, uint32_t opnd, uint64_t operand,
 				       CSA_OPERAND_OFF(operand), buf,
 				       (size_t)len);
 
-	if (!e)
+	if (!e) {
 		r->res->bytes += len;
+		r->op_wr += len;
+	}
 	return io_err(opnd, e);
 }
 
@@ -309,8 +315,10 @@ static uint32_t op_check_fields(const struct csa_prog_env *env,
 				const struct csa_prog_op *op)
 {
 	static const uint16_t allowed[] = {
-		[CSA_PROG_OP_LINEAR] = CSA_PROG_F_SRC_SPARSE | CSA_PROG_F_DST_INT32,
-		[CSA_PROG_OP_CONV2D] = CSA_PROG_F_SRC_SPARSE | CSA_PROG_F_DST_INT32,
+		[CSA_PROG_OP_LINEAR] = CSA_PROG_F_SRC_SPARSE | CSA_PROG_F_DST_INT32 |
+				       CSA_PROG_F_NO_SKIP,
+		[CSA_PROG_OP_CONV2D] = CSA_PROG_F_SRC_SPARSE | CSA_PROG_F_DST_INT32 |
+				       CSA_PROG_F_NO_SKIP,
 		[CSA_PROG_OP_KWTA] = CSA_PROG_F_DST_SPARSE | CSA_PROG_F_LOCAL |
 				     CSA_PROG_F_BOOST,
 		[CSA_PROG_OP_MAXPOOL2D] = 0,
@@ -329,6 +337,9 @@ static uint32_t op_check_fields(const struct csa_prog_env *env,
 	    op->reserved2[0] || op->reserved2[1] || op->reserved2[2])
 		return ERR(NONE, RESERVED);
 	if (op->flags & ~allowed[op->opcode])
+		return ERR(NONE, FLAGS);
+	/* a sparse input lists what to visit: nothing to stop skipping */
+	if (op->flags & CSA_PROG_F_NO_SKIP && op->flags & CSA_PROG_F_SRC_SPARSE)
 		return ERR(NONE, FLAGS);
 	if (!uses_param && op->param)
 		return ERR(PARAM, RESERVED);
@@ -503,7 +514,7 @@ struct op_bufs {
 	uint32_t *idx;		/* sparse input indices */
 	uint8_t *w;		/* LINEAR: one column; CONV2D: all weights */
 	int32_t *acc;
-	uint32_t *keys;		/* KWTA scores, then sparse indices */
+	uint32_t *keys;		/* local KWTA: the scores of one position */
 	uint8_t *mark;
 	uint16_t *boost;
 	uint8_t *out;		/* the dst bytes, written at the end */
@@ -533,11 +544,21 @@ static uint32_t op_alloc(struct run *r, const struct csa_prog_op *op,
 		b->acc = take(&r->ar, 4 * b->nacc);
 		ok = ok && b->x && b->w && b->acc;
 	} else if (op->opcode == CSA_PROG_OP_KWTA) {
+		/*
+		 * input + one mark byte per element (+ C keys when local);
+		 * the dense output overwrites the input in place
+		 */
 		b->x = take(&r->ar, n);
-		b->keys = take(&r->ar, 4 * n);
 		b->mark = take(&r->ar, n);
+		if (op->flags & CSA_PROG_F_LOCAL)
+			b->keys = take(&r->ar, 4ull * op->in_c);
 		b->boost = take(&r->ar, 2ull * op->in_c);
-		ok = b->x && b->keys && b->mark && b->boost;
+		ok = b->x && b->mark && b->boost &&
+		     (b->keys || !(op->flags & CSA_PROG_F_LOCAL));
+		if (!(op->flags & CSA_PROG_F_DST_SPARSE)) {
+			b->out = (uint8_t *)b->x;
+			return ok ? 0 : ERR(NONE, SCRATCH);
+		}
 	} else {
 		ok = (b->x = take(&r->ar, n)) != NULL;
 	}
@@ -545,22 +566,50 @@ static uint32_t op_alloc(struct run *r, const struct csa_prog_op *op,
 	return ok && b->out ? 0 : ERR(NONE, SCRATCH);
 }
 
-/* Everything about an op that needs memory, before any op runs. */
-static uint32_t op_validate(struct run *r, const struct csa_prog_op *op)
+/**
+ * struct op_layer - a layer op's packed layer as validation decoded it
+ * @h: its header
+ * @l: its decoded tag map and requantisation records (in the arena, kept
+ *     for the whole run)
+ * @reuse: its slot is not writable, so no op of the job can change it:
+ *         execution uses @l instead of reading and decoding it again
+ */
+struct op_layer {
+	struct csa_layer_hdr h;
+	struct csa_dp_layer l;
+	bool reuse;
+};
+
+/*
+ * Everything about an op that needs memory, before any op runs.  A layer
+ * op's decoded layer stays in the arena (*ol); the rest is given back.
+ */
+static uint32_t op_validate(struct run *r, const struct csa_prog_op *op,
+			    struct op_layer **ol)
 {
 	struct csa_layer_hdr h = { 0 };
-	struct csa_dp_layer l;
 	struct op_bufs b;
+	struct arena keep;
 	uint32_t e;
 
+	*ol = NULL;
 	e = op_check_fields(r->env, op);
 	if (e)
 		return e;
 	if (is_layer_op(op)) {
-		e = layer_load(r, op, &h, &l);
+		*ol = take(&r->ar, sizeof(**ol));
+		if (!*ol)
+			return ERR(NONE, SCRATCH);
+		e = layer_load(r, op, &(*ol)->h, &(*ol)->l);
 		if (e)
 			return e;
+		h = (*ol)->h;
+		(*ol)->reuse = r->env->io->check(r->env->ctx,
+						 CSA_OPERAND_SLOT(op->param),
+						 CSA_OPERAND_OFF(op->param),
+						 h.total_size, true) != 0;
 	}
+	keep = r->ar;
 	if (op->opcode == CSA_PROG_OP_KWTA && op->flags & CSA_PROG_F_BOOST) {
 		e = chk(r, CSA_PROG_OPND_PARAM, op->param, 2ull * op->in_c,
 			false);
@@ -575,7 +624,9 @@ static uint32_t op_validate(struct run *r, const struct csa_prog_op *op)
 	e = chk(r, CSA_PROG_OPND_DST, op->dst, dst_len(op), true);
 	if (e)
 		return e;
-	return op_alloc(r, op, &h, &b);
+	e = op_alloc(r, op, &h, &b);
+	r->ar = keep;
+	return e;
 }
 
 /*
@@ -633,7 +684,7 @@ static uint32_t layer_out(struct run *r, const struct csa_prog_op *op,
 	} else {
 		csa_dp_output(l, b->acc, positions, (int8_t *)b->out, NULL);
 	}
-	r->res->cycles += csa_dp_cost_stream(n, r->lanes);
+	r->stage.tail += csa_dp_cost_stream(n, r->lanes);
 	return wr(r, CSA_PROG_OPND_DST, op->dst, b->out, dst_len(op));
 }
 
@@ -643,6 +694,7 @@ static uint32_t exec_linear(struct run *r, const struct csa_prog_op *op,
 {
 	uint64_t colsz = (uint64_t)h->groups * CSA_PACKED_ELEM_SIZE;
 	bool sparse = op->flags & CSA_PROG_F_SRC_SPARSE;
+	bool skip = !(op->flags & CSA_PROG_F_NO_SKIP);
 	struct csa_dp_stats st = { 0 };
 	uint32_t count, maxtag = 0, e;
 
@@ -650,12 +702,13 @@ static uint32_t exec_linear(struct run *r, const struct csa_prog_op *op,
 	if (e)
 		return e;
 	memset(b->acc, 0, 4 * b->nacc);
-	/* Select: only non-zero inputs fetch their packed column */
+	csa_dp_sched_init(&st, h->groups, r->lanes);
+	/* Select: only non-zero inputs fetch their packed column (NO_SKIP: all) */
 	for (uint32_t i = 0; i < count; i++) {
 		uint32_t col = sparse ? b->idx[i] : i;
 		uint32_t t;
 
-		if (!b->x[i])
+		if (skip && !b->x[i])
 			continue;
 		e = rd(r, CSA_PROG_OPND_PARAM, op->param,
 		       h->weights_off + col * colsz, b->w, colsz);
@@ -664,14 +717,15 @@ static uint32_t exec_linear(struct run *r, const struct csa_prog_op *op,
 		t = csa_dp_mac_col(b->acc, b->w, h->groups, h->k, b->x[i]);
 		maxtag = t > maxtag ? t : maxtag;
 		st.visits++;
+		csa_dp_sched_visit(&st, CSA_DP_BANK_OWN);
 	}
 	if (maxtag >= h->k)
 		return ERR(PARAM, TAG);
 	st.inputs = count;
 	st.macs = st.visits * h->groups;
 	r->res->macs += st.macs;
-	r->res->cycles += csa_dp_cost_mac(&st, h->groups, r->lanes) +
-			  csa_dp_cost_stream(st.inputs, r->lanes);
+	r->stage.head += csa_dp_cost_mac(&st) +
+			 csa_dp_cost_stream(st.inputs, r->lanes);
 	return layer_out(r, op, l, b, 1);
 }
 
@@ -722,7 +776,9 @@ static uint32_t conv_run(struct run *r, const struct csa_prog_op *op,
 			if (run_cancelled(r))
 				return ERR(NONE, CANCELLED);
 			row.ph = g->ph + y;
-			t = csa_dp_conv_dense(&lc, &row, x, b->acc, st);
+			t = csa_dp_conv_dense(&lc, &row, x,
+					      !(op->flags & CSA_PROG_F_NO_SKIP),
+					      b->acc, st);
 			*maxtag = t > *maxtag ? t : *maxtag;
 		}
 	}
@@ -751,14 +807,15 @@ static uint32_t exec_conv(struct run *r, const struct csa_prog_op *op,
 		return e;
 	l->w = b->w;
 	memset(b->acc, 0, 4 * b->nacc);
+	csa_dp_sched_init(&st, h->groups, r->lanes);
 	e = conv_run(r, op, l, &g, b, count, &st, &maxtag);
 	if (e)
 		return e;
 	if (maxtag >= h->k)
 		return ERR(PARAM, TAG);
 	r->res->macs += st.macs;
-	r->res->cycles += csa_dp_cost_mac(&st, h->groups, r->lanes) +
-			  csa_dp_cost_stream(st.inputs, r->lanes);
+	r->stage.head += csa_dp_cost_mac(&st) +
+			 csa_dp_cost_stream(st.inputs, r->lanes);
 	return layer_out(r, op, l, b, op->out_h * op->out_w);
 }
 
@@ -785,24 +842,27 @@ static uint32_t exec_kwta(struct run *r, const struct csa_prog_op *op,
 	if (local) {
 		csa_dp_kwta_local(b->x, op->in_c, plane, boost, op->k, b->mark,
 				  b->keys);
-		r->res->cycles += csa_dp_cost_kwta(op->in_c, plane, r->lanes);
+		csa_dp_stage_kwta(&r->stage, op->in_c, plane, r->lanes,
+				  CSA_DP_KWTA_PASSES(boost), true);
 	} else {
-		csa_dp_kwta_global(b->x, op->in_c, plane, boost, op->k, b->mark,
-				   b->keys);
-		r->res->cycles += csa_dp_cost_kwta(n, 1, r->lanes);
+		csa_dp_kwta_global(b->x, op->in_c, plane, boost, op->k, b->mark);
+		csa_dp_stage_kwta(&r->stage, n, 1, r->lanes,
+				  CSA_DP_KWTA_PASSES(boost), false);
 	}
 	if (op->flags & CSA_PROG_F_DST_SPARSE) {
 		uint32_t cap = (uint32_t)kwta_cap(op);
 		struct csa_sparse_hdr s = { CSA_SPARSE_MAGIC, 0, cap, n };
+		/* the indices go straight to their place, then to LE in place */
+		uint32_t *idx = (uint32_t *)(void *)(b->out + CSA_SPARSE_IDX_OFF);
 
-		/* keys are free again: they hold the indices */
-		s.count = csa_dp_kwta_sparse(b->x, b->mark, n, b->keys,
+		s.count = csa_dp_kwta_sparse(b->x, b->mark, n, idx,
 					     (int8_t *)b->out +
 					     CSA_SPARSE_VAL_OFF(cap));
 		csa_sparse_hdr_encode(b->out, &s);
 		for (uint32_t i = 0; i < s.count; i++)
-			csa_put_le(b->out + CSA_SPARSE_IDX_OFF + 4 * i, b->keys[i], 4);
+			csa_put_le((uint8_t *)&idx[i], idx[i], 4);
 	} else {
+		/* b->out is b->x: in place */
 		csa_dp_kwta_dense(b->x, b->mark, n, (int8_t *)b->out);
 	}
 	return wr(r, CSA_PROG_OPND_DST, op->dst, b->out, dst_len(op));
@@ -829,21 +889,27 @@ static uint32_t exec_maxpool(struct run *r, const struct csa_prog_op *op,
 				       op->stride_w, 1, op->out_w, y);
 		}
 	}
-	r->res->cycles += csa_dp_cost_stream(out_numel(op) * op->kernel_h *
-					     op->kernel_w, r->lanes);
+	r->stage.head += csa_dp_cost_stream(out_numel(op) * op->kernel_h *
+					    op->kernel_w, r->lanes);
 	return wr(r, CSA_PROG_OPND_DST, op->dst, b->out, dst_len(op));
 }
 
-static uint32_t op_exec(struct run *r, const struct csa_prog_op *op)
+static uint32_t op_exec(struct run *r, const struct csa_prog_op *op,
+			const struct op_layer *ol)
 {
 	struct csa_layer_hdr h = { 0 };
 	struct csa_dp_layer l;
 	struct op_bufs b;
 	uint32_t e = 0;
 
-	/* read and checked again: an earlier op may have written over it */
-	if (is_layer_op(op))
+	if (ol && ol->reuse) {
+		/* read-only: decoded once, at validation */
+		h = ol->h;
+		l = ol->l;
+	} else if (is_layer_op(op)) {
+		/* read and checked again: an earlier op may have written it */
 		e = layer_load(r, op, &h, &l);
+	}
 	if (!e)
 		e = op_alloc(r, op, &h, &b);
 	if (e)
@@ -915,6 +981,22 @@ static void charge_dma(struct run *r, uint64_t *charged)
 	*charged = r->res->bytes;
 }
 
+/*
+ * Cycles of the op that just ran: the DMA engine streams its reads during
+ * its head and its writes during its tail; its head overlaps the previous
+ * op's tail (csa_dp_cost_overlap()).
+ */
+static void op_charge(struct run *r, uint64_t *pending)
+{
+	struct csa_dp_stage s = r->stage;
+	uint64_t rd_c = csa_dp_cost_dma(r->op_rd);
+	uint64_t wr_c = csa_dp_cost_dma(r->op_wr);
+
+	s.head = s.head > rd_c ? s.head : rd_c;
+	s.tail = s.tail > wr_c ? s.tail : wr_c;
+	r->res->cycles += csa_dp_cost_overlap(pending, &s);
+}
+
 void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
 		  uint64_t len, struct csa_prog_result *res)
 {
@@ -922,9 +1004,10 @@ void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
 		.env = env, .res = res,
 		.lanes = env->lanes ? env->lanes : 1,
 	};
+	struct op_layer *layers[CSA_PROG_MAX_OPS];
 	struct csa_prog_op *ops = NULL;
 	uint32_t nops = 0, i, e;
-	uint64_t charged = 0;
+	uint64_t charged = 0, pending = 0;
 	struct arena base;
 
 	memset(res, 0, sizeof(*res));
@@ -943,13 +1026,12 @@ void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
 		goto out;
 	}
 	/* every op is checked before the first one runs */
-	base = r.ar;
 	for (i = 0; i < nops; i++) {
-		r.ar = base;
-		e = op_validate(&r, &ops[i]);
+		e = op_validate(&r, &ops[i], &layers[i]);
 		if (e)
 			goto out;
 	}
+	base = r.ar;	/* past the decoded layers */
 	charge_dma(&r, &charged);
 	for (i = 0; i < nops; i++) {
 		r.ar = base;
@@ -958,14 +1040,20 @@ void csa_prog_run(const struct csa_prog_env *env, uint32_t slot, uint64_t off,
 			goto out;
 		}
 		res->cycles += CSA_DP_CYCLES_OP;
-		e = op_exec(&r, &ops[i]);
-		charge_dma(&r, &charged);
+		r.stage = (struct csa_dp_stage){ 0 };
+		r.op_rd = 0;
+		r.op_wr = 0;
+		e = op_exec(&r, &ops[i], layers[i]);
+		op_charge(&r, &pending);
+		charged = res->bytes;
 		if (e)
 			goto out;
 		res->ops_done++;
 	}
+	res->cycles += pending;
 	return;
 out:
+	res->cycles += pending;
 	charge_dma(&r, &charged);
 	res->status = CSA_STATUS_PROGRAM;
 	res->detail = CSA_PROG_DETAIL(i, e >> 8, e & 0xff);

@@ -13,8 +13,10 @@
  * Order of work: the program header, then every op is validated (fields,
  * shapes against the card limits, operand ranges and access modes, packed
  * layer headers, tag maps and requantisation records, scratch needs)
- * before the first op runs, so a refused program writes nothing.  Then
- * the ops run in order; each reads its inputs, computes in scratch and
+ * before the first op runs, so a refused program writes nothing; the
+ * decoded tag maps and requantisation records stay in scratch, and an op
+ * whose layer is in a slot without WRITE access runs on them (a writable
+ * one is read and checked again).  Then the ops run in order; each reads its inputs, computes in scratch and
  * writes its output once at the end.  What only execution can find (a
  * weight tag >= k, a bad sparse activation, a failed transfer) fails the
  * op before its output is written; outputs of earlier ops stay written.

@@ -210,12 +210,16 @@ struct csa_prog_hdr {
  *   LOCAL       KWTA: k winners per (y, x) across the channels
  *   BOOST       KWTA: param is uint16 boost[in_c] (Q8.8)
  *   DST_INT32   LINEAR, CONV2D: dst is int32 sat32(acc + bias), no requant
+ *   NO_SKIP     LINEAR, CONV2D with a dense src: visit every input element,
+ *               zeros included (a literal dense run, for measurements; the
+ *               result is the same).  Not with SRC_SPARSE.
  */
 #define CSA_PROG_F_SRC_SPARSE		(1u << 0)
 #define CSA_PROG_F_DST_SPARSE		(1u << 1)
 #define CSA_PROG_F_LOCAL		(1u << 2)
 #define CSA_PROG_F_BOOST		(1u << 3)
 #define CSA_PROG_F_DST_INT32		(1u << 4)
+#define CSA_PROG_F_NO_SKIP		(1u << 5)
 
 /**
  * struct csa_prog_op - one op of a job program (80 bytes)

@@ -69,7 +69,7 @@ static void check_conv(struct __test_metadata *_metadata,
 		memset(acc, 0, 4 * (size_t)nacc);
 		maxtag = sparse ?
 			csa_dp_conv_sparse(&d, &dg, idx, val, cnt, acc, &st) :
-			csa_dp_conv_dense(&d, &dg, x, acc, &st);
+			csa_dp_conv_dense(&d, &dg, x, true, acc, &st);
 		EXPECT_LT(maxtag, l.k)
 			TH_LOG("%s input: valid tags reported as %u >= K %u",
 			       sparse ? "sparse" : "dense", maxtag, l.k);

@@ -24,7 +24,7 @@ static void check_kwta(struct __test_metadata *_metadata, const int8_t *x,
 	if (local)
 		csa_dp_kwta_local(x, c, plane, boost, k, mark, keys);
 	else
-		csa_dp_kwta_global(x, c, plane, boost, k, mark, keys);
+		csa_dp_kwta_global(x, c, plane, boost, k, mark);
 	csa_dp_kwta_dense(x, mark, n, got);
 	at = first_diff(got, want, n);
 	EXPECT_EQ(-1, at)
@@ -57,15 +57,14 @@ TEST(ties_go_to_the_lower_index)
 	const int8_t x[8] = { 5, 7, 7, 5, 7, 5, 1, 7 };
 	int8_t y[8];
 	uint8_t mark[8];
-	uint32_t keys[8];
 	static const int8_t want[8] = { 0, 7, 7, 0, 0, 0, 0, 0 };
 	static const int8_t want5[8] = { 5, 7, 7, 0, 7, 0, 0, 7 };
 
-	csa_dp_kwta_global(x, 1, 8, NULL, 2, mark, keys);
+	csa_dp_kwta_global(x, 1, 8, NULL, 2, mark);
 	csa_dp_kwta_dense(x, mark, 8, y);
 	ASSERT_EQ(-1, first_diff(y, want, 8))
 		TH_LOG("k=2 among 7,7,7,7: indices 1 and 2 must win");
-	csa_dp_kwta_global(x, 1, 8, NULL, 5, mark, keys);
+	csa_dp_kwta_global(x, 1, 8, NULL, 5, mark);
 	csa_dp_kwta_dense(x, mark, 8, y);
 	ASSERT_EQ(-1, first_diff(y, want5, 8))
 		TH_LOG("k=5: the four 7s and the first 5 (index 0) must win");
@@ -96,10 +95,9 @@ TEST(boost_chooses_but_winners_keep_their_value)
 	const uint16_t boost[2] = { 256, 2048 };
 	int8_t y[4];
 	uint8_t mark[4];
-	uint32_t keys[4];
 	static const int8_t want[4] = { 0, 0, 10, 5 };
 
-	csa_dp_kwta_global(x, 2, 2, boost, 2, mark, keys);
+	csa_dp_kwta_global(x, 2, 2, boost, 2, mark);
 	csa_dp_kwta_dense(x, mark, 4, y);
 	ASSERT_EQ(-1, first_diff(y, want, 4))
 		TH_LOG("boosted channel 1 (scores 80, 40) must beat 30, 20; got %d %d %d %d",

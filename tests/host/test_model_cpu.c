@@ -203,9 +203,13 @@ TEST_F(model, layer_cycles_add_up)
 		EXPECT_GT(lc[i], 0u);
 		sum += lc[i];
 	}
-	/* each op pays its own program and validation reads: a little more */
+	/*
+	 * each op pays its own program and validation reads and loses the
+	 * overlap of its stages with its neighbours': more, but not by much
+	 * (the reference model: about 9 %)
+	 */
 	EXPECT_GE(sum, r.cycles);
-	EXPECT_LE(sum, r.cycles + r.cycles / 10);
+	EXPECT_LE(sum, r.cycles + r.cycles / 5);
 	ksft_print_msg("cycles: whole program %llu, per layer %llu %llu %llu %llu\n",
 		       (unsigned long long)r.cycles, (unsigned long long)lc[0],
 		       (unsigned long long)lc[1], (unsigned long long)lc[2],

@@ -195,10 +195,10 @@ struct one {
 	struct csa_prog_result r;
 };
 
-/* Run op (src slot 1, param slot 2, dst slot 3) and keep dst. */
-static void one_run(struct one *o, struct ref_op op, const void *src,
-		    uint64_t src_len, const void *param, uint64_t param_len,
-		    uint64_t out_len)
+/* Run op (src slot 1, param slot 2 with param_access, dst slot 3). */
+static void one_run_pa(struct one *o, struct ref_op op, const void *src,
+		       uint64_t src_len, const void *param, uint64_t param_len,
+		       uint64_t out_len, uint32_t param_access)
 {
 	struct csa_prog_env env;
 	uint8_t prog[CSA_PROG_SIZE(1)];
@@ -214,7 +214,7 @@ static void one_run(struct one *o, struct ref_op op, const void *src,
 	memcpy(o->m.s[0].buf, prog, sizeof(prog));
 	tmem_slot(&o->m, src_len, CSA_ACCESS_READ);
 	memcpy(o->m.s[1].buf, src, src_len);
-	tmem_slot(&o->m, param_len, CSA_ACCESS_READ);
+	tmem_slot(&o->m, param_len, param_access);
 	if (param)
 		memcpy(o->m.s[2].buf, param, param_len);
 	tmem_slot(&o->m, out_len, CSA_ACCESS_WRITE);
@@ -222,6 +222,15 @@ static void one_run(struct one *o, struct ref_op op, const void *src,
 	csa_prog_run(&env, 0, 0, sizeof(prog), &o->r);
 	o->out = o->m.s[3].buf;
 	o->out_len = out_len;
+}
+
+/* Run op (src slot 1, param slot 2 read-only, dst slot 3) and keep dst. */
+static void one_run(struct one *o, struct ref_op op, const void *src,
+		    uint64_t src_len, const void *param, uint64_t param_len,
+		    uint64_t out_len)
+{
+	one_run_pa(o, op, src, src_len, param, param_len, out_len,
+		   CSA_ACCESS_READ);
 }
 
 TEST(linear_dense_input_int32_output)
@@ -418,6 +427,10 @@ static const struct bad bads[] = {
 	{ "unknown flag", F_PROG, OPF(4, 2), 2, 0x8001, 4, NONE, CSA_PROG_ERR_FLAGS },
 	{ "DST_SPARSE on LINEAR", F_PROG, OPF(4, 2), 2, 3, 4, NONE, CSA_PROG_ERR_FLAGS },
 	{ "LOCAL on MAXPOOL2D", F_PROG, OPF(2, 2), 2, CSA_PROG_F_LOCAL, 2, NONE, CSA_PROG_ERR_FLAGS },
+	{ "NO_SKIP on KWTA", F_PROG, OPF(1, 2), 2, CSA_PROG_F_BOOST | CSA_PROG_F_NO_SKIP, 1, NONE, CSA_PROG_ERR_FLAGS },
+	{ "NO_SKIP on MAXPOOL2D", F_PROG, OPF(2, 2), 2, CSA_PROG_F_NO_SKIP, 2, NONE, CSA_PROG_ERR_FLAGS },
+	{ "NO_SKIP with SRC_SPARSE", F_PROG, OPF(4, 2), 2, CSA_PROG_F_SRC_SPARSE | CSA_PROG_F_NO_SKIP, 4, NONE, CSA_PROG_ERR_FLAGS },
+	{ "unknown flag bit 6", F_PROG, OPF(0, 2), 2, 1u << 6, 0, NONE, CSA_PROG_ERR_FLAGS },
 	{ "SRC_SPARSE on KWTA", F_PROG, OPF(1, 2), 2, CSA_PROG_F_BOOST | CSA_PROG_F_SRC_SPARSE, 1, NONE, CSA_PROG_ERR_FLAGS },
 	{ "param on MAXPOOL2D", F_PROG, OPF(2, 24), 8, CSA_OPERAND(S_BOOST, 0), 2, PARAM, CSA_PROG_ERR_RESERVED },
 	{ "in_c 0", F_PROG, OPF(0, 32), 4, 0, 0, NONE, CSA_PROG_ERR_SHAPE },
@@ -749,7 +762,10 @@ TEST(cycles_follow_the_cost_model)
 	struct one o;
 	uint64_t want;
 
-	/* MAXPOOL 2x6x6, 2x2/2: program 112 B, then 72 B in, 18 B out */
+	/*
+	 * MAXPOOL 2x6x6, 2x2/2: program 112 B, then 72 B in (head: max of
+	 * the reads and the compares), 18 B out (tail)
+	 */
 	ref_fill(x, sizeof(x), 100);
 	one_run(&o, (struct ref_op){ .opcode = CSA_PROG_OP_MAXPOOL2D,
 		.in_c = 2, .in_h = 6, .in_w = 6, .out_c = 2, .out_h = 3,
@@ -757,12 +773,100 @@ TEST(cycles_follow_the_cost_model)
 		x, sizeof(x), NULL, 0, 18);
 	ASSERT_TRUE(result_is(&o.r, 0, 0, "maxpool"));
 	want = 2 /* 112 B program */ + CSA_DP_CYCLES_OP +
-	       2 /* 18 x 4 compares / 64 lanes */ + 2 /* 90 B */;
+	       2 /* max(18 x 4 compares / 64 lanes, 72 B / 64) */ +
+	       1 /* 18 B */;
 	ASSERT_EQ(want, o.r.cycles) TH_LOG("maxpool cycles %llu, model says %llu",
 					   (unsigned long long)o.r.cycles,
 					   (unsigned long long)want);
 	ASSERT_EQ(112u + 72 + 18, o.r.bytes) TH_LOG("bytes moved");
 	tmem_free(&o.m);
+}
+
+/*
+ * k-WTA's working set: a 96x112x112 activation (1.2 Mi elements) fits the
+ * card's 8 MiB, global dense (in place), global sparse and local.
+ */
+TEST(kwta_96x112x112_fits_8mib)
+{
+	const uint32_t c = 96, plane = 112 * 112, n = c * plane, k = n / 100;
+	int8_t *x = malloc(n);
+	struct one o;
+
+	ASSERT_NE(NULL, x);
+	rng_seed(96);
+	for (uint32_t i = 0; i < n; i++)
+		x[i] = rng_i8_nz();
+	for (int v = 0; v < 3; v++) {
+		bool sparse = v == 1, local = v == 2;
+		uint32_t kk = local ? 5 : k;
+		uint64_t out_len = sparse ? CSA_SPARSE_SIZE(k) : n;
+		uint32_t wins = 0;
+		int minw = 127, maxl = -128;
+
+		one_run(&o, (struct ref_op){ .opcode = CSA_PROG_OP_KWTA,
+			.flags = (sparse ? CSA_PROG_F_DST_SPARSE : 0) |
+				 (local ? CSA_PROG_F_LOCAL : 0),
+			.in_c = c, .in_h = 112, .in_w = 112, .out_c = c,
+			.out_h = 112, .out_w = 112, .k = kk },
+			x, n, NULL, 0, out_len);
+		ASSERT_TRUE(result_is(&o.r, 0, 0, v == 0 ? "global dense" :
+				      sparse ? "global sparse" : "local dense"));
+		if (sparse) {
+			ASSERT_EQ(k, (uint32_t)rle(o.out + 4, 4))
+				TH_LOG("sparse count");
+		} else if (!local) {
+			for (uint32_t i = 0; i < n; i++) {
+				int8_t y = (int8_t)o.out[i];
+
+				if (y) {
+					ASSERT_EQ(x[i], y);
+					wins++;
+					minw = y < minw ? y : minw;
+				} else {
+					maxl = x[i] > maxl ? x[i] : maxl;
+				}
+			}
+			ASSERT_EQ(k, wins);
+			ASSERT_LE(maxl, minw) TH_LOG("a loser beats a winner");
+		}
+		tmem_free(&o.m);
+	}
+	free(x);
+}
+
+/* Overlapped stages: max(previous tail, head) + mid, the last tail added */
+TEST(overlap_charges_max_per_pair)
+{
+	static const struct csa_dp_stage s[3] = {
+		{ 10, 0, 5 }, { 3, 2, 7 }, { 20, 0, 1 },
+	};
+	struct csa_dp_stage k = { 0 };
+	uint64_t pending = 0, c = 0;
+
+	for (int i = 0; i < 3; i++)
+		c += csa_dp_cost_overlap(&pending, &s[i]);
+	c += pending;
+	ASSERT_EQ(10u + (5 + 2) + 20 + 1, c)
+		TH_LOG("10 | max(5, 3) + 2 | max(7, 20) | 1: got %llu (serial 48)",
+		       (unsigned long long)c);
+	/*
+	 * boosted global k-WTA of 1000 at 64 lanes: 3 radix passes of 16
+	 * cycles, 3 bucket scans of 4, a marking pass of 16
+	 */
+	ASSERT_EQ(3u, CSA_DP_KWTA_PASSES(true));
+	ASSERT_EQ(1u, CSA_DP_KWTA_PASSES(false)) TH_LOG("int8 scores: one byte");
+	csa_dp_stage_kwta(&k, 1000, 1, 64, 3, false);
+	ASSERT_EQ(16u, k.head) TH_LOG("first radix pass streams in");
+	ASSERT_EQ(16u, k.tail) TH_LOG("marking pass streams out");
+	ASSERT_EQ(2u * 16 + 3 * 4, k.mid);
+	ASSERT_EQ(csa_dp_cost_kwta(1000, 1, 64, 3), k.head + k.mid + k.tail);
+	k = (struct csa_dp_stage){ 0 };
+	csa_dp_stage_kwta(&k, 1000, 1, 64, 1, false);
+	ASSERT_EQ(4u, k.mid) TH_LOG("one pass: only its bucket scan is mid");
+	k = (struct csa_dp_stage){ 0 };
+	csa_dp_stage_kwta(&k, 100, 10, 64, 3, true);
+	ASSERT_EQ(0u, k.head + k.tail) TH_LOG("local k-WTA does not stream");
+	ASSERT_EQ(csa_dp_cost_kwta(100, 10, 64, 3), k.mid);
 }
 
 TEST(sparse_input_costs_less_than_dense)
@@ -794,6 +898,74 @@ TEST(sparse_input_costs_less_than_dense)
 		       (unsigned long long)s.r.cycles, (unsigned long long)d.r.cycles);
 	tmem_free(&d.m);
 	tmem_free(&s.m);
+	ref_layer_free(&l);
+}
+
+/*
+ * A layer in a read-only slot is validated and decoded once per job; in a
+ * writable slot (an earlier op could write over it) it is read again.
+ */
+TEST(read_only_layer_decoded_once)
+{
+	struct ref_layer l;
+	int8_t x[300];
+	struct one ro, rw;
+	uint64_t tables;
+
+	rng_seed(95);
+	ref_layer_make(&l, 120, 300, 10, REF_COMPLEMENTARY, 100, false);
+	ref_fill(x, sizeof(x), 20);
+	one_run(&ro, (struct ref_op){ .opcode = CSA_PROG_OP_LINEAR, .in_c = 300,
+		.in_h = 1, .in_w = 1, .out_c = 120, .out_h = 1, .out_w = 1 },
+		x, sizeof(x), l.blob, l.blob_size, 120);
+	one_run_pa(&rw, (struct ref_op){ .opcode = CSA_PROG_OP_LINEAR,
+		.in_c = 300, .in_h = 1, .in_w = 1, .out_c = 120, .out_h = 1,
+		.out_w = 1 }, x, sizeof(x), l.blob, l.blob_size, 120,
+		CSA_ACCESS_READ | CSA_ACCESS_WRITE);
+	ASSERT_TRUE(result_is(&ro.r, 0, 0, "read-only layer"));
+	ASSERT_TRUE(result_is(&rw.r, 0, 0, "writable layer"));
+	ASSERT_EQ(-1, first_diff(ro.out, rw.out, 120));
+	/* header + tag map + requantisation records, read once more */
+	tables = CSA_LAYER_HDR_SIZE + 2ull * l.groups * l.k + 12ull * l.units;
+	ASSERT_EQ(ro.r.bytes + tables, rw.r.bytes)
+		TH_LOG("read-only %llu bytes, writable %llu: expected %llu more",
+		       (unsigned long long)ro.r.bytes,
+		       (unsigned long long)rw.r.bytes,
+		       (unsigned long long)tables);
+	ASSERT_LT(ro.r.cycles, rw.r.cycles);
+	tmem_free(&ro.m);
+	tmem_free(&rw.m);
+	ref_layer_free(&l);
+}
+
+/* NO_SKIP: the same result, every input visited (a literal dense run) */
+TEST(no_skip_visits_zero_inputs)
+{
+	struct ref_layer l;
+	int8_t x[400];
+	struct one d, n;
+
+	rng_seed(94);
+	ref_layer_make(&l, 200, 400, 10, REF_COMPLEMENTARY, 100, false);
+	ref_fill(x, sizeof(x), 10);
+	one_run(&d, (struct ref_op){ .opcode = CSA_PROG_OP_LINEAR, .in_c = 400,
+		.in_h = 1, .in_w = 1, .out_c = 200, .out_h = 1, .out_w = 1 },
+		x, sizeof(x), l.blob, l.blob_size, 200);
+	one_run(&n, (struct ref_op){ .opcode = CSA_PROG_OP_LINEAR,
+		.flags = CSA_PROG_F_NO_SKIP, .in_c = 400, .in_h = 1, .in_w = 1,
+		.out_c = 200, .out_h = 1, .out_w = 1 },
+		x, sizeof(x), l.blob, l.blob_size, 200);
+	ASSERT_TRUE(result_is(&d.r, 0, 0, "skipping"));
+	ASSERT_TRUE(result_is(&n.r, 0, 0, "NO_SKIP"));
+	ASSERT_EQ(-1, first_diff(d.out, n.out, 200))
+		TH_LOG("NO_SKIP changed the result");
+	ASSERT_EQ(400ull * l.groups, n.r.macs)
+		TH_LOG("NO_SKIP: %llu MACs, every one of 400 columns is %u",
+		       (unsigned long long)n.r.macs, l.groups);
+	ASSERT_LT(d.r.macs, n.r.macs) TH_LOG("skipping visits fewer columns");
+	ASSERT_LT(d.r.cycles, n.r.cycles);
+	tmem_free(&d.m);
+	tmem_free(&n.m);
 	ref_layer_free(&l);
 }
 

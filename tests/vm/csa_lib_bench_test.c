@@ -87,7 +87,8 @@ TEST_F_TIMEOUT(bench, quick_datapath_table, 120)
 {
 	static const char *const rows[] = {
 		"datapath on the card", "dense (K=1)", "sparse weights, dense input",
-		"sparse-sparse (Select)", "network dense (K=1) / sparse-sparse",
+		"sparse-sparse (Select)",
+		"network: dense / sparse-sparse: MACs ",
 		"\nlinear ",
 	};
 	int status = -1;

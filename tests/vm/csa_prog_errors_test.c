@@ -338,9 +338,15 @@ TEST_F(err, bad_flags_window_and_k)
 	self->ops[0].flags = CSA_PROG_F_LOCAL;
 	ops_refused(_metadata, self, 2, D(0, 0, CSA_PROG_ERR_FLAGS),
 		    "LINEAR with LOCAL");
-	self->ops[1].flags = CSA_PROG_F_BOOST | 1u << 5;
+	self->ops[1].flags = CSA_PROG_F_BOOST | 1u << 6;
 	ops_refused(_metadata, self, 2, D(1, 0, CSA_PROG_ERR_FLAGS),
 		    "an unknown flag");
+	self->ops[1].flags = CSA_PROG_F_BOOST | CSA_PROG_F_NO_SKIP;
+	ops_refused(_metadata, self, 2, D(1, 0, CSA_PROG_ERR_FLAGS),
+		    "KWTA with NO_SKIP");
+	self->ops[0].flags = CSA_PROG_F_SRC_SPARSE | CSA_PROG_F_NO_SKIP;
+	ops_refused(_metadata, self, 2, D(0, 0, CSA_PROG_ERR_FLAGS),
+		    "NO_SKIP with a sparse input");
 	self->ops[0].kh = 1;
 	ops_refused(_metadata, self, 2, D(0, 0, CSA_PROG_ERR_WINDOW),
 		    "LINEAR with a window");
@@ -453,15 +459,16 @@ TEST_F(err, k_above_the_cards_max_k)
 
 /*
  * An op whose staging does not fit the card's 8 MiB of datapath memory
- * (KWTA over 2 Mi elements: input, scores, marks and output): SCRATCH
- * while validating.  Card 1 (max-tensor 16 Mi) allows such a tensor.
+ * (KWTA over 5 Mi elements: input and marks, 2 bytes each, the output in
+ * place): SCRATCH while validating.  Card 1 (max-tensor 16 Mi) allows such
+ * a tensor.
  */
 TEST_F(err, op_too_big_for_the_cards_memory)
 {
-	const uint32_t n = 2u << 20;
+	const uint32_t n = 5u << 20;
 	struct ref_op op = {
-		.opcode = CSA_PROG_OP_KWTA, .in_c = 1024, .in_h = 2048,
-		.in_w = 1, .out_c = 1024, .out_h = 2048, .out_w = 1, .k = 10,
+		.opcode = CSA_PROG_OP_KWTA, .in_c = 1024, .in_h = 5120,
+		.in_w = 1, .out_c = 1024, .out_h = 5120, .out_w = 1, .k = 10,
 	};
 	struct pj p1;
 	int ret, sp, sx, so;
@@ -476,7 +483,7 @@ TEST_F(err, op_too_big_for_the_cards_memory)
 	sp = pj_slot(&p1, CSA_PROG_SIZE(1), RD);
 	sx = pj_slot(&p1, n, RD);
 	so = pj_slot(&p1, n, WR);
-	ASSERT_TRUE(sp >= 0 && sx >= 0 && so >= 0) TH_LOG("BOs of 2 MiB");
+	ASSERT_TRUE(sp >= 0 && sx >= 0 && so >= 0) TH_LOG("BOs of 5 MiB");
 	op.src = CSA_OPERAND(sx, 0);
 	op.dst = CSA_OPERAND(so, 0);
 	ret = pj_run(&p1, sp, ref_prog_write(p1.s[sp].map, &op, 1));
@@ -485,7 +492,7 @@ TEST_F(err, op_too_big_for_the_cards_memory)
 			       D(0, 0, CSA_PROG_ERR_SCRATCH)))
 		TH_LOG("KWTA over %u elements", n);
 	/* a quarter of it fits */
-	op.in_h = op.out_h = 512;
+	op.in_h = op.out_h = 1280;
 	ret = pj_run(&p1, sp, ref_prog_write(p1.s[sp].map, &op, 1));
 	ASSERT_EQ(0, ret);
 	ASSERT_TRUE(pj_outcome(&p1, CSA_STATUS_OK, 0))

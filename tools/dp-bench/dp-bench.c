@@ -25,8 +25,10 @@
  * sparse activation to the last LINEAR).  Each runs on a native executor
  * of the job program over the datapath functions (the visiting policy is
  * the variant's), and the same program runs through the card's engine
- * (csa_prog_run(), which always skips zero inputs); all outputs are
- * checked equal.  Prints tables; not a test.
+ * (csa_prog_run(); the dense variants' layer ops carry
+ * CSA_PROG_F_NO_SKIP, so it visits what the executor visits); all outputs
+ * are checked equal.  Per op: MACs, modelled cycles, time and the lane
+ * utilisation of the MAC stage.  Prints tables; not a test.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,6 +40,8 @@
 #include "csa_prog.h"
 #include "dp-net.h"
 
+/* CSA_CYCLES_DESC of firmware/csa_cmdproc.h (whose csa_cmd clashes with libcsa's) */
+#define DESC_CYCLES	32
 #define UNITS	DPN_LINEAR_UNITS
 #define COLS	DPN_LINEAR_COLS
 #define K	DPN_LINEAR_K
@@ -70,6 +74,7 @@ struct nexec {
 struct nres {
 	uint64_t macs, visits, cycles;
 	uint64_t op_macs[NET_MAX_OPS], op_cycles[NET_MAX_OPS];
+	uint64_t op_mac_cycles[NET_MAX_OPS];	/* MAC stage (lane schedule) */
 	double op_ns[NET_MAX_OPS];
 };
 
@@ -202,12 +207,13 @@ static uint64_t layer_out(struct nexec *e, const struct nop *o,
  * Run the job's program with the datapath functions directly; visit_all:
  * every element of a dense input is visited (zeros included), otherwise
  * only the non-zero ones (the engine's Select on a dense vector).  Cycles
- * as the engine's cost model (per op: its work, its streams, the DMA of
- * the bytes it moves).
+ * as the engine's cost model (per op: its stages, reads streamed in its
+ * head, writes in its tail, the head overlapping the previous op's tail).
  */
 static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 {
 	const struct dpn_job *j = e->job;
+	uint64_t pending = 0;
 
 	memset(r, 0, sizeof(*r));
 	for (uint32_t i = 0; i < e->n; i++) {
@@ -217,7 +223,8 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 		uint8_t *dst = opnd(j, op->dst);
 		bool sparse = op->flags & CSA_PROG_F_SRC_SPARSE;
 		struct csa_dp_stats st = { 0 };
-		uint64_t bytes = 0, colsz = (uint64_t)o->l.groups * 2;
+		struct csa_dp_stage sg = { 0 };
+		uint64_t rb = 0, wb = 0, colsz = (uint64_t)o->l.groups * 2;
 		uint32_t count = 0;
 		uint64_t cyc0 = r->cycles;
 		double t0 = (double)csa_now_ns();
@@ -225,23 +232,25 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 		r->cycles += CSA_DP_CYCLES_OP;
 		if (sparse) {
 			count = sparse_in(e, src);
-			bytes += CSA_SPARSE_HDR_SIZE + 5ull * count;
+			rb += CSA_SPARSE_HDR_SIZE + 5ull * count;
 		} else {
-			bytes += numel_in(op);
+			rb += numel_in(op);
 		}
 		switch (op->opcode) {
 		case CSA_PROG_OP_LINEAR:
 			memset(e->acc, 0, 4ull * (o->l.groups * o->l.k + CSA_DP_ACC_PAD));
+			csa_dp_sched_init(&st, o->l.groups, e->lanes);
 			if (sparse)
 				csa_dp_linear_sparse(&o->l, e->idx, e->val, count,
 						     e->acc, &st);
 			else
 				csa_dp_linear_dense(&o->l, (const int8_t *)src,
 						    !visit_all, e->acc, &st);
-			bytes += st.visits * colsz + layer_out(e, o, 1, dst);
-			r->cycles += csa_dp_cost_mac(&st, o->l.groups, e->lanes) +
-				     csa_dp_cost_stream(st.inputs, e->lanes) +
-				     csa_dp_cost_stream(o->l.units, e->lanes);
+			rb += st.visits * colsz;
+			wb += layer_out(e, o, 1, dst);
+			sg.head = csa_dp_cost_mac(&st) +
+				  csa_dp_cost_stream(st.inputs, e->lanes);
+			sg.tail = csa_dp_cost_stream(o->l.units, e->lanes);
 			break;
 		case CSA_PROG_OP_CONV2D: {
 			const struct csa_dp_conv g = {
@@ -253,6 +262,7 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 
 			memset(e->acc, 0, 4ull * ((uint64_t)pos * o->l.groups * o->l.k +
 						  CSA_DP_ACC_PAD));
+			csa_dp_sched_init(&st, o->l.groups, e->lanes);
 			if (sparse) {
 				csa_dp_conv_sparse(&o->l, &g, e->idx, e->val, count,
 						   e->acc, &st);
@@ -266,15 +276,15 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 									  *x, e->acc, &st);
 				st.inputs = numel_in(op);
 			} else {
-				csa_dp_conv_dense(&o->l, &g, (const int8_t *)src,
+				csa_dp_conv_dense(&o->l, &g, (const int8_t *)src, true,
 						  e->acc, &st);
 			}
-			bytes += (uint64_t)o->l.cols * colsz +
-				 layer_out(e, o, pos, dst);
-			r->cycles += csa_dp_cost_mac(&st, o->l.groups, e->lanes) +
-				     csa_dp_cost_stream(st.inputs, e->lanes) +
-				     csa_dp_cost_stream((uint64_t)o->l.units * pos,
-							e->lanes);
+			rb += (uint64_t)o->l.cols * colsz;
+			wb += layer_out(e, o, pos, dst);
+			sg.head = csa_dp_cost_mac(&st) +
+				  csa_dp_cost_stream(st.inputs, e->lanes);
+			sg.tail = csa_dp_cost_stream((uint64_t)o->l.units * pos,
+						     e->lanes);
 			break;
 		}
 		case CSA_PROG_OP_KWTA: {
@@ -284,11 +294,13 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 			if (op->flags & CSA_PROG_F_LOCAL) {
 				csa_dp_kwta_local(x, op->in_c, plane, o->boost, op->k,
 						  e->mark, e->keys);
-				r->cycles += csa_dp_cost_kwta(op->in_c, plane, e->lanes);
+				csa_dp_stage_kwta(&sg, op->in_c, plane, e->lanes,
+						  CSA_DP_KWTA_PASSES(o->boost), true);
 			} else {
 				csa_dp_kwta_global(x, op->in_c, plane, o->boost, op->k,
-						   e->mark, e->keys);
-				r->cycles += csa_dp_cost_kwta(n, 1, e->lanes);
+						   e->mark);
+				csa_dp_stage_kwta(&sg, n, 1, e->lanes,
+						  CSA_DP_KWTA_PASSES(o->boost), false);
 			}
 			if (op->flags & CSA_PROG_F_DST_SPARSE) {
 				uint32_t cap = op->k * (op->flags & CSA_PROG_F_LOCAL ? plane : 1);
@@ -301,10 +313,10 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 				for (uint32_t k = 0; k < h.count; k++)
 					csa_put_le(dst + CSA_SPARSE_IDX_OFF + 4 * k,
 						   e->keys[k], 4);
-				bytes += CSA_SPARSE_SIZE(cap);
+				wb += CSA_SPARSE_SIZE(cap);
 			} else {
 				csa_dp_kwta_dense(x, e->mark, n, (int8_t *)dst);
-				bytes += n;
+				wb += n;
 			}
 			break;
 		}
@@ -313,21 +325,29 @@ static void nexec_run(struct nexec *e, bool visit_all, struct nres *r)
 				       op->in_w, op->kernel_h, op->kernel_w,
 				       op->stride_h, op->stride_w, op->out_h,
 				       op->out_w, (int8_t *)dst);
-			bytes += numel_out(op);
-			r->cycles += csa_dp_cost_stream(numel_out(op) * op->kernel_h *
-							op->kernel_w, e->lanes);
+			wb += numel_out(op);
+			sg.head = csa_dp_cost_stream(numel_out(op) * op->kernel_h *
+						     op->kernel_w, e->lanes);
 			break;
 		}
-		r->cycles += csa_dp_cost_dma(bytes);
+		sg.head = sg.head > csa_dp_cost_dma(rb) ? sg.head : csa_dp_cost_dma(rb);
+		sg.tail = sg.tail > csa_dp_cost_dma(wb) ? sg.tail : csa_dp_cost_dma(wb);
+		r->cycles += csa_dp_cost_overlap(&pending, &sg);
+		if (i + 1 == e->n)
+			r->cycles += pending;	/* the last op's tail */
 		r->macs += st.macs;
 		r->visits += st.visits;
 		if (i < NET_MAX_OPS) {
 			r->op_ns[i] = (double)csa_now_ns() - t0;
 			r->op_macs[i] = st.macs;
+			r->op_mac_cycles[i] = csa_dp_cost_mac(&st);
 			r->op_cycles[i] = r->cycles - cyc0;
 		}
 	}
 }
+
+static void engine_run(const struct dpn_job *j, uint32_t lanes,
+		       struct csa_prog_result *res);
 
 /* ---- linear 1600 -> 1500 ---------------------------------------------- */
 
@@ -391,6 +411,7 @@ static void run(enum variant v, struct linear *lin, bool output, int8_t *y,
 	int32_t *acc = lin->e[v != DENSE].acc;
 
 	memset(st, 0, sizeof(*st));
+	csa_dp_sched_init(st, l->groups, lin->e[0].lanes);
 	memset(acc, 0, 4ull * (l->groups * l->k + CSA_DP_ACC_PAD));
 	switch (v) {
 	case DENSE:
@@ -407,6 +428,30 @@ static void run(enum variant v, struct linear *lin, bool output, int8_t *y,
 	}
 	if (output)
 		csa_dp_output(l, acc, 1, y, NULL);
+}
+
+/*
+ * The layer's modelled cycles as the engine charges a one-op program's
+ * work (no per-op and validation overhead): the head (input stream, MAC
+ * stage, reads of the input and the visited columns) then the tail
+ * (output stage, write of the outputs).
+ */
+static uint64_t linear_cycles(const struct csa_dp_stats *st,
+			      const struct csa_dp_layer *l, uint32_t lanes,
+			      uint64_t in_bytes)
+{
+	uint64_t rd = csa_dp_cost_dma(st->visits * l->groups *
+				      CSA_PACKED_ELEM_SIZE + in_bytes);
+	struct csa_dp_stage sg = {
+		.head = csa_dp_cost_mac(st) + csa_dp_cost_stream(st->inputs, lanes),
+		.tail = csa_dp_cost_stream(UNITS, lanes),
+	};
+	uint64_t pending = 0, c;
+
+	sg.head = sg.head > rd ? sg.head : rd;
+	sg.tail = sg.tail > csa_dp_cost_dma(UNITS) ? sg.tail : csa_dp_cost_dma(UNITS);
+	c = csa_dp_cost_overlap(&pending, &sg);
+	return c + pending;
 }
 
 /* best of n, in ns */
@@ -575,24 +620,30 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 	       nat[DPN_SPARSE_W].ns / nat[DPN_SPARSE_SPARSE].ns,
 	       (double)nat[DPN_SPARSE_W].cycles / nat[DPN_SPARSE_SPARSE].cycles);
 
-	printf("\nper op (native executor): MACs / card cycles / time\n");
+	printf("\nper op (native executor): MACs / card cycles / time / lane utilisation of the MAC stage (MACs / (lanes x MAC-stage cycles))\n");
 	printf("%-3s %-19s", "op", "");
 	for (int v = 0; v < DPN_NVAR; v++)
-		printf(" | %-31.31s", dpn_variant_name[v]);
+		printf(" | %-37.37s", dpn_variant_name[v]);
 	printf("\n");
 	for (uint32_t i = 0; i < job[0].num_ops && i < NET_MAX_OPS; i++) {
 		printf("%-3u %-19s", i, names[i]);
-		for (int v = 0; v < DPN_NVAR; v++)
+		for (int v = 0; v < DPN_NVAR; v++) {
 			printf(" | %9llu %9llu %8.1f us",
 			       (unsigned long long)nr[v].op_macs[i],
 			       (unsigned long long)nr[v].op_cycles[i],
 			       nr[v].op_ns[i] / 1e3);
+			if (nr[v].op_mac_cycles[i])
+				printf(" %4.0f%%", 100.0 * nr[v].op_macs[i] /
+				       ((double)lanes * nr[v].op_mac_cycles[i]));
+			else
+				printf("     -");
+		}
 		printf("\n");
 	}
 
-	printf("\n  the same programs through the card's engine (csa_prog_run: zero inputs always skipped, operand copies, checks)\n\n");
+	printf("\n  the same programs through the card's engine (csa_prog_run: the dense variants' layer ops carry NO_SKIP; operand copies, checks)\n\n");
 	print_net_table(eng);
-	printf("\ndense / sparse-sparse on the engine: MACs %.1fx, time %.1fx, card cycles %.1fx\n",
+	printf("\nengine: dense / sparse-sparse: MACs %.1fx, time %.1fx, card cycles %.1fx\n",
 	       (double)eng[DPN_DENSE].macs / eng[DPN_SPARSE_SPARSE].macs,
 	       eng[DPN_DENSE].ns / eng[DPN_SPARSE_SPARSE].ns,
 	       (double)eng[DPN_DENSE].cycles / eng[DPN_SPARSE_SPARSE].cycles);
@@ -630,7 +681,7 @@ int main(int argc, char **argv)
 	const char *model = NULL;
 	int8_t y[NVAR][UNITS];
 	double t_acc[NVAR], t_layer[NVAR];
-	uint64_t macs[NVAR], cycles[NVAR], visits[NVAR];
+	uint64_t macs[NVAR], cycles[NVAR], visits[NVAR], mac_cycles[NVAR];
 	uint32_t groups;
 
 	for (int i = 1; i < argc; i++) {
@@ -661,13 +712,9 @@ int main(int argc, char **argv)
 		run(v, &lin, true, y[v], &st);
 		macs[v] = st.macs;
 		visits[v] = st.visits;
-		cycles[v] = csa_dp_cost_mac(&st, l->groups, lanes) +
-			    csa_dp_cost_stream(st.inputs, lanes) +
-			    csa_dp_cost_stream(UNITS, lanes) +
-			    csa_dp_cost_dma(st.visits * l->groups *
-					    CSA_PACKED_ELEM_SIZE +
-					    (v == SPARSE_SPARSE ? 5ull * lin.count :
-					     COLS) + UNITS);
+		mac_cycles[v] = csa_dp_cost_mac(&st);
+		cycles[v] = linear_cycles(&st, l, lanes,
+					  v == SPARSE_SPARSE ? 5ull * lin.count : COLS);
 		t_acc[v] = best(v, &lin, false, n, y[v]);
 		t_layer[v] = best(v, &lin, true, n, y[v]);
 		if (memcmp(y[v], y[DENSE], UNITS)) {
@@ -681,23 +728,26 @@ int main(int argc, char **argv)
 	printf("dp-bench: linear %u -> %u, weights %u%% sparse (K = %u, %u groups), %u of %u inputs active, best of %u, %u lanes\n\n",
 	       COLS, UNITS, 100 - 100 / K, K, groups, lin.count, COLS,
 	       n, lanes);
-	printf("%-32s %3s %6s %8s %9s %12s %10s %8s %12s\n", "variant", "K",
+	printf("%-32s %3s %6s %8s %9s %12s %10s %8s %12s %6s\n", "variant", "K",
 	       "groups", "columns", "MACs", "accumulate", "layer", "ns/MAC",
-	       "card cycles");
+	       "card cycles", "lanes");
 	for (int v = 0; v < NVAR; v++) {
 		const struct csa_dp_layer *l = linear_layer(&lin, v);
 
-		printf("%-32s %3u %6u %8llu %9llu %9.1f us %7.1f us %8.3f %12llu\n",
+		printf("%-32s %3u %6u %8llu %9llu %9.1f us %7.1f us %8.3f %12llu %5.0f%%\n",
 		       vname[v], l->k, l->groups,
 		       (unsigned long long)visits[v], (unsigned long long)macs[v],
 		       t_acc[v] / 1e3, t_layer[v] / 1e3, t_acc[v] / (double)macs[v],
-		       (unsigned long long)cycles[v]);
+		       (unsigned long long)cycles[v],
+		       100.0 * macs[v] / ((double)lanes * mac_cycles[v]));
 	}
-	printf("\ndense / sparse-sparse: MACs %.0fx, time %.0fx (accumulate), %.0fx (layer incl. output stage), card cycles %.0fx\n",
+	printf("\ndense / sparse-sparse: MACs %.0fx, time %.0fx, card cycles %.0fx (time: the layer incl. output stage; accumulate only %.0fx)\n",
 	       (double)macs[DENSE] / macs[SPARSE_SPARSE],
-	       t_acc[DENSE] / t_acc[SPARSE_SPARSE],
 	       t_layer[DENSE] / t_layer[SPARSE_SPARSE],
-	       (double)cycles[DENSE] / cycles[SPARSE_SPARSE]);
+	       (double)cycles[DENSE] / cycles[SPARSE_SPARSE],
+	       t_acc[DENSE] / t_acc[SPARSE_SPARSE]);
+	printf("lanes: lane utilisation of the MAC stage, MACs / (%u lanes x MAC-stage cycles)\n",
+	       lanes);
 	printf("output stage (tag map + requantise %u units): %.1f us, the floor of the sparse-sparse layer time\n",
 	       UNITS, (t_layer[SPARSE_SPARSE] - t_acc[SPARSE_SPARSE]) / 1e3);
 	printf("limits: dense streams %.1f MB of packed weights per pass (%.1f GB/s here); sparse-sparse reads %u columns of %u B and scatters each product to a data-dependent accumulator (%.2f vs %.2f ns per MAC), and pays the output stage, which does not shrink with sparsity\n",
@@ -707,6 +757,25 @@ int main(int argc, char **argv)
 	       t_acc[SPARSE_SPARSE] / (double)macs[SPARSE_SPARSE],
 	       t_acc[DENSE] / (double)macs[DENSE]);
 	printf("all variants: identical int8 outputs\n");
+	{
+		struct csa_prog_result rd, rs;
+
+		engine_run(&lin.job[DPN_DENSE], lanes, &rd);
+		engine_run(&lin.job[DPN_SPARSE_SPARSE], lanes, &rs);
+		if (rd.status || rs.status) {
+			fprintf(stderr, "dp-bench: the engine refused the linear job\n");
+			linear_free(&lin);
+			return 1;
+		}
+		printf("as card jobs (the engine: program read, validation, op setup, + %u per descriptor): dense %llu, sparse-sparse %llu cycles, %.0fx; per-job fixed cost of sparse-sparse %llu cycles over the datapath's %llu\n",
+		       DESC_CYCLES,
+		       (unsigned long long)(rd.cycles + DESC_CYCLES),
+		       (unsigned long long)(rs.cycles + DESC_CYCLES),
+		       (double)rd.cycles / rs.cycles,
+		       (unsigned long long)(rs.cycles + DESC_CYCLES -
+					    cycles[SPARSE_SPARSE]),
+		       (unsigned long long)cycles[SPARSE_SPARSE]);
+	}
 	linear_free(&lin);
 	if (!model)
 		return 0;

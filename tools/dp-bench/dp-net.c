@@ -145,7 +145,8 @@ int dpn_linear_jobs(struct dpn_job job[DPN_NVAR])
 		};
 		struct csa_prog_op op = {
 			.opcode = CSA_PROG_OP_LINEAR,
-			.flags = sparse ? CSA_PROG_F_SRC_SPARSE : 0,
+			/* dense variants: a literal dense run, zeros visited */
+			.flags = sparse ? CSA_PROG_F_SRC_SPARSE : CSA_PROG_F_NO_SKIP,
 			.src = CSA_OPERAND(CSA_MODEL_SLOT_INPUT, 0),
 			.dst = CSA_OPERAND(CSA_MODEL_SLOT_OUTPUT, 0),
 			.param = CSA_OPERAND(CSA_MODEL_SLOT_MODEL, 0),
@@ -315,6 +316,10 @@ int dpn_net_jobs(const struct csa_model_view *view, struct dpn_job job[DPN_NVAR]
 				op->flags &= ~CSA_PROG_F_SRC_SPARSE;
 				op->src = dense_for;
 			}
+			/* every input visited, zeros included, on the card too */
+			if (op->opcode == CSA_PROG_OP_LINEAR ||
+			    op->opcode == CSA_PROG_OP_CONV2D)
+				op->flags |= CSA_PROG_F_NO_SKIP;
 			if (v != DPN_DENSE || li >= nl)
 				continue;
 			if (op->opcode == CSA_PROG_OP_LINEAR ||

@@ -21,9 +21,10 @@
  *                      program csa_model_build_program() makes, patched per
  *                      variant
  *
- * The card's engine skips zero elements of a dense input (formats.md), so
- * as programs DPN_DENSE and DPN_SPARSE_W visit the non-zero inputs only;
- * "every input visited" is what dp-bench's own executor adds natively.
+ * The card's engine skips zero elements of a dense input (formats.md)
+ * unless an op says CSA_PROG_F_NO_SKIP: the LINEAR and CONV2D ops of
+ * DPN_DENSE and DPN_SPARSE_W carry it, so that they are literal dense
+ * runs (every input element visited) on the card as natively.
  * Needs libcsa (packer, model program builder) and firmware/csa_prog.c.
  */
 #ifndef DP_NET_H

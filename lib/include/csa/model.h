@@ -250,8 +250,9 @@ CSA_EXPORT int csa_infer_run_cpu(struct csa_infer *infer,
  * runs the program one op at a time (each op as a one-op program over the
  * same buffers) and adds each op's cycles to its layer's entry of
  * @layer_cycles (csa_model_info.num_layers entries, zeroed first).  Each
- * op is charged its own program and validation reads, so the sum is a
- * little above csa_infer_result.cycles.  Leaves the output written.
+ * op is charged its own program and validation reads and runs without
+ * the overlap of its stages with its neighbours', so the sum is above
+ * csa_infer_result.cycles.  Leaves the output written.
  */
 CSA_EXPORT int csa_infer_layer_cycles(struct csa_infer *infer,
 				      uint64_t *layer_cycles);
