@@ -93,3 +93,13 @@ $(HOST_TEST_DP): $(BUILD)/tests/host/%: tests/host/%.c $(FW_CMDPROC_SRCS) \
 $(BUILD)/tests/host/test_prog_qemu: $(BUILD)/qemu/qemu-system-x86_64
 $(BUILD)/tests/host/test_prog_qemu: HOST_TEST_DP_DEFS = \
 	-DCSA_QEMU_PATH='"$(BUILD)/qemu/qemu-system-x86_64"'
+
+# The PCI identity in csa_hw.h is nobody else's in pci.ids (docs/hardware.md).
+PCI_IDS ?= /usr/share/misc/pci.ids
+HOST_TEST_PCI_ID := $(BUILD)/tests/host/test_pci_id
+HOST_TESTS += $(HOST_TEST_PCI_ID)
+$(HOST_TEST_PCI_ID): tests/host/test_pci_id.sh firmware/csa_hw.h
+	@mkdir -p $(@D)
+	@printf '#!/bin/sh\nexec bash %s %s %s\n' $(CURDIR)/tests/host/test_pci_id.sh \
+		$(CURDIR)/firmware/csa_hw.h $(PCI_IDS) > $@
+	@chmod +x $@
