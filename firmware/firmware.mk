@@ -23,9 +23,9 @@ FW_BAD_ABI := 999
 all: firmware
 firmware: $(FW_MKFW) $(FW_IMAGE) $(FW_BAD_IMAGES)
 
-$(FW_MKFW): firmware/mkfw.c $(FW_LIB_SRCS) $(FW_LIB_HDRS)
+$(FW_MKFW): firmware/mkfw.c $(FW_LIB_SRCS) $(FW_LIB_HDRS) tools/version.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_USER) -o $@ firmware/mkfw.c $(FW_LIB_SRCS)
+	$(CC) $(CFLAGS_USER) $(LIBDRM_CFLAGS) $(LDFLAGS) -o $@ firmware/mkfw.c $(FW_LIB_SRCS)
 
 $(FW_IMAGE): $(FW_MKFW) $(FW_ID_SRCS)
 	$(FW_MKFW) -o $@ --fw-version $(FW_VERSION) --build-id $(FW_BUILD_ID)

@@ -15,9 +15,7 @@ CSA_BENCH_SRCS := tools/csa-bench/main.c tools/csa-bench/bench.c \
 CSA_BENCH_OBJS := $(patsubst tools/%.c,$(TOOLS_BUILD)/obj/%.o,$(CSA_BENCH_SRCS))
 TOOLS_CFLAGS := $(CFLAGS_USER) $(LIBDRM_CFLAGS) -MMD -MP
 
-BINDIR ?= $(PREFIX)/bin
-
-.PHONY: tools install-tools
+.PHONY: tools
 all: tools
 tools: $(CSA_INFO) $(CSA_BENCH)
 
@@ -26,19 +24,14 @@ $(TOOLS_BUILD)/obj/%.o: tools/%.c
 	$(CC) $(TOOLS_CFLAGS) -c $< -o $@
 
 $(CSA_INFO): $(CSA_INFO_OBJS) $(LIBCSA_A)
-	$(CC) -o $@ $(CSA_INFO_OBJS) $(LIBCSA_A) $(LIBCSA_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CSA_INFO_OBJS) $(LIBCSA_A) $(LIBCSA_LIBS)
 
 $(TOOLS_BUILD)/obj/csa-bench/%.o: TOOLS_CFLAGS += -Itools/csa-info -Itools/dp-bench
 
-$(CSA_BENCH): $(CSA_BENCH_OBJS) $(LIBCSA_A)
-	$(CC) -o $@ $(CSA_BENCH_OBJS) $(LIBCSA_A) $(LIBCSA_LIBS)
 
-install-tools: tools
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 $(CSA_INFO) $(DESTDIR)$(BINDIR)/csa-info
-	install -m 0755 $(CSA_BENCH) $(DESTDIR)$(BINDIR)/csa-bench
-
-install: install-tools
+# dp-net.c groups with the packer (no Jansson: only grouping.o is pulled in)
+$(CSA_BENCH): $(CSA_BENCH_OBJS) $(LIBCSA_A) $(LIBCSA_PACK_A)
+	$(CC) $(LDFLAGS) -o $@ $(CSA_BENCH_OBJS) $(LIBCSA_PACK_A) $(LIBCSA_A) $(LIBCSA_LIBS)
 
 -include $(CSA_INFO_OBJS:.o=.d) $(CSA_BENCH_OBJS:.o=.d)
 
@@ -56,16 +49,17 @@ $(CSA_INFO_TEST_BUILD)/test_libcsa_json: tests/host/test_libcsa_json.c \
 
 # Runs the real binary, so it depends on it.
 $(CSA_INFO_TEST_BUILD)/test_libcsa_csa_info: tests/host/test_libcsa_csa_info.c \
-		$(CSA_INFO) $(LIBCSA_A) $(KSFT_HEADERS)
+		$(CSA_INFO) $(LIBCSA_A) $(LIBCSA_PACK_A) $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) \
-		-DCSA_INFO='"$(CSA_INFO)"' -o $@ $< $(LIBCSA_A) $(LIBCSA_LIBS)
+		-DCSA_INFO='"$(CSA_INFO)"' -o $@ $< $(LIBCSA_PACK_LIBS)
 
 $(CSA_INFO_TEST_BUILD)/test_libcsa_format: tests/host/test_libcsa_format.c \
-		tools/csa-info/format.c tools/csa-info/csa-info.h $(LIBCSA_A) $(KSFT_HEADERS)
+		tools/csa-info/format.c tools/csa-info/csa-info.h $(LIBCSA_A) $(LIBCSA_PACK_A) $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Itools/csa-info -o $@ \
-		$< tools/csa-info/format.c $(LIBCSA_A) $(LIBCSA_LIBS)
+		$< tools/csa-info/format.c $(LIBCSA_PACK_LIBS)
 
 # csa-run, the packed reference model and the model API's host tests.
 include tools/csa-run/csa-run.mk
+

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "csa-info.h"
+#include "../version.h"
 
 enum { EXIT_NO_CARD = 1, EXIT_USAGE = 2 };
 
@@ -26,7 +27,9 @@ static void usage(FILE *out)
 		"  -d, --device INDEX|PATH  only this card: its index in the list\n"
 		"                           or the path of its DRM node\n"
 		"  -j, --json               machine-readable JSON on stdout\n"
+
 		"  -h, --help               show this help\n"
+		"  -V, --version            show the version\n"
 		"\n"
 		"Exit status: 0 success, 1 no card found or a card could not be\n"
 		"queried, 2 usage error.\n", prog);
@@ -118,6 +121,7 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct csa_card *cards = NULL;
@@ -125,7 +129,7 @@ int main(int argc, char **argv)
 	const char *device = NULL;
 	int opt, n, i, index = -1;
 
-	while ((opt = getopt_long(argc, argv, "d:jh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:jhV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			device = optarg;
@@ -136,6 +140,8 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			return csa_tool_version(prog);
 		default:
 			usage(stderr);
 			return EXIT_USAGE;

@@ -16,13 +16,14 @@
 #include <string.h>
 
 #include "csa/pack.h"
+#include "../version.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: csa-pack MODEL.json -o MODEL.csa [--report] [--variant NAME]\n"
+		"Usage: csa-pack MODEL.json -o MODEL.csa [--report] [--variant NAME]\n"
 		"                [--max-k N] [--greedy]\n"
-		"       csa-pack --info MODEL.csa\n"
+		"  or:  csa-pack --info MODEL.csa\n"
 		"\n"
 		"  -o, --output FILE  write the packed model here\n"
 		"  -r, --report       per layer: K, packing efficiency, MACs dense /\n"
@@ -31,7 +32,9 @@ static void usage(FILE *out)
 		"                     (sparse, super_sparse)\n"
 		"      --max-k N      limit the pack factor to N (the card's max_k)\n"
 		"      --greedy       group greedily even where masks are complementary\n"
-		"      --info FILE    validate a .csa file and describe it\n");
+		"      --info FILE    validate a .csa file and describe it\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      the version\n");
 }
 
 static void print_info(const struct csa_model_view *v)
@@ -94,6 +97,7 @@ int main(int argc, char **argv)
 		{ "greedy", no_argument, NULL, 'g' },
 		{ "info", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	struct csa_pack_options options = { 0 };
@@ -106,7 +110,7 @@ int main(int argc, char **argv)
 	unsigned long v;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "o:rh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:rhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			output = optarg;
@@ -135,6 +139,8 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			return csa_tool_version("csa-pack");
 		default:
 			usage(stderr);
 			return 2;

@@ -37,6 +37,7 @@
 #include "csa_hw.h"
 #include "csa_prog.h"
 #include "dp-net.h"
+#include "../version.h"
 
 #define UNITS	DPN_LINEAR_UNITS
 #define COLS	DPN_LINEAR_COLS
@@ -642,10 +643,15 @@ int main(int argc, char **argv)
 				return 2;
 		} else if (!strcmp(argv[i], "--model") && i + 1 < argc) {
 			model = argv[++i];
+		} else if (!strcmp(argv[i], "--version")) {
+			return csa_tool_version("dp-bench");
 		} else {
-			fprintf(stderr, "usage: %s [-n RUNS] [--lanes N] [--model FILE.csa]\n",
+			bool help = !strcmp(argv[i], "--help");
+
+			fprintf(help ? stdout : stderr,
+				"usage: %s [-n RUNS] [--lanes N] [--model FILE.csa] [--help] [--version]\n",
 				argv[0]);
-			return 2;
+			return help ? 0 : 2;
 		}
 	}
 
