@@ -43,6 +43,7 @@ include tools/vm/vm.mk
 include tools/vm/debug.mk
 include tools/man/man.mk
 include tools/install.mk
+include tools/deb/deb.mk
 
 deps:
 	@bash tools/install-deps.sh
