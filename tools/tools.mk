@@ -4,7 +4,8 @@
 TOOLS_BUILD := $(BUILD)/tools
 CSA_INFO := $(TOOLS_BUILD)/csa-info
 CSA_INFO_SRCS := tools/csa-info/main.c tools/csa-info/print_text.c \
-	tools/csa-info/print_json.c tools/csa-info/format.c tools/csa-info/json.c
+	tools/csa-info/print_json.c tools/csa-info/format.c tools/csa-info/json.c \
+	tools/csa-info/cdi.c
 CSA_INFO_OBJS := $(patsubst tools/%.c,$(TOOLS_BUILD)/obj/%.o,$(CSA_INFO_SRCS))
 # csa-bench writes its JSON with csa-info's writer; --datapath runs
 # dp-bench's jobs (tools/dp-bench/dp-net.c) on the card.
@@ -27,6 +28,8 @@ $(CSA_INFO): $(CSA_INFO_OBJS) $(LIBCSA_A)
 	$(CC) $(LDFLAGS) -o $@ $(CSA_INFO_OBJS) $(LIBCSA_A) $(LIBCSA_LIBS)
 
 $(TOOLS_BUILD)/obj/csa-bench/%.o: TOOLS_CFLAGS += -Itools/csa-info -Itools/dp-bench
+# --cdi mounts the host's libcsa from where `make install` puts it
+$(TOOLS_BUILD)/obj/csa-info/main.o: TOOLS_CFLAGS += -DCSA_LIBDIR='"$(LIBDIR)"'
 
 
 # dp-net.c groups with the packer (no Jansson: only grouping.o is pulled in)
@@ -63,3 +66,12 @@ $(CSA_INFO_TEST_BUILD)/test_libcsa_format: tests/host/test_libcsa_format.c \
 # csa-run, the packed reference model and the model API's host tests.
 include tools/csa-run/csa-run.mk
 
+# csa-info --cdi's spec writer against the CDI schema (tests/host/test_cdi.c).
+CDI_SCHEMA_DIR ?= /usr/share/gocode/src/github.com/container-orchestrated-devices/container-device-interface/schema
+HOST_TESTS += $(CSA_INFO_TEST_BUILD)/test_cdi
+$(CSA_INFO_TEST_BUILD)/test_cdi: tests/host/test_cdi.c tests/host/cdi_validate.py \
+		tools/csa-info/cdi.c tools/csa-info/json.c tools/csa-info/csa-info.h $(KSFT_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Itools/csa-info \
+		-DCDI_VALIDATE='"$(CURDIR)/tests/host/cdi_validate.py"' \
+		-DCDI_SCHEMA_DIR='"$(CDI_SCHEMA_DIR)"' -o $@ $< tools/csa-info/cdi.c tools/csa-info/json.c
