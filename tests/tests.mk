@@ -22,6 +22,11 @@ VM_TEST_ALL := $(filter-out $(VM_TEST_LAST), \
 VM_TEST_NAMES ?= $(filter-out $(VM_TEST_LAST),$(VM_TEST_ALL)) \
 	$(VM_TEST_EXTRA_STEPS) $(VM_TEST_LAST)
 VM_TESTS := $(addprefix $(VM_TEST_BUILD)/,$(VM_TEST_ALL))
+# The installed kselftests' runner (make install-tests, docs/install.md)
+# runs three suites the way a host with a card runs them: a step of its own.
+VM_IMAGE_BINS += tests/kselftest/run_kselftest.sh
+VM_IMAGE_STEPS += tests/kselftest/csa_run_kselftest
+VM_TEST_EXTRA_STEPS += csa_run_kselftest
 VM_TEST_HELPER := tests/vm/csa_vm.c
 # the 6.1 harness has unused signal-handler parameters
 VM_TEST_CFLAGS = $(CFLAGS_USER) $(KSFT_CFLAGS) -Itests/vm \
