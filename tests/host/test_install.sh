@@ -12,7 +12,7 @@ not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; }
 # a make of the tree, not of the make that runs this test
 mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$src" DESTDIR="$dest" PREFIX=/usr "$@"; }
 
-echo "1..7"
+echo "1..9"
 if out=$(mk install install-firmware install-tests modules_install 2>&1); then
 	ok "make install install-firmware install-tests modules_install DESTDIR=..."
 else
@@ -55,4 +55,17 @@ if out=$(mk uninstall 2>&1) && [ -z "$(find "$dest" ! -type d)" ]; then
 	ok "make uninstall removes every file"
 else not_ok "make uninstall removes every file"
 	echo "$out" | tail -5 | sed 's/^/# /'; find "$dest" ! -type d | sed 's/^/# left: /'; fi
+# the user's flags are appended to the build's own, -Werror only in check builds
+lines=$(mk -n -B CFLAGS=-O1 CPPFLAGS=-DCSA_X=1 LDFLAGS=-Wl,-z,now \
+	"$src/build/lib/obj/error.o" "$src/build/lib/libcsa.so.$version" 2>&1)
+cc_line=$(grep -m1 'lib/error.c' <<<"$lines") ld_line=$(grep -m1 -- '-shared' <<<"$lines")
+if grep -q -- '-std=c11 .*-fPIC' <<<"$cc_line" && grep -q -- '-DCSA_X=1 -O1' <<<"$cc_line" &&
+   ! grep -q -- '-Werror' <<<"$cc_line" && grep -q -- '--version-script=.* -Wl,-z,now' <<<"$ld_line"; then
+	ok "CFLAGS, CPPFLAGS and LDFLAGS are appended, no -Werror outside check builds"
+else not_ok "CFLAGS, CPPFLAGS and LDFLAGS are appended, no -Werror outside check builds"
+	echo "# $cc_line"; echo "# $ld_line"; fi
+cc_line=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$src" -n -B WERROR=-Werror \
+	"$src/build/lib/obj/error.o" 2>&1 | grep -m1 'lib/error.c')
+if grep -q -- '-Werror' <<<"$cc_line"; then ok "WERROR=-Werror (the check builds' setting) reaches the compiler"
+else not_ok "WERROR=-Werror reaches the compiler"; echo "# $cc_line"; fi
 exit $((failed > 0))
