@@ -19,6 +19,8 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 ifneq ($(filter check check-run check-host check-vm host-tests vm-tests lint,$(MAKECMDGOALS)),)
 WERROR ?= -Werror
+# the check's sub-makes (run-host-tests, run-vm-tests ...) build with it too
+export WERROR
 endif
 CFLAGS_USER = -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) \
 	-I$(CURDIR)/uapi -I$(CURDIR)/firmware -I$(CURDIR)/lib/include \
