@@ -187,6 +187,8 @@ static int csa_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = csa_setup_irqs(csa);
 	if (ret)
 		return ret;
+	/* the config space PCI error recovery restores after a link reset */
+	pci_save_state(pdev);
 
 	ret = csa_fw_load(csa);
 	if (ret)

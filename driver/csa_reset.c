@@ -116,7 +116,9 @@ static pci_ers_result_t csa_pci_slot_reset(struct pci_dev *pdev)
 	struct csa_device *csa = pci_get_drvdata(pdev);
 	bool ok;
 
+	/* a fatal error reset the link: BARs, bus master, MSI-X are gone */
 	pci_restore_state(pdev);
+	pci_save_state(pdev);	/* restoring consumed it; for the next error */
 	pci_set_master(pdev);
 	mutex_lock(&csa->reset_lock);
 	ok = csa_dev_restart(csa);

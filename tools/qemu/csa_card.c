@@ -33,6 +33,8 @@
 #include "qapi/error.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/msix.h"
+#include "hw/pci/pcie.h"
+#include "hw/pci/pcie_aer.h"
 #include "hw/pci/pci_regs.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
@@ -1025,6 +1027,42 @@ static void csa_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
 		pci_device_reset(pdev);	/* NoSoftRst = 0 */
 }
 
+/*
+ * PCI Express: the card is a PCIe endpoint with Advanced Error Reporting
+ * when it sits on a PCIe bus (behind a root port, or a root complex
+ * integrated endpoint on q35's pcie.0), a conventional PCI device on a
+ * PCI bus.  AER lets the host's error recovery (AER core, aer_inject)
+ * reach the driver's pci_error_handlers as on real hardware.
+ */
+#define CSA_AER_OFFSET		0x100
+
+static bool csa_pcie_init(CsaCardState *s, Error **errp)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+
+	if (!pci_bus_is_express(pci_get_bus(pdev))) {
+		pdev->cap_present &= ~QEMU_PCI_CAP_EXPRESS;
+		return true;
+	}
+	if (pcie_endpoint_cap_init(pdev, 0) < 0) {
+		error_setg(errp, "csa-card: no room for the PCIe capability");
+		return false;
+	}
+	pcie_cap_deverr_init(pdev);
+	return pcie_aer_init(pdev, PCI_ERR_VER, CSA_AER_OFFSET, PCI_ERR_SIZEOF,
+			     errp) == 0;
+}
+
+static void csa_pcie_exit(CsaCardState *s)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+
+	if (!pci_is_express(pdev))
+		return;
+	pcie_aer_exit(pdev);
+	pcie_cap_exit(pdev);
+}
+
 static bool csa_check_props(CsaCardState *s, Error **errp)
 {
 	if (s->queues < 1 || s->queues > CSA_MAX_QUEUES) {
@@ -1051,7 +1089,8 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
 	CsaCardState *s = CSA_CARD(pdev);
 	unsigned int nvec, i;
 
-	if (!csa_check_props(s, errp) || !csa_pm_init(s, errp))
+	if (!csa_check_props(s, errp) || !csa_pm_init(s, errp) ||
+	    !csa_pcie_init(s, errp))
 		return;
 
 	memory_region_init_io(&s->regs, OBJECT(s), &csa_regs_ops, s,
@@ -1127,6 +1166,7 @@ static void csa_exit(PCIDevice *pdev)
 	s->fw_timer = NULL;
 	msix_unuse_all_vectors(pdev);
 	msix_uninit_exclusive_bar(pdev);
+	csa_pcie_exit(s);
 }
 
 /* Power-on, bus reset, and the PM reset (D3hot -> D0). */
@@ -1136,6 +1176,14 @@ static void csa_device_reset(DeviceState *dev)
 
 	csa_soft_reset(s);
 	pci_set_word(PCI_DEVICE(s)->config + s->pm_cap + PCI_PM_CTRL, CSA_PM_D0);
+	if (pci_is_express(PCI_DEVICE(s)))
+		pcie_cap_deverr_reset(PCI_DEVICE(s));
+}
+
+/* Config space sized for PCIe until realize knows the bus (hybrid device). */
+static void csa_instance_init(Object *obj)
+{
+	PCI_DEVICE(obj)->cap_present |= QEMU_PCI_CAP_EXPRESS;
 }
 
 static Property csa_props[] = {
@@ -1180,9 +1228,11 @@ static const TypeInfo csa_card_info = {
 	.name = TYPE_CSA_CARD,
 	.parent = TYPE_PCI_DEVICE,
 	.instance_size = sizeof(CsaCardState),
+	.instance_init = csa_instance_init,
 	.class_init = csa_class_init,
 	.interfaces = (InterfaceInfo[]) {
 		{ INTERFACE_CONVENTIONAL_PCI_DEVICE },
+		{ INTERFACE_PCIE_DEVICE },
 		{ },
 	},
 };

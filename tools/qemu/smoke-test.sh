@@ -191,7 +191,7 @@ put_image() {
 	stat -c %s "$1"
 }
 
-echo "1..98"
+echo "1..100"
 
 # PCI identity
 check "vendor/device id" "$(cfg_rd32 4 0x00)" $PCI_ID
@@ -531,6 +531,12 @@ check "D2 (unsupported) ignored" $(($(cfg_rd32 4 $((pm + 4))) & 3)) 0
 read -r st0 st err msi <<<"$(load_fw $BAR0_A $IMG_ADDR "$size")"
 check "after the PM reset the firmware loads again" "$st" $FW_READY
 
+# On q35's pcie.0 the card is a PCIe root complex integrated endpoint
+# (Express capability, port type 9) with AER in extended config space.
+exp=$(find_cap 4 0x10)
+check "PCIe capability present, root complex integrated endpoint" \
+	$((exp != 0 ? ($(cfg_rd32 4 "$exp") >> 20) & 0xf : 0xff)) 9
+
 qt_pid=$QT_PID
 kill "$qt_pid" 2>/dev/null	# the qtest QEMU this script started
 wait "$qt_pid" 2>/dev/null
@@ -575,6 +581,7 @@ except OSError:
 PY
 }
 check "hot-plug card present" "$(cfg_rd32 4 0x00)" $PCI_ID
+check "on the conventional PCI bus of pc: no PCIe capability" "$(find_cap 4 0x10)" 0
 for _ in $(seq 50); do [ -S "$mon" ] && break; sleep 0.1; done
 hmp "device_del csa0"
 qt outl 0xae08 $((1 << 4)) >/dev/null	# PCI_EJ: the guest ejects slot 4

@@ -81,6 +81,13 @@ if [ -n "$csa_ko" ]; then
 	IFS=, read -r -a extra <<< "$(/sbin/modinfo -F depends "$csa_ko")"
 	roots+=("${extra[@]}")
 fi
+# Test tools the kernel may lack (a custom config): aer_inject for the PCI
+# error-recovery tests (csa_reset_test skips them without /dev/aer_inject).
+optional=(aer_inject)
+for m in "${optional[@]}"; do
+	/sbin/modprobe --show-depends -d "$kroot" -S "$kver" "$m" >/dev/null 2>&1 &&
+		roots+=("$m")
+done
 declare -A seen=()
 : > "$stage/etc/csa-vm/modules"
 for m in "${roots[@]}"; do
