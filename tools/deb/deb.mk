@@ -2,6 +2,8 @@
 # libcsa-pack1, libcsa-pack-dev, csa-tools.
 #   make deb   -> build/deb/*.deb, built by dpkg-buildpackage in a copy of
 #                 the source (build/deb/src), then lintian (build/deb/lintian.txt)
+#   make check-vm-dkms  the VM suites DKMS_VM_TEST_NAMES on the module that
+#                 DKMS built from csa-dkms (instead of build/kmod's)
 # Then DKMS builds the packaged module for the VM's kernel (build/deb/dkms/).
 # The build is cached: it reruns only when a file that goes into a
 # package changed (DEB_INPUTS), so test_deb costs nothing on most runs.
@@ -48,3 +50,25 @@ $(DEB_TEST): tests/host/test_deb.sh $(DEB_STAMP)
 	@echo '#!/bin/sh' > $@
 	@echo 'exec bash $(CURDIR)/tests/host/test_deb.sh $(DEB_DIR) $(DEB_VERSION) $(CURDIR)' >> $@
 	@chmod +x $@
+
+# The test VM with the csa.ko that DKMS built from the package (for the VM's
+# kernel, in make deb) instead of tools/kmod.mk's: the image of
+# tools/vm/vm.mk with that module, the suites of DKMS_VM_TEST_NAMES.
+DKMS_VM_TEST_NAMES ?= csa_bind_test csa_query_test csa_submit_test csa_lib_info_test
+DKMS_VM_INITRAMFS := $(DEB_DIR)/vm/initramfs.cpio.gz
+DKMS_VM_RESULTS := $(TEST_RESULTS)/vm-dkms
+.PHONY: check-vm-dkms
+check-vm-dkms: $(DEB_STAMP) $(VM_KERNEL_STAMP) $(VM_IMAGE_INPUTS) $(QEMU)
+	@ko=$$(ls $(DEB_DIR)/dkms/tree/csa/$(DEB_VERSION)/$$(cat $(VM_KERNEL_STAMP))/*/module/csa.ko) || \
+		{ echo "check-vm-dkms: DKMS built no csa.ko (see $(DEB_DIR)/dkms.log)" >&2; exit 1; }; \
+	mkdir -p $(dir $(DKMS_VM_INITRAMFS)) && \
+	bash tools/vm/mkinitramfs.sh --kernel-root $(VM_DIR)/kernel \
+		--kver $$(cat $(VM_KERNEL_STAMP)) --out $(DKMS_VM_INITRAMFS) --csa-ko $$ko $(VM_IMAGE_ARGS)
+	@QEMU=$(QEMU) QEMU_DATA_ARGS="$(QEMU_DATA_ARGS)" bash tools/vm/run-vm.sh \
+		--kernel $(VM_KERNEL) --initrd $(DKMS_VM_INITRAMFS) \
+		--out $(DKMS_VM_RESULTS) --timeout $(VM_TEST_TIMEOUT) --mode tests \
+		--card "$(VM_TEST_CARDS)" --card "$(VM_TEST_CARD2)" $(VM_TEST_TOPOLOGY) \
+		$(if $(VM_KERNEL_ARGS),--append "$(VM_KERNEL_ARGS)") \
+		$(addprefix --step ,$(DKMS_VM_TEST_NAMES)) || true
+	@bash tools/tap-summary.sh $(DKMS_VM_RESULTS)/vm.tap \
+		$(foreach t,$(DKMS_VM_TEST_NAMES),$(DKMS_VM_RESULTS)/$(t).tap)
