@@ -17,12 +17,15 @@
 #endif
 
 /*
- * PLACEHOLDER PCI identity.  0x1de5 / 0xc5a0 are NOT assigned to this card;
- * they stand in until the FPGA board has its real vendor/device ID.  This is
- * the only place they are defined.
+ * PCI identity of the development card: 1af4:10fc, in the range QEMU's
+ * docs/specs/pci-ids.txt leaves "available for experimental usage without
+ * registration" (1af4:10f0..10ff, Red Hat's virtio vendor ID; virtio_pci
+ * declines device IDs above 0x107f).  Not another company's ID, and not
+ * ours to ship: the production board needs its own registered ID
+ * (docs/hardware.md).  This is the only place the IDs are defined.
  */
-#define CSA_PCI_VENDOR_ID		0x1de5
-#define CSA_PCI_DEVICE_ID		0xc5a0
+#define CSA_PCI_VENDOR_ID		0x1af4
+#define CSA_PCI_DEVICE_ID		0x10fc
 #define CSA_PCI_REVISION		0x01
 #define CSA_PCI_CLASS			0x1200	/* processing accelerator */
 

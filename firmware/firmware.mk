@@ -23,9 +23,9 @@ FW_BAD_ABI := 999
 all: firmware
 firmware: $(FW_MKFW) $(FW_IMAGE) $(FW_BAD_IMAGES)
 
-$(FW_MKFW): firmware/mkfw.c $(FW_LIB_SRCS) $(FW_LIB_HDRS)
+$(FW_MKFW): firmware/mkfw.c $(FW_LIB_SRCS) $(FW_LIB_HDRS) tools/version.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_USER) -o $@ firmware/mkfw.c $(FW_LIB_SRCS)
+	$(CC) $(CFLAGS_USER) $(LIBDRM_CFLAGS) $(LDFLAGS) -o $@ firmware/mkfw.c $(FW_LIB_SRCS)
 
 $(FW_IMAGE): $(FW_MKFW) $(FW_ID_SRCS)
 	$(FW_MKFW) -o $@ --fw-version $(FW_VERSION) --build-id $(FW_BUILD_ID)
@@ -93,3 +93,13 @@ $(HOST_TEST_DP): $(BUILD)/tests/host/%: tests/host/%.c $(FW_CMDPROC_SRCS) \
 $(BUILD)/tests/host/test_prog_qemu: $(BUILD)/qemu/qemu-system-x86_64
 $(BUILD)/tests/host/test_prog_qemu: HOST_TEST_DP_DEFS = \
 	-DCSA_QEMU_PATH='"$(BUILD)/qemu/qemu-system-x86_64"'
+
+# The PCI identity in csa_hw.h is nobody else's in pci.ids (docs/hardware.md).
+PCI_IDS ?= /usr/share/misc/pci.ids
+HOST_TEST_PCI_ID := $(BUILD)/tests/host/test_pci_id
+HOST_TESTS += $(HOST_TEST_PCI_ID)
+$(HOST_TEST_PCI_ID): tests/host/test_pci_id.sh firmware/csa_hw.h
+	@mkdir -p $(@D)
+	@printf '#!/bin/sh\nexec bash %s %s %s\n' $(CURDIR)/tests/host/test_pci_id.sh \
+		$(CURDIR)/firmware/csa_hw.h $(PCI_IDS) > $@
+	@chmod +x $@

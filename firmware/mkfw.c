@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "csa_fw_image.h"
+#include "../tools/version.h"
 
 #define MAX_FIELD 128
 
@@ -41,7 +42,8 @@ static void usage(FILE *f)
 		"  --name NAME          firmware name in the build-info payload (default csa-vcard)\n"
 		"  --build-id HEX       build id in the payload, e.g. a hash of the sources\n"
 		"  --corrupt-payload    test helper: flip a payload byte after the CRC\n"
-		"  --check IMAGE        verify IMAGE for a card accepting --abi, print its header\n",
+		"  --check IMAGE        verify IMAGE for a card accepting --abi, print its header\n"
+		"  -h, --help, --version\n",
 		CSA_FW_ABI_VERSION);
 }
 
@@ -179,6 +181,7 @@ int main(int argc, char **argv)
 		{ "corrupt-payload", no_argument, NULL, 'c' },
 		{ "check", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mkfw_opts o = {
@@ -227,6 +230,8 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'v':
+			return csa_tool_version("csa-mkfw");
 		default:
 			usage(stderr);
 			return 2;

@@ -54,8 +54,13 @@ static inline uint64_t csa_align_up(uint64_t v, uint64_t align)
 	return (v + align - 1) & ~(align - 1);
 }
 
-/* error.c: store a message for csa_last_error(); returns -err. */
-int csa_error(int err, const char *fmt, ...)
+/*
+ * error.c: store a message for csa_last_error(); returns -err.  This and
+ * csa_error_prefix() are exported in the LIBCSA_PRIVATE version node
+ * (lib/libcsa.map) for libcsa-pack only, so both libraries share one
+ * message slot; they are not API.
+ */
+CSA_EXPORT int csa_error(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
@@ -63,7 +68,7 @@ int csa_error(int err, const char *fmt, ...)
  * for a caller that adds where a callee's failure happened; returns @ret
  * (the callee's negative errno) unchanged.
  */
-int csa_error_prefix(int ret, const char *fmt, ...)
+CSA_EXPORT int csa_error_prefix(int ret, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* pci.c: "dddd:bb:dd.f"; returns 0 or -ENOSPC if @len is too small. */

@@ -22,11 +22,16 @@ VM_TEST_ALL := $(filter-out $(VM_TEST_LAST), \
 VM_TEST_NAMES ?= $(filter-out $(VM_TEST_LAST),$(VM_TEST_ALL)) \
 	$(VM_TEST_EXTRA_STEPS) $(VM_TEST_LAST)
 VM_TESTS := $(addprefix $(VM_TEST_BUILD)/,$(VM_TEST_ALL))
+# The installed kselftests' runner (make install-tests, docs/install.md)
+# runs three suites the way a host with a card runs them: a step of its own.
+VM_IMAGE_BINS += tests/kselftest/run_kselftest.sh
+VM_IMAGE_STEPS += tests/kselftest/csa_run_kselftest
+VM_TEST_EXTRA_STEPS += csa_run_kselftest
 VM_TEST_HELPER := tests/vm/csa_vm.c
 # the 6.1 harness has unused signal-handler parameters
 VM_TEST_CFLAGS = $(CFLAGS_USER) $(KSFT_CFLAGS) -Itests/vm \
 	$(shell pkg-config --cflags libdrm)
-VM_TEST_LIBS = $(LIBCSA_A) $(LIBCSA_LIBS)
+VM_TEST_LIBS = $(LIBCSA_PACK_LIBS)
 # The two cards of the test VM: different non-default properties on the
 # first, model defaults on the second (tools/vm/card-defaults.conf) except
 # debug-ops, which the hang and fault tests need on both.
@@ -56,7 +61,7 @@ HOST_TEST_TIMEOUT ?= 120
 vm-tests: $(VM_TESTS)
 
 $(VM_TEST_BUILD)/%: tests/vm/%.c $(VM_TEST_HELPER) $(wildcard tests/vm/*.h) \
-		$(KSFT_HEADERS) $(LIBCSA_A) lib/include/csa/csa.h uapi/csa_drm.h \
+		$(KSFT_HEADERS) $(LIBCSA_A) $(LIBCSA_PACK_A) lib/include/csa/csa.h uapi/csa_drm.h \
 		firmware/csa_hw.h
 	@mkdir -p $(@D)
 	$(CC) $(VM_TEST_CFLAGS) -o $@ $< $(VM_TEST_HELPER) $(VM_TEST_EXTRA_SRCS) \

@@ -36,12 +36,12 @@ module-farm:
 
 # Always ask kbuild: it knows its own dependencies and relinks only on change.
 $(CSA_KO): module-farm
-	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) modules
+	$(MAKE) -C $(KDIR) M=$(KMOD_DIR) CSA_WERROR=$(WERROR) modules
 
 module-lint: $(CHECKPATCH) module-farm
 	$(CHECKPATCH) --strict --no-tree --quiet --show-types -f $(KMOD_SOURCES)
 	@# C=2 runs sparse on every file, rebuilt or not; sparse never fails make.
-	set -o pipefail; $(MAKE) -C $(KDIR) M=$(KMOD_DIR) C=2 modules 2>&1 | tee $(KMOD_LINT_LOG)
+	set -o pipefail; $(MAKE) -C $(KDIR) M=$(KMOD_DIR) CSA_WERROR=$(WERROR) C=2 modules 2>&1 | tee $(KMOD_LINT_LOG)
 	@if grep -E '(warning|error):' $(KMOD_LINT_LOG); then \
 		echo "lint: sparse/compiler warnings above (log: $(KMOD_LINT_LOG))" >&2; exit 1; fi
 	@echo "lint: driver/ is checkpatch --strict and sparse clean"

@@ -4,7 +4,8 @@
 TOOLS_BUILD := $(BUILD)/tools
 CSA_INFO := $(TOOLS_BUILD)/csa-info
 CSA_INFO_SRCS := tools/csa-info/main.c tools/csa-info/print_text.c \
-	tools/csa-info/print_json.c tools/csa-info/format.c tools/csa-info/json.c
+	tools/csa-info/print_json.c tools/csa-info/format.c tools/csa-info/json.c \
+	tools/csa-info/cdi.c
 CSA_INFO_OBJS := $(patsubst tools/%.c,$(TOOLS_BUILD)/obj/%.o,$(CSA_INFO_SRCS))
 # csa-bench writes its JSON with csa-info's writer; --datapath runs
 # dp-bench's jobs (tools/dp-bench/dp-net.c) on the card.
@@ -15,9 +16,7 @@ CSA_BENCH_SRCS := tools/csa-bench/main.c tools/csa-bench/bench.c \
 CSA_BENCH_OBJS := $(patsubst tools/%.c,$(TOOLS_BUILD)/obj/%.o,$(CSA_BENCH_SRCS))
 TOOLS_CFLAGS := $(CFLAGS_USER) $(LIBDRM_CFLAGS) -MMD -MP
 
-BINDIR ?= $(PREFIX)/bin
-
-.PHONY: tools install-tools
+.PHONY: tools
 all: tools
 tools: $(CSA_INFO) $(CSA_BENCH)
 
@@ -26,19 +25,16 @@ $(TOOLS_BUILD)/obj/%.o: tools/%.c
 	$(CC) $(TOOLS_CFLAGS) -c $< -o $@
 
 $(CSA_INFO): $(CSA_INFO_OBJS) $(LIBCSA_A)
-	$(CC) -o $@ $(CSA_INFO_OBJS) $(LIBCSA_A) $(LIBCSA_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CSA_INFO_OBJS) $(LIBCSA_A) $(LIBCSA_LIBS)
 
 $(TOOLS_BUILD)/obj/csa-bench/%.o: TOOLS_CFLAGS += -Itools/csa-info -Itools/dp-bench
+# --cdi mounts the host's libcsa from where `make install` puts it
+$(TOOLS_BUILD)/obj/csa-info/main.o: TOOLS_CFLAGS += -DCSA_LIBDIR='"$(LIBDIR)"'
 
-$(CSA_BENCH): $(CSA_BENCH_OBJS) $(LIBCSA_A)
-	$(CC) -o $@ $(CSA_BENCH_OBJS) $(LIBCSA_A) $(LIBCSA_LIBS)
 
-install-tools: tools
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 $(CSA_INFO) $(DESTDIR)$(BINDIR)/csa-info
-	install -m 0755 $(CSA_BENCH) $(DESTDIR)$(BINDIR)/csa-bench
-
-install: install-tools
+# dp-net.c groups with the packer (no Jansson: only grouping.o is pulled in)
+$(CSA_BENCH): $(CSA_BENCH_OBJS) $(LIBCSA_A) $(LIBCSA_PACK_A)
+	$(CC) $(LDFLAGS) -o $@ $(CSA_BENCH_OBJS) $(LIBCSA_PACK_A) $(LIBCSA_A) $(LIBCSA_LIBS)
 
 -include $(CSA_INFO_OBJS:.o=.d) $(CSA_BENCH_OBJS:.o=.d)
 
@@ -56,16 +52,26 @@ $(CSA_INFO_TEST_BUILD)/test_libcsa_json: tests/host/test_libcsa_json.c \
 
 # Runs the real binary, so it depends on it.
 $(CSA_INFO_TEST_BUILD)/test_libcsa_csa_info: tests/host/test_libcsa_csa_info.c \
-		$(CSA_INFO) $(LIBCSA_A) $(KSFT_HEADERS)
+		$(CSA_INFO) $(LIBCSA_A) $(LIBCSA_PACK_A) $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) \
-		-DCSA_INFO='"$(CSA_INFO)"' -o $@ $< $(LIBCSA_A) $(LIBCSA_LIBS)
+		-DCSA_INFO='"$(CSA_INFO)"' -o $@ $< $(LIBCSA_PACK_LIBS)
 
 $(CSA_INFO_TEST_BUILD)/test_libcsa_format: tests/host/test_libcsa_format.c \
-		tools/csa-info/format.c tools/csa-info/csa-info.h $(LIBCSA_A) $(KSFT_HEADERS)
+		tools/csa-info/format.c tools/csa-info/csa-info.h $(LIBCSA_A) $(LIBCSA_PACK_A) $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Itools/csa-info -o $@ \
-		$< tools/csa-info/format.c $(LIBCSA_A) $(LIBCSA_LIBS)
+		$< tools/csa-info/format.c $(LIBCSA_PACK_LIBS)
 
 # csa-run, the packed reference model and the model API's host tests.
 include tools/csa-run/csa-run.mk
+
+# csa-info --cdi's spec writer against the CDI schema (tests/host/test_cdi.c).
+CDI_SCHEMA_DIR ?= /usr/share/gocode/src/github.com/container-orchestrated-devices/container-device-interface/schema
+HOST_TESTS += $(CSA_INFO_TEST_BUILD)/test_cdi
+$(CSA_INFO_TEST_BUILD)/test_cdi: tests/host/test_cdi.c tests/host/cdi_validate.py \
+		tools/csa-info/cdi.c tools/csa-info/json.c tools/csa-info/csa-info.h $(KSFT_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Itools/csa-info \
+		-DCDI_VALIDATE='"$(CURDIR)/tests/host/cdi_validate.py"' \
+		-DCDI_SCHEMA_DIR='"$(CDI_SCHEMA_DIR)"' -o $@ $< tools/csa-info/cdi.c tools/csa-info/json.c

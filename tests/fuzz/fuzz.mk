@@ -23,9 +23,9 @@ $(FUZZ_MODEL_PARSE): $(FUZZ_PARSE_SRCS) lib/pack/pack_internal.h uapi/csa_model.
 	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz: needs clang (apt-get install clang)"; exit 1; }
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_PARSE_SRCS) -lz
 
-$(FUZZ_SEEDS): tests/fuzz/make_seeds.c tests/host/pack_test_model.h $(LIBCSA_A)
+$(FUZZ_SEEDS): tests/fuzz/make_seeds.c tests/host/pack_test_model.h $(LIBCSA_A) $(LIBCSA_PACK_A)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_USER) $(LIBDRM_CFLAGS) -Itests/host -o $@ $< $(LIBCSA_A) $(LIBCSA_LIBS)
+	$(CC) $(CFLAGS_USER) $(LIBDRM_CFLAGS) -Itests/host -o $@ $< $(LIBCSA_PACK_LIBS)
 
 fuzz: fuzz-build
 	@mkdir -p $(FUZZ_BUILD)/corpus $(FUZZ_BUILD)/findings

@@ -91,19 +91,36 @@ TEST_F_TIMEOUT(bench, quick_datapath_table, 120)
 		"network: dense / sparse-sparse: MACs ",
 		"\nlinear ",
 	};
+	char model[256], args[300];
 	int status = -1;
 
-	if (access("/opt/csa/data/gsc.csa", R_OK))
+	csa_vm_data_path("gsc.csa", model, sizeof(model));
+	if (access(model, R_OK))
 		SKIP(return, "no packed reference model in the VM image");
-	ASSERT_EQ(0, run_bench("--quick --datapath", output, sizeof(output), &status));
+	snprintf(args, sizeof(args), "--quick --datapath --model %s", model);
+	ASSERT_EQ(0, run_bench(args, output, sizeof(output), &status));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		TH_LOG("csa-bench --quick --datapath: status %#x, output:\n%s", status, output);
+		TH_LOG("csa-bench %s: status %#x, output:\n%s", args, status, output);
 	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
 		const char *row = rows[r];
 
 		EXPECT_NE(NULL, strstr(output, row))
 			TH_LOG("no '%s' in:\n%s", row, output);
 	}
+}
+
+/* No model path is guessed: without --model only the linear layer runs. */
+TEST_F_TIMEOUT(bench, quick_datapath_without_model_skips_the_network, 120)
+{
+	int status = -1;
+
+	ASSERT_EQ(0, run_bench("--quick --datapath", output, sizeof(output), &status));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("status %#x, output:\n%s", status, output);
+	EXPECT_NE(NULL, strstr(output, "\nlinear ")) TH_LOG("no linear rows in:\n%s", output);
+	EXPECT_EQ(NULL, strstr(output, "network dense"))
+		TH_LOG("network rows without --model:\n%s", output);
+	EXPECT_NE(NULL, strstr(output, "no --model")) TH_LOG("no note in:\n%s", output);
 }
 
 TEST_F(bench, datapath_with_json_is_a_usage_error)

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,6 +124,49 @@ TEST_F(info, csa_numa_off_shows_no_placement)
 		TH_LOG("placement with CSA_NUMA=off:\n%s", output);
 	EXPECT_NE(NULL, strstr(output, "\"numa_placement\": -1"))
 		TH_LOG("no numa_placement -1 with CSA_NUMA=off:\n%s", output);
+}
+
+/*
+ * --cdi: a CDI spec naming every card's node with its device numbers, its
+ * sysfs directory, each card by index and address and "all" (the schema is
+ * checked on the host: tests/host/test_cdi.c).
+ */
+TEST_F(info, cdi_spec_names_every_card)
+{
+	int status = run_info("--cdi");
+
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("csa-info --cdi: status %#x:\n%s", status, output);
+	EXPECT_NE(NULL, strstr(output, "\"cdiVersion\": \"0.5.0\"")) TH_LOG("%s", output);
+	EXPECT_NE(NULL, strstr(output, "\"kind\": \"csa.example.org/card\"")) TH_LOG("%s", output);
+	EXPECT_NE(NULL, strstr(output, "\"name\": \"all\"")) TH_LOG("%s", output);
+	for (int i = 0; i < self->n; i++) {
+		char node[CSA_VM_PATH_LEN], want[160], sysdir[CSA_VM_PATH_LEN + 32];
+		char real[4096];
+		struct stat st;
+
+		ASSERT_EQ(0, csa_vm_render_node(self->card[i].addr, node, sizeof(node)));
+		ASSERT_EQ(0, stat(node, &st));
+		snprintf(want, sizeof(want), "\"path\": \"%s\",\n            \"type\": \"c\",\n"
+			 "            \"major\": %u,\n            \"minor\": %u", node,
+			 major(st.st_rdev), minor(st.st_rdev));
+		EXPECT_NE(NULL, strstr(output, want)) TH_LOG("no %s in:\n%s", want, output);
+		snprintf(want, sizeof(want), "\"name\": \"%s\"", self->card[i].addr);
+		EXPECT_NE(NULL, strstr(output, want)) TH_LOG("no %s in:\n%s", want, output);
+		snprintf(sysdir, sizeof(sysdir), "/sys/bus/pci/devices/%s", self->card[i].addr);
+		ASSERT_NE(NULL, realpath(sysdir, real));
+		snprintf(want, sizeof(want), "\"hostPath\": \"%.100s\"", real);
+		EXPECT_NE(NULL, strstr(output, want)) TH_LOG("no %s in:\n%s", want, output);
+	}
+}
+
+TEST_F(info, cdi_refuses_a_bad_kind_and_other_options)
+{
+	int status = run_info("--cdi --cdi-kind not-a-kind");
+
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) TH_LOG("status %#x", status);
+	status = run_info("--cdi --json");
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) TH_LOG("status %#x", status);
 }
 
 TEST_HARNESS_MAIN

@@ -22,8 +22,8 @@
 #include "csa_vm.h"
 #include "pack_internal.h"
 
-#define DATA		"/opt/csa/data"
-#define MODEL		DATA "/gsc.csa"
+static char model_buf[256], ref_buf[256];
+#define MODEL		csa_vm_data_path("gsc.csa", model_buf, sizeof(model_buf))
 #define INFLIGHT	8
 
 FIXTURE(model) {
@@ -46,7 +46,7 @@ FIXTURE_SETUP(model)
 	for (int i = 0; i < self->ncards; i++)
 		ASSERT_EQ(0, csa_vm_render_node(self->card[i].addr, self->node[i],
 						CSA_VM_PATH_LEN));
-	ASSERT_EQ(0, csa_st_open(DATA "/reference.safetensors.gz", &self->st))
+	ASSERT_EQ(0, csa_st_open(csa_vm_data_path("reference.safetensors.gz", ref_buf, sizeof(ref_buf)), &self->st))
 		TH_LOG("%s", csa_last_error());
 	ASSERT_EQ(0, csa_st_get_raw(&self->st, "inputs", "I8", 1, &p, &n));
 	self->inputs = p;

@@ -45,6 +45,12 @@ const char *csa_vm_fw_test_dir(void)
 	return env_or("CSA_FW_TEST_DIR", "/lib/firmware-test");
 }
 
+const char *csa_vm_data_path(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", env_or("CSA_DATA_DIR", "/opt/csa/data"), name);
+	return buf;
+}
+
 /*
  * serial=auto: the model's serial for a card whose serial property is 0,
  * derived from the PCI identity and the card's bus/devfn (csa_card.c).

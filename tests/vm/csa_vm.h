@@ -34,6 +34,8 @@ int csa_vm_cards(struct csa_vm_card *cards, size_t max);
 const char *csa_vm_ko_path(void);
 const char *csa_vm_fw_dir(void);
 const char *csa_vm_fw_test_dir(void);
+/* @name in the data directory (CSA_DATA_DIR, the VM image's /opt/csa/data). */
+const char *csa_vm_data_path(const char *name, char *buf, size_t len);
 
 /* /dev/dri/renderD* of the PCI device @addr; -ENOENT when it has none. */
 int csa_vm_render_node(const char *addr, char *path, size_t len);

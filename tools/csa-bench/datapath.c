@@ -268,6 +268,12 @@ int bench_datapath(struct csa_device *dev, const struct csa_info *info,
 	}
 	if (run_layer(&c, cfg, "linear", job, rows, &n))
 		goto out;
+	if (!model) {
+		/* no model path is guessed: the VM's is not the user's */
+		fprintf(stderr, "csa-bench: no --model FILE.csa: reference network rows skipped\n");
+		ret = 0;
+		goto out;
+	}
 	if (csa_model_read_file(model, &data, &size) ||
 	    csa_model_parse(data, size, &view)) {
 		dp_fail(model, csa_last_error());

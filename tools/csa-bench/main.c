@@ -15,24 +15,25 @@
 #include <string.h>
 
 #include "csa-bench.h"
+#include "../version.h"
 
 static const char *prog = "csa-bench";
-
-/* where the VM image puts the packed reference model */
-#define DEFAULT_MODEL	"/opt/csa/data/gsc.csa"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: %s [-d|--device INDEX|PATH] [-q|--quick] [-j|--json]\n"
+		"Usage: %s [-d|--device INDEX|PATH] [-q|--quick] [-j|--json]\n"
 		"          [-p|--datapath] [-m|--model FILE.csa]\n"
 		"  -d, --device    card index (csa_enumerate order, default 0) or DRM node path\n"
 		"  -q, --quick     tiny budgets and copies up to 64 KiB: a smoke run\n"
 		"  -j, --json      JSON on stdout instead of the table (not with --datapath)\n"
 		"  -p, --datapath  then the datapath table: linear 1600->1500 and the reference\n"
 		"                  network, dense / sparse weights / sparse-sparse job programs\n"
-		"  -m, --model     the network's .csa file (default %s)\n"
-		"  -h, --help      this text\n", prog, DEFAULT_MODEL);
+		"  -m, --model     the reference network's .csa file (make gsc-model:\n"
+		"                  build/model/gsc.csa); without it --datapath runs the\n"
+		"                  linear layer only\n"
+		"  -h, --help      this text\n"
+		"  -V, --version   the version\n", prog);
 }
 
 static bool all_digits(const char *s)
@@ -63,6 +64,7 @@ int main(int argc, char **argv)
 		{ "datapath", no_argument, NULL, 'p' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_config cfg = {
@@ -73,11 +75,11 @@ int main(int argc, char **argv)
 	struct bench_result res[BENCH_MAX_RESULTS];
 	struct bench_card card;
 	struct csa_device *dev;
-	const char *device = NULL, *model = DEFAULT_MODEL;
+	const char *device = NULL, *model = NULL;
 	bool json = false, datapath = false;
 	int opt, n, failed = 0;
 
-	while ((opt = getopt_long(argc, argv, "d:qjpm:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:qjpm:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			device = optarg;
@@ -102,6 +104,8 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			return csa_tool_version(prog);
 		default:
 			usage(stderr);
 			return 2;

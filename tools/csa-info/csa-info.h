@@ -50,4 +50,24 @@ void print_card_error_json(struct json *j, int index, const char *node,
 			   const char *message);
 void print_json_end(struct json *j);
 
+/* cdi.c: the --cdi spec (Container Device Interface 0.5.0) */
+#define CSA_CDI_KIND "csa.example.org/card"
+struct cdi_card {
+	int index;
+	unsigned int major, minor;
+	char node[CSA_PATH_LEN];
+	char pci_address[CSA_PCI_ADDRESS_LEN];
+	char sysfs[4096];
+};
+/* Node numbers and the PCI device's sysfs directory (under @sysfs_root). */
+int cdi_card_from(struct cdi_card *c, int index, const char *node, const char *pci_address,
+		  const char *sysfs_root);
+/* @libs: @nlibs / 2 pairs of host path, container path to bind read-only. */
+void print_cdi(FILE *out, const char *kind, const struct cdi_card *cards, int n,
+	       const char *const *libs, int nlibs);
+/* libcsa.so.MAJOR in @libdir: fills the pair, returns 2, or 0 if absent. */
+int cdi_library_mounts(const char *libdir, char paths[2][4096]);
+/* "vendor/class" as CDI allows it. */
+int cdi_kind_valid(const char *kind);
+
 #endif /* CSA_INFO_H */

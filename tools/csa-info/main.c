@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "csa-info.h"
+#include "../version.h"
 
 enum { EXIT_NO_CARD = 1, EXIT_USAGE = 2 };
 
@@ -21,15 +22,21 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: %s [-j|--json] [-d|--device INDEX|PATH]\n"
+		"  or:  %s --cdi [--cdi-kind VENDOR/CLASS] [--cdi-libdir DIR]\n"
 		"List the CSA accelerator cards and their properties.\n"
 		"\n"
 		"  -d, --device INDEX|PATH  only this card: its index in the list\n"
 		"                           or the path of its DRM node\n"
 		"  -j, --json               machine-readable JSON on stdout\n"
+		"      --cdi                a CDI spec of the cards on stdout, for container\n"
+		"                           engines (/etc/cdi/csa.json; docs/containers.md)\n"
+		"      --cdi-kind VENDOR/CLASS  its kind (default " CSA_CDI_KIND ")\n"
+		"      --cdi-libdir DIR     where the host's libcsa is (default " CSA_LIBDIR ")\n"
 		"  -h, --help               show this help\n"
+		"  -V, --version            show the version\n"
 		"\n"
 		"Exit status: 0 success, 1 no card found or a card could not be\n"
-		"queried, 2 usage error.\n", prog);
+		"queried, 2 usage error.\n", prog, prog);
 }
 
 struct report {
@@ -97,6 +104,56 @@ static int list_cards(struct csa_card **cardsp)
 	return found < n ? found : n;	/* cards may come and go meanwhile */
 }
 
+/* --cdi: the spec of every card on stdout, nothing if one fails. */
+static int write_cdi(const char *kind, const char *libdir, bool other_options)
+{
+	char libs[2][4096];
+	const char *lib_ptrs[2] = { libs[0], libs[1] };
+	struct cdi_card *c;
+	struct csa_card *cards;
+	int n, nlibs, ret;
+
+	if (other_options) {
+		fprintf(stderr, "%s: --cdi describes every card, in JSON: no --json or --device\n",
+			prog);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!cdi_kind_valid(kind)) {
+		fprintf(stderr, "%s: --cdi-kind \"%s\" is not a CDI vendor/class\n", prog, kind);
+		return EXIT_USAGE;
+	}
+	n = list_cards(&cards);
+	if (n <= 0) {
+		fprintf(stderr, "%s: %s\n", prog, n ? csa_last_error() : "no CSA card found");
+		return EXIT_NO_CARD;
+	}
+	c = calloc(n, sizeof(*c));
+	if (!c) {
+		free(cards);
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return EXIT_NO_CARD;
+	}
+	for (int i = 0; i < n; i++) {
+		ret = cdi_card_from(&c[i], i, cards[i].render_node, cards[i].pci_address, "/sys");
+		if (ret) {
+			fprintf(stderr, "%s: %s (%s): %s\n", prog, cards[i].render_node,
+				cards[i].pci_address, strerror(-ret));
+			free(c);
+			free(cards);
+			return EXIT_NO_CARD;
+		}
+	}
+	nlibs = cdi_library_mounts(libdir, libs);
+	if (!nlibs)
+		fprintf(stderr, "%s: no libcsa.so.%d in %s: the spec mounts no library\n",
+			prog, CSA_VERSION_MAJOR, libdir);
+	print_cdi(stdout, kind, c, n, lib_ptrs, nlibs);
+	free(c);
+	free(cards);
+	return 0;
+}
+
 /* Returns the index for an all-digits argument, -1 for a path, -2 if huge. */
 static int parse_index(const char *arg)
 {
@@ -118,14 +175,19 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "cdi", no_argument, NULL, 'C' },
+		{ "cdi-kind", required_argument, NULL, 'K' },
+		{ "cdi-libdir", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct csa_card *cards = NULL;
 	struct report r = { 0 };
-	const char *device = NULL;
+	const char *device = NULL, *cdi_kind = CSA_CDI_KIND, *cdi_libdir = CSA_LIBDIR;
+	bool cdi = false;
 	int opt, n, i, index = -1;
 
-	while ((opt = getopt_long(argc, argv, "d:jh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:jhV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			device = optarg;
@@ -136,6 +198,17 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			return csa_tool_version(prog);
+		case 'C':
+			cdi = true;
+			break;
+		case 'K':
+			cdi_kind = optarg;
+			break;
+		case 'L':
+			cdi_libdir = optarg;
+			break;
 		default:
 			usage(stderr);
 			return EXIT_USAGE;
@@ -147,6 +220,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (cdi)
+		return write_cdi(cdi_kind, cdi_libdir, r.json || device);
 	if (device) {
 		index = parse_index(device);
 		if (index == -2) {

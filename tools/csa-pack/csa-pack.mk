@@ -9,14 +9,8 @@ all: csa-pack
 tools: csa-pack
 csa-pack: $(CSA_PACK)
 
-$(CSA_PACK): $(CSA_PACK_OBJS) $(LIBCSA_A)
-	$(CC) -o $@ $(CSA_PACK_OBJS) $(LIBCSA_A) $(LIBCSA_LIBS)
-
-install-tools: install-csa-pack
-.PHONY: install-csa-pack
-install-csa-pack: $(CSA_PACK)
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 $(CSA_PACK) $(DESTDIR)$(BINDIR)/csa-pack
+$(CSA_PACK): $(CSA_PACK_OBJS) $(LIBCSA_A) $(LIBCSA_PACK_A)
+	$(CC) $(LDFLAGS) -o $@ $(CSA_PACK_OBJS) $(LIBCSA_PACK_LIBS)
 
 -include $(CSA_PACK_OBJS:.o=.d)
 
@@ -31,7 +25,7 @@ $(PACK_REF_TEST): tests/host/test_pack_reference.c $(PACK_TEST_DEPS) $(CSA_PACK)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Ilib -Ilib/pack \
 		-DGSC_DATA='"$(GSC_DATA)"' -DCSA_PACK_BIN='"$(CSA_PACK)"' -o $@ $< \
-		$(LIBCSA_A) $(LIBCSA_LIBS)
+		$(LIBCSA_PACK_LIBS)
 
 include tools/model/model-data.mk
 include tests/fuzz/fuzz.mk
@@ -46,15 +40,15 @@ $(PACK_PROG_TEST): tests/host/test_pack_program.c $(PACK_TEST_DEPS) $(FW_PROG_SR
 		$(FW_PROG_HDRS) $(wildcard $(GSC_DATA)/*)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Ilib -Ilib/pack \
-		-DGSC_DATA='"$(GSC_DATA)"' -o $@ $< $(FW_PROG_SRCS) $(LIBCSA_A) $(LIBCSA_LIBS)
+		-DGSC_DATA='"$(GSC_DATA)"' -o $@ $< $(FW_PROG_SRCS) $(LIBCSA_PACK_LIBS)
 
 # pack-bench: times the greedy grouping on 4096x4096 and 8192x8192 layers
 # (PACK_BENCH_ARGS="--baseline" also times the original greedy, slow).
 PACK_BENCH := $(BUILD)/tools/pack-bench
 .PHONY: pack-bench
-$(PACK_BENCH): tools/csa-pack/pack-bench.c tests/host/pack_group_ref.h $(LIBCSA_A) \
+$(PACK_BENCH): tools/csa-pack/pack-bench.c tests/host/pack_group_ref.h $(LIBCSA_A) $(LIBCSA_PACK_A) \
 		lib/include/csa/pack.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) $(LIBDRM_CFLAGS) -Itests/host -o $@ $< $(LIBCSA_A) $(LIBCSA_LIBS)
+	$(CC) $(CFLAGS_USER) $(LIBDRM_CFLAGS) -Itests/host -o $@ $< $(LIBCSA_PACK_LIBS)
 pack-bench: $(PACK_BENCH)
 	$(PACK_BENCH) $(PACK_BENCH_ARGS)

@@ -17,13 +17,14 @@
 #include <string.h>
 
 #include "csa/pack.h"
+#include "../version.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: csa-pack MODEL.json -o MODEL.csa [--report] [--variant NAME]\n"
+		"Usage: csa-pack MODEL.json -o MODEL.csa [--report] [--variant NAME]\n"
 		"                [--max-k N] [--greedy] [--calibrate INPUTS]\n"
-		"       csa-pack --info MODEL.csa\n"
+		"  or:  csa-pack --info MODEL.csa\n"
 		"\n"
 		"  -o, --output FILE  write the packed model here\n"
 		"  -r, --report       per layer: K, packing efficiency, MACs dense /\n"
@@ -36,7 +37,9 @@ static void usage(FILE *out)
 		"                     set activation scales from these inputs (safetensors\n"
 		"                     tensor \"inputs\", I8 at the model's input scale or\n"
 		"                     F16/F32) instead of the export's act_max\n"
-		"      --info FILE    validate a .csa file and describe it\n");
+		"      --info FILE    validate a .csa file and describe it\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      the version\n");
 }
 
 static void print_info(const struct csa_model_view *v)
@@ -128,6 +131,7 @@ int main(int argc, char **argv)
 		{ "info", required_argument, NULL, 'i' },
 		{ "calibrate", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	struct csa_pack_options options = { 0 };
@@ -140,7 +144,7 @@ int main(int argc, char **argv)
 	unsigned long v;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "o:rh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:rhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			output = optarg;
@@ -172,6 +176,8 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			return csa_tool_version("csa-pack");
 		default:
 			usage(stderr);
 			return 2;

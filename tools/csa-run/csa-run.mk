@@ -14,14 +14,8 @@ all: csa-run gsc-model
 tools: csa-run
 csa-run: $(CSA_RUN)
 
-$(CSA_RUN): $(CSA_RUN_OBJS) $(LIBCSA_A)
-	$(CC) -o $@ $(CSA_RUN_OBJS) $(LIBCSA_A) $(LIBCSA_LIBS)
-
-install-tools: install-csa-run
-.PHONY: install-csa-run
-install-csa-run: $(CSA_RUN)
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 $(CSA_RUN) $(DESTDIR)$(BINDIR)/csa-run
+$(CSA_RUN): $(CSA_RUN_OBJS) $(LIBCSA_A) $(LIBCSA_PACK_A)
+	$(CC) $(LDFLAGS) -o $@ $(CSA_RUN_OBJS) $(LIBCSA_PACK_LIBS)
 
 -include $(CSA_RUN_OBJS:.o=.d)
 
@@ -44,12 +38,12 @@ MODEL_TEST_NAMES := $(filter-out test_model_parse, \
 MODEL_TESTS := $(addprefix $(BUILD)/tests/host/,$(MODEL_TEST_NAMES))
 HOST_TESTS += $(MODEL_TESTS)
 
-$(MODEL_TESTS): $(BUILD)/tests/host/%: tests/host/%.c $(LIBCSA_A) lib/include/csa/model.h \
+$(MODEL_TESTS): $(BUILD)/tests/host/%: tests/host/%.c $(LIBCSA_A) $(LIBCSA_PACK_A) lib/include/csa/model.h \
 		lib/model_internal.h $(KSFT_HEADERS) $(GSC_CSA) $(GSC_REFERENCE) $(CSA_RUN)
 	@mkdir -p $(@D)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Ilib -Ilib/pack -Itests/host \
 		-DGSC_DATA='"$(CURDIR)/$(GSC_MODEL_DATA)"' -DGSC_CSA='"$(GSC_CSA)"' \
-		-DCSA_RUN_BIN='"$(CSA_RUN)"' -o $@ $< $(LIBCSA_A) $(LIBCSA_LIBS)
+		-DCSA_RUN_BIN='"$(CSA_RUN)"' -o $@ $< $(LIBCSA_PACK_LIBS)
 
 # The VM suite csa_model_test reads the reference inputs like csa-run.
 $(BUILD)/tests/vm/csa_model_test: VM_TEST_CFLAGS += -Ilib -Ilib/pack

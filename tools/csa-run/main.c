@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "csa-run.h"
+#include "../version.h"
 
 #define MAX_INFLIGHT	64
 
@@ -27,7 +28,7 @@ struct opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: csa-run MODEL.csa --inputs FILE [--reference FILE] [--check]\n"
+		"Usage: csa-run MODEL.csa --inputs FILE [--reference FILE] [--check]\n"
 		"               [--count N] [--inflight N] [-d DEV] [--cpu] [--min-agreement PCT]\n"
 		"  --inputs FILE      safetensors[.gz] with \"inputs\" (I8 or F32, N x C x H x W),\n"
 		"                     or a raw file of N int8 input tensors\n"
@@ -40,6 +41,8 @@ static void usage(FILE *f)
 		"  --cpu              run on the CPU reference only (no card needed)\n"
 		"  --min-agreement PCT  exit 1 if the top-1 agreement is below PCT\n"
 		"  -q, --quiet        no per-layer table\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      the version\n"
 		"exit status: 0 ok, 1 failure (bad input, card error, --check mismatch,\n"
 		"agreement below --min-agreement), 2 usage\n", MAX_INFLIGHT);
 }
@@ -74,6 +77,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "min-agreement", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	uint64_t v;
@@ -83,7 +87,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->inflight = 4;
 	o->min_agreement = -1;
-	while ((c = getopt_long(argc, argv, "d:qh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:qhV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o->inputs = optarg; break;
 		case 'r': o->reference = optarg; break;
@@ -111,6 +115,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); exit(0);
+		case 'V': exit(csa_tool_version("csa-run"));
 		default: return -1;
 		}
 	}

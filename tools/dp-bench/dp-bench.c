@@ -39,6 +39,7 @@
 #include "csa_hw.h"
 #include "csa_prog.h"
 #include "dp-net.h"
+#include "../version.h"
 
 /* CSA_CYCLES_DESC of firmware/csa_cmdproc.h (whose csa_cmd clashes with libcsa's) */
 #define DESC_CYCLES	32
@@ -693,10 +694,15 @@ int main(int argc, char **argv)
 				return 2;
 		} else if (!strcmp(argv[i], "--model") && i + 1 < argc) {
 			model = argv[++i];
+		} else if (!strcmp(argv[i], "--version")) {
+			return csa_tool_version("dp-bench");
 		} else {
-			fprintf(stderr, "usage: %s [-n RUNS] [--lanes N] [--model FILE.csa]\n",
+			bool help = !strcmp(argv[i], "--help");
+
+			fprintf(help ? stdout : stderr,
+				"usage: %s [-n RUNS] [--lanes N] [--model FILE.csa] [--help] [--version]\n",
 				argv[0]);
-			return 2;
+			return help ? 0 : 2;
 		}
 	}
 

@@ -15,10 +15,10 @@ all: $(DP_BENCH)
 # libcsa: the packer (K = 1 repacking) and the model program builder; the
 # engine (firmware/csa_prog.c) and the datapath are in it too.
 $(DP_BENCH): tools/dp-bench/dp-bench.c $(DP_NET_SRCS) $(DP_NET_HDRS) \
-		$(FW_DP_SRCS) $(FW_DP_HDRS) $(LIBCSA_A)
+		$(FW_DP_SRCS) $(FW_DP_HDRS) $(LIBCSA_A) $(LIBCSA_PACK_A)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_USER) $(LIBDRM_CFLAGS) -o $@ tools/dp-bench/dp-bench.c $(DP_NET_SRCS) \
-		$(LIBCSA_A) $(LIBCSA_LIBS)
+		$(LIBCSA_PACK_LIBS)
 
 dp-bench: $(DP_BENCH) $(GSC_CSA)
 	$(DP_BENCH) --model $(GSC_CSA) $(DP_BENCH_ARGS)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "../version.h"
 
 static struct fz_ctx ctx;
 static uint64_t cur_seed;
@@ -38,7 +39,8 @@ static void usage(FILE *f)
 		"  --no-children   no forked children killed with SIGKILL\n"
 		"  --huge-counts   DRM core syncobj arrays with counts up to 2^32-1\n"
 		"  --settle S      seconds csa_bos may take to return to its baseline (default 20)\n"
-		"  --trace         print every call to stderr\n", FZ_MAX_THREADS);
+		"  --trace         print every call to stderr\n"
+		"  --help, --version\n", FZ_MAX_THREADS);
 }
 
 static int parse(int argc, char **argv, struct fz_config *c)
@@ -50,6 +52,7 @@ static int parse(int argc, char **argv, struct fz_config *c)
 		{ "hangs", 1, NULL, 'H' }, { "reopen", 1, NULL, 'R' }, { "no-children", 0, NULL, 'C' },
 		{ "huge-counts", 0, NULL, 'U' }, { "settle", 1, NULL, 'S' },
 		{ "trace", 0, NULL, 'T' }, { "help", 0, NULL, 'h' },
+		{ "version", 0, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool duration_set = false;
@@ -75,6 +78,7 @@ static int parse(int argc, char **argv, struct fz_config *c)
 		case 'S': c->settle = strtod(optarg, NULL); break;
 		case 'T': fz_trace_all = true; break;
 		case 'h': usage(stdout); exit(0);
+		case 'V': exit(csa_tool_version("csa-fuzz-ioctl"));
 		default: usage(stderr); return -1;
 		}
 	}

@@ -21,6 +21,11 @@ for f in "$qemu" "$fw_dir/csa-fw.bin" "$fw_dir/csa-fw-badcrc.bin" \
 	[ -e "$f" ] || { echo "smoke-test: $f missing" >&2; exit 2; }
 done
 
+# The PCI identity is read from firmware/csa_hw.h, its only definition.
+hw_h=$(cd "$(dirname "$0")/../.." && pwd)/firmware/csa_hw.h
+hw_define() { sed -n "s/^#define $1[[:space:]]*\(0x[0-9a-fA-F]*\).*/\1/p" "$hw_h"; }
+PCI_ID=$(( $(hw_define CSA_PCI_DEVICE_ID) << 16 | $(hw_define CSA_PCI_VENDOR_ID) ))
+[ "$PCI_ID" -ne 0 ] || { echo "smoke-test: no PCI IDs in $hw_h" >&2; exit 2; }
 # Register offsets and values from firmware/csa_hw.h.
 REG_ID=0x00 REG_HW_VERSION=0x04 REG_NUM_QUEUES=0x0c REG_DP_LANES=0x10
 REG_MAX_K=0x14 REG_MAX_DIM=0x18 REG_MAX_TENSOR=0x1c REG_CLOCK_KHZ=0x20
@@ -189,7 +194,7 @@ put_image() {
 echo "1..100"
 
 # PCI identity
-check "vendor/device id" "$(cfg_rd32 4 0x00)" 0xc5a01de5
+check "vendor/device id" "$(cfg_rd32 4 0x00)" $PCI_ID
 check "class 0x1200, revision 1" "$(cfg_rd32 4 0x08)" 0x12000001
 
 setup_card 4 $BAR0_A $BAR2_A
@@ -575,7 +580,7 @@ except OSError:
     pass
 PY
 }
-check "hot-plug card present" "$(cfg_rd32 4 0x00)" 0xc5a01de5
+check "hot-plug card present" "$(cfg_rd32 4 0x00)" $PCI_ID
 check "on the conventional PCI bus of pc: no PCIe capability" "$(find_cap 4 0x10)" 0
 for _ in $(seq 50); do [ -S "$mon" ] && break; sleep 0.1; done
 hmp "device_del csa0"

@@ -7,7 +7,8 @@
 #                     run the reference network on the card with csa-run
 #                     (RUN_ARGS: csa-run options, default $(RUN_ARGS))
 #   make bench        deps, build everything, boot a VM with one card and
-#                     run csa-bench there (BENCH_ARGS, default "--datapath":
+#                     run csa-bench there (BENCH_ARGS, default "--datapath --model
+#                     /opt/csa/data/gsc.csa":
 #                     the data plane, then the datapath jobs; "--json",
 #                     "--quick")
 #   make vm-shell     boot the VM to an interactive shell (CARDS=1|2)
@@ -32,7 +33,7 @@ CSA_INFO_ARGS ?=
 # checked bit-exact against the CPU reference, top-1 agreement >= 95 %.
 RUN_ARGS ?= --inflight 8 --check --min-agreement 95
 VM_RUN_TIMEOUT ?= 300
-BENCH_ARGS ?= --datapath
+BENCH_ARGS ?= --datapath --model /opt/csa/data/gsc.csa
 VM_BENCH_TIMEOUT ?= 900
 NUMA ?=
 VM_CARD_ARGS = --card "$(CARD1)" $(if $(filter 2,$(CARDS)),--card "$(CARD2)") \

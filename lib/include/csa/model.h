@@ -136,6 +136,7 @@ CSA_EXPORT int csa_model_load_mem(struct csa_device *dev, const void *data,
  */
 CSA_EXPORT void csa_model_unload(struct csa_model *model);
 
+/* Fill @info (struct csa_model_info) with the loaded model's shapes, sizes and scales. */
 CSA_EXPORT int csa_model_info(const struct csa_model *model,
 			      struct csa_model_info *info);
 
