@@ -23,6 +23,7 @@
 #include "csa_drm.h"
 #include "csa_gem.h"
 #include "csa_queue.h"
+#include "csa_sched_compat.h"
 
 #define CSA_ACCESS_MASK		(DRM_CSA_ACCESS_READ | DRM_CSA_ACCESS_WRITE)
 #define CSA_OFFSET_LIMIT	BIT_ULL(48)
@@ -464,7 +465,7 @@ static int csa_submit(struct drm_file *file, const struct drm_csa_submit *args)
 		goto out_job;
 	csa_job_build_desc(job, &args->cmd);
 
-	ret = drm_sched_job_init(&job->base, &ctx->entity, file);
+	ret = csa_sched_job_init(&job->base, &ctx->entity, file);
 	if (ret)
 		goto out_job;
 	sched_init = true;
