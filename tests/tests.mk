@@ -103,7 +103,7 @@ run-vm-tests-swiotlb: vm-image $(QEMU)
 
 # The same suites (VM_TEST_NAMES, same cards and topology) on the second
 # kernel; make check shows them as a block of their own.
-run-vm2-tests: $(VM2_INITRAMFS) $(QEMU)
+run-vm2-tests: vm2-image $(QEMU)
 	@QEMU=$(QEMU) QEMU_DATA_ARGS="$(QEMU_DATA_ARGS)" bash tools/vm/run-vm.sh \
 		--kernel $(VM2_KERNEL) --initrd $(VM2_INITRAMFS) \
 		--out $(TEST_RESULTS)/vm2 --timeout $(VM_TEST_TIMEOUT) --mode tests \
