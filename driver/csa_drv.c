@@ -259,5 +259,10 @@ static struct pci_driver csa_pci_driver = {
 };
 module_pci_driver(csa_pci_driver);
 
+unsigned int csa_debug;
+module_param_named(debug, csa_debug, uint, 0644);
+MODULE_PARM_DESC(debug,
+		 "Debug messages by category, a bitmask: 0x1 jobs, 0x2 timeouts and resets, 0x4 buffer objects, 0x8 firmware (default 0)");
+
 MODULE_DESCRIPTION("CSA complementary-sparse accelerator");
 MODULE_LICENSE("GPL");

@@ -22,6 +22,7 @@
 #include "csa_drm.h"
 #include "csa_queue.h"
 #include "csa_sched_compat.h"
+#include "csa_trace.h"
 
 static unsigned int job_timeout_ms = 2000;
 module_param(job_timeout_ms, uint, 0444);
@@ -107,6 +108,9 @@ static void csa_fence_signal_locked(struct csa_hw_queue *q, struct csa_fence *f,
 	struct dma_fence *finished = &f->job->base.s_fence->finished;
 
 	lockdep_assert_held(&q->lock);
+	trace_csa_job_done(f->job, f->ring_seqno, error);
+	csa_dbg(&q->csa->pdev->dev, JOB, "%s: done fence %llu:%llu ring seqno %llu: %d\n",
+		q->name, finished->context, finished->seqno, f->ring_seqno, error);
 	csa_job_sync(f->job, true);
 	if (error) {
 		if (!dma_fence_is_signaled(finished))
@@ -371,6 +375,9 @@ static struct dma_fence *csa_sched_run_job(struct drm_sched_job *sched_job)
 	dma_fence_get(&f->base);
 	dma_fence_get(&f->base);
 	csa_ring_put_locked(q, f);
+	trace_csa_job_run(job, f->ring_seqno);
+	csa_dbg(&q->csa->pdev->dev, JOB, "%s: run fence %llu:%llu ring seqno %llu\n",
+		q->name, finished->context, finished->seqno, f->ring_seqno);
 	/* writel orders the descriptor before the doorbell. */
 	csa_q_write(q, CSA_Q_TAIL, q->tail);
 out:
@@ -420,10 +427,16 @@ static enum drm_gpu_sched_stat csa_sched_timedout_job(struct drm_sched_job *sche
 	hung = csa_ring_recover(q, f, &requeued);
 	dma_fence_end_signalling(cookie);
 
-	if (hung)
+	if (hung) {
+		trace_csa_job_timeout(job, requeued);
 		dev_warn(&q->csa->pdev->dev,
 			 "%s: job (seqno %llu) timed out after %u ms: queue reset, context banned, %u queued jobs resubmitted\n",
 			 q->name, f->base.seqno, q->csa->job_timeout_ms, requeued);
+	} else {
+		csa_dbg(&q->csa->pdev->dev, RESET,
+			"%s: timeout of seqno %llu was spurious: the job completed\n",
+			q->name, f->base.seqno);
+	}
 	return csa_sched_job_giveback(sched, sched_job, CSA_SCHED_STAT_RESET);
 }
 
