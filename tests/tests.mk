@@ -135,8 +135,8 @@ check-run: all vm-tests
 	@$(MAKE) --no-print-directory run-vm-tests-swiotlb
 	@$(MAKE) --no-print-directory run-vm2-tests
 	@bash tools/vm/tap-blocks.sh "host tests" $(HOST_TAPS) \
-		-- "VM suites on Debian 12's $$(cat $(VM_KERNEL_STAMP))" $(VM_TAPS) \
-		-- "VM suites on $(VM2_SUITE)'s $$(cat $(VM2_KSTAMP))" $(VM2_TAPS)
+		-- "VM suites on Debian 12 kernel $$(cat $(VM_KERNEL_STAMP))" $(VM_TAPS) \
+		-- "VM suites on $(VM2_SUITE) kernel $$(cat $(VM2_KSTAMP))" $(VM2_TAPS)
 
 # deps first, then a fresh make: the other fragments query pkg-config
 # and friends while they are parsed.
