@@ -17,7 +17,7 @@
 #              holds the extra make arguments for building against it
 #
 # DIR/apt/  private apt state (sources.list: the suite alone; lists);
-#           fetched once: rm -rf DIR/apt to follow the suite again
+#           fetched once: rm -rf DIR/apt DIR/kver to follow the suite again
 # DIR/deb/  the downloaded packages (kept: later runs are offline)
 #
 # Headers of a newer Debian than this host are made usable for a compile
