@@ -113,14 +113,12 @@ static int csa_setup_dma(struct csa_device *csa)
 	/*
 	 * A segment (struct csa_seg) has a 64-bit length and may cross any
 	 * boundary; a scatterlist entry holds at most UINT_MAX bytes.  The
-	 * PCI default (64 KiB) would be a lie.
+	 * PCI default (64 KiB) would be a lie.  A PCI device always has the
+	 * dma_parms these need: they cannot fail (they return void since 6.12).
 	 */
-	ret = dma_set_max_seg_size(dev, UINT_MAX);
-	if (!ret)
-		ret = dma_set_seg_boundary(dev, DMA_BIT_MASK(64));
-	if (ret)
-		dev_err(dev, "cannot set the DMA segment limits (%d)\n", ret);
-	return ret;
+	dma_set_max_seg_size(dev, UINT_MAX);
+	dma_set_seg_boundary(dev, DMA_BIT_MASK(64));
+	return 0;
 }
 
 /* One vector for firmware/errors plus one per hardware queue, exactly. */
@@ -262,6 +260,11 @@ static struct pci_driver csa_pci_driver = {
 	.dev_groups	= csa_sysfs_groups,
 };
 module_pci_driver(csa_pci_driver);
+
+unsigned int csa_debug;
+module_param_named(debug, csa_debug, uint, 0644);
+MODULE_PARM_DESC(debug,
+		 "Debug messages by category, a bitmask: 0x1 jobs, 0x2 timeouts and resets, 0x4 buffer objects, 0x8 firmware (default 0)");
 
 MODULE_DESCRIPTION("CSA complementary-sparse accelerator");
 MODULE_LICENSE("GPL");

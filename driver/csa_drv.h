@@ -43,6 +43,25 @@ struct csa_dma_res {
 	void (*release)(struct csa_dma_res *res);
 };
 
+/*
+ * The `debug` module parameter: categories of dev_dbg() messages, with a
+ * "[CATEGORY]" prefix, as ivpu's dbg_mask (docs/driver.md, "Tracing and
+ * debug output").  Writable at runtime: /sys/module/csa/parameters/debug;
+ * with dynamic debug, csa's dev_dbg() sites must be enabled as well
+ * (/proc/dynamic_debug/control, or the dyndbg module parameter).
+ */
+#define CSA_DBG_JOB	BIT(0)	/* submit, run, completion of jobs */
+#define CSA_DBG_RESET	BIT(1)	/* job timeouts, queue and device resets */
+#define CSA_DBG_BO	BIT(2)	/* buffer objects created and freed */
+#define CSA_DBG_FW	BIT(3)	/* firmware load and handshake */
+extern unsigned int csa_debug;
+
+#define csa_dbg(dev, cat, fmt, ...)					\
+	do {								\
+		if (unlikely(READ_ONCE(csa_debug) & CSA_DBG_##cat))	\
+			dev_dbg(dev, "[" #cat "] " fmt, ##__VA_ARGS__);	\
+	} while (0)
+
 struct csa_device {
 	struct drm_device drm;
 	struct pci_dev *pdev;

@@ -130,7 +130,9 @@ int csa_fw_load(struct csa_device *csa)
 	}
 	memcpy(buf, fw->data, fw->size);
 
+	csa_dbg(dev, FW, "loading %s, %zu bytes\n", CSA_FW_NAME, fw->size);
 	ret = csa_fw_handshake(csa, fw, dma);
+	csa_dbg(dev, FW, "handshake: %d\n", ret);
 	/* A card that failed or hung may still read the buffer: stop it first. */
 	if (ret)
 		csa_hw_quiesce(csa);

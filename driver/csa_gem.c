@@ -21,28 +21,32 @@
 #include "csa_drm.h"
 #include "csa_drv.h"
 #include "csa_gem.h"
+#include "csa_trace.h"
 
 /**
  * csa_gem_count() - account a buffer object in the device's BO statistics
- * @drm: DRM device the object belongs to
- * @size: object size in bytes
+ * @obj: the object
  * @add: true when the object was created, false when it is freed
  *
  * Every object that was successfully created is counted exactly once and
  * uncounted from its &drm_gem_object_funcs.free; debugfs "csa_bos" shows
- * the totals.
+ * the totals.  Also the BO trace events and debug messages.
  */
-void csa_gem_count(struct drm_device *drm, size_t size, bool add)
+void csa_gem_count(struct drm_gem_object *obj, bool add)
 {
-	struct csa_device *csa = to_csa(drm);
+	struct csa_device *csa = to_csa(obj->dev);
 
 	if (add) {
 		atomic_inc(&csa->bo_count);
-		atomic64_add(size, &csa->bo_bytes);
+		atomic64_add(obj->size, &csa->bo_bytes);
+		trace_csa_bo_create(obj);
 	} else {
 		atomic_dec(&csa->bo_count);
-		atomic64_sub(size, &csa->bo_bytes);
+		atomic64_sub(obj->size, &csa->bo_bytes);
+		trace_csa_bo_free(obj);
 	}
+	csa_dbg(obj->dev->dev, BO, "%s %p, %zu bytes%s\n", add ? "created" : "freed",
+		obj, obj->size, obj->import_attach ? " (imported)" : "");
 }
 
 /**
@@ -70,7 +74,7 @@ static struct csa_bo *to_csa_bo(struct drm_gem_object *obj)
 
 static void csa_shmem_free(struct drm_gem_object *obj)
 {
-	csa_gem_count(obj->dev, obj->size, false);
+	csa_gem_count(obj, false);
 	csa_dma_release(to_csa(obj->dev), &to_csa_bo(obj)->dma);
 	drm_gem_shmem_object_free(obj);
 }
@@ -148,7 +152,7 @@ csa_gem_prime_import_sg_table(struct drm_device *drm,
 
 	obj = drm_gem_shmem_prime_import_sg_table(drm, attach, sgt);
 	if (!IS_ERR(obj))
-		csa_gem_count(drm, obj->size, true);
+		csa_gem_count(obj, true);
 	return obj;
 }
 
@@ -310,7 +314,7 @@ int csa_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *fil
 		ret = PTR_ERR(shmem);
 		goto out;
 	}
-	csa_gem_count(drm, shmem->base.size, true);
+	csa_gem_count(&shmem->base, true);
 
 	ret = drm_gem_handle_create(file, &shmem->base, &handle);
 	/* the handle holds the only reference now (or the object is gone) */

@@ -59,7 +59,7 @@ struct drm_gem_object *
 csa_gem_prime_import_sg_table(struct drm_device *drm,
 			      struct dma_buf_attachment *attach,
 			      struct sg_table *sgt);
-void csa_gem_count(struct drm_device *drm, size_t size, bool add);
+void csa_gem_count(struct drm_gem_object *obj, bool add);
 bool csa_bo_is_userptr(struct drm_gem_object *obj);
 const struct csa_segtab *csa_userptr_segtab(struct drm_gem_object *obj);
 bool csa_userptr_is_read_only(struct drm_gem_object *obj);

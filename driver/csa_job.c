@@ -23,6 +23,8 @@
 #include "csa_drm.h"
 #include "csa_gem.h"
 #include "csa_queue.h"
+#include "csa_sched_compat.h"
+#include "csa_trace.h"
 
 #define CSA_ACCESS_MASK		(DRM_CSA_ACCESS_READ | DRM_CSA_ACCESS_WRITE)
 #define CSA_OFFSET_LIMIT	BIT_ULL(48)
@@ -464,7 +466,7 @@ static int csa_submit(struct drm_file *file, const struct drm_csa_submit *args)
 		goto out_job;
 	csa_job_build_desc(job, &args->cmd);
 
-	ret = drm_sched_job_init(&job->base, &ctx->entity, file);
+	ret = csa_sched_job_init(&job->base, &ctx->entity, file);
 	if (ret)
 		goto out_job;
 	sched_init = true;
@@ -494,6 +496,10 @@ static int csa_submit(struct drm_file *file, const struct drm_csa_submit *args)
 	mutex_lock(&ctx->lock);
 	drm_sched_job_arm(&job->base);
 	finished = dma_fence_get(&job->base.s_fence->finished);
+	trace_csa_job_submit(job);
+	csa_dbg(file->minor->dev->dev, JOB, "%s: submit fence %llu:%llu opcode 0x%x, %u buffers\n",
+		job->queue->name, finished->context, finished->seqno,
+		args->cmd.opcode, job->num_bos);
 	dma_fence_put(ctx->last_scheduled);
 	ctx->last_scheduled = dma_fence_get(&job->base.s_fence->scheduled);
 	for (i = 0; i < job->num_bos; i++)

@@ -11,6 +11,7 @@
 
 #include "csa_drm.h"
 #include "csa_queue.h"
+#include "csa_sched_compat.h"
 
 static void csa_queue_ctx_release(struct kref *ref)
 {
@@ -112,7 +113,7 @@ void csa_file_postclose(struct drm_device *drm, struct drm_file *file)
 
 static const enum drm_sched_priority csa_sched_priority[] = {
 	[DRM_CSA_PRIORITY_NORMAL] = DRM_SCHED_PRIORITY_NORMAL,
-	[DRM_CSA_PRIORITY_LOW] = DRM_SCHED_PRIORITY_MIN,
+	[DRM_CSA_PRIORITY_LOW] = CSA_SCHED_PRIORITY_LOW,
 	[DRM_CSA_PRIORITY_HIGH] = DRM_SCHED_PRIORITY_HIGH,
 };
 

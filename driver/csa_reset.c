@@ -17,6 +17,7 @@
 #include <drm/drm_drv.h>
 
 #include "csa_drv.h"
+#include "csa_trace.h"
 
 static void csa_dev_stop(struct csa_device *csa, bool drain)
 {
@@ -24,6 +25,8 @@ static void csa_dev_stop(struct csa_device *csa, bool drain)
 	if (csa->stopped)
 		return;
 	csa->stopped = true;
+	csa_dbg(&csa->pdev->dev, RESET, "stopping the queues%s\n",
+		drain ? ", draining the rings" : "");
 	csa_queues_stop(csa, drain);
 }
 
@@ -43,6 +46,8 @@ static bool csa_dev_restart(struct csa_device *csa)
 	csa_queues_start(csa, ret);
 	csa->stopped = false;
 	csa->resets++;
+	trace_csa_reset(&csa->pdev->dev, csa->resets, ret);
+	csa_dbg(&csa->pdev->dev, RESET, "device reset %u done: %d\n", csa->resets, ret);
 	return !ret;
 }
 

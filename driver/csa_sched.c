@@ -11,7 +11,6 @@
  */
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
-#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/seq_file.h>
@@ -22,6 +21,8 @@
 
 #include "csa_drm.h"
 #include "csa_queue.h"
+#include "csa_sched_compat.h"
+#include "csa_trace.h"
 
 static unsigned int job_timeout_ms = 2000;
 module_param(job_timeout_ms, uint, 0444);
@@ -107,6 +108,9 @@ static void csa_fence_signal_locked(struct csa_hw_queue *q, struct csa_fence *f,
 	struct dma_fence *finished = &f->job->base.s_fence->finished;
 
 	lockdep_assert_held(&q->lock);
+	trace_csa_job_done(f->job, f->ring_seqno, error);
+	csa_dbg(&q->csa->pdev->dev, JOB, "%s: done fence %llu:%llu ring seqno %llu: %d\n",
+		q->name, finished->context, finished->seqno, f->ring_seqno, error);
 	csa_job_sync(f->job, true);
 	if (error) {
 		if (!dma_fence_is_signaled(finished))
@@ -311,6 +315,10 @@ static bool csa_ring_recover(struct csa_hw_queue *q, struct csa_fence *f,
 	bool hung;
 
 	spin_lock_irqsave(&q->lock, flags);
+	if (q->dead) {		/* csa_queues_fini() failed the ring */
+		spin_unlock_irqrestore(&q->lock, flags);
+		return false;
+	}
 	csa_ring_complete_locked(q);
 	hung = !dma_fence_is_signaled_locked(&f->base);
 	if (hung) {
@@ -340,6 +348,14 @@ static struct dma_fence *csa_sched_run_job(struct drm_sched_job *sched_job)
 		return NULL;
 
 	/*
+	 * Unbound: the job's DMA mappings may be gone.  csa_queues_fini()
+	 * sets @dead with the scheduler stopped, so no run_job is past this
+	 * test then.
+	 */
+	if (READ_ONCE(q->dead))
+		return ERR_PTR(-ENODEV);
+
+	/*
 	 * Nothing here allocates or waits: the fence was allocated at
 	 * SUBMIT, the ring has room for every job drm_sched lets run.
 	 */
@@ -359,26 +375,15 @@ static struct dma_fence *csa_sched_run_job(struct drm_sched_job *sched_job)
 	dma_fence_get(&f->base);
 	dma_fence_get(&f->base);
 	csa_ring_put_locked(q, f);
+	trace_csa_job_run(job, f->ring_seqno);
+	csa_dbg(&q->csa->pdev->dev, JOB, "%s: run fence %llu:%llu ring seqno %llu\n",
+		q->name, finished->context, finished->seqno, f->ring_seqno);
 	/* writel orders the descriptor before the doorbell. */
 	csa_q_write(q, CSA_Q_TAIL, q->tail);
 out:
 	spin_unlock_irqrestore(&q->lock, flags);
 	dma_fence_end_signalling(cookie);
 	return ret;
-}
-
-/*
- * Give a job back to the scheduler's pending list (drm_sched of 6.1 takes
- * the timed-out job off it for the handler) and let its thread look at
- * the list again: a job that finished meanwhile is freed there.
- */
-static void csa_sched_return_job(struct drm_gpu_scheduler *sched,
-				 struct drm_sched_job *sched_job)
-{
-	spin_lock(&sched->job_list_lock);
-	list_add(&sched_job->list, &sched->pending_list);
-	spin_unlock(&sched->job_list_lock);
-	wake_up_interruptible(&sched->wake_up_worker);
 }
 
 static enum drm_gpu_sched_stat csa_sched_timedout_job(struct drm_sched_job *sched_job)
@@ -390,48 +395,49 @@ static enum drm_gpu_sched_stat csa_sched_timedout_job(struct drm_sched_job *sche
 	struct csa_fence *f;
 	bool cookie, hung;
 
-	if (READ_ONCE(q->dead)) {
-		/* csa_queues_fini() owns the pending list now: give it back. */
-		csa_sched_return_job(sched, sched_job);
-		return DRM_GPU_SCHED_STAT_ENODEV;
-	}
+	/* csa_queues_fini() failed everything on the ring already */
+	if (READ_ONCE(q->dead))
+		return csa_sched_job_giveback(sched, sched_job,
+					      DRM_GPU_SCHED_STAT_ENODEV);
 
 	/* run_job failed it without a hardware fence: it is done already */
-	if (!job->fence_live) {
-		csa_sched_return_job(sched, sched_job);
-		return DRM_GPU_SCHED_STAT_NOMINAL;
-	}
+	if (!job->fence_live)
+		return csa_sched_job_giveback(sched, sched_job,
+					      CSA_SCHED_STAT_RESET);
 
 	/*
 	 * A card that failed as a whole (its error interrupt may be lost)
 	 * needs the full-device recovery, which fails this job with -EIO.
 	 */
 	if (csa_read(q->csa, CSA_REG_STATUS) & CSA_STATUS_FATAL) {
-		csa_sched_return_job(sched, sched_job);
 		schedule_work(&q->csa->recover_work);
-		return DRM_GPU_SCHED_STAT_NOMINAL;
+		return csa_sched_job_giveback(sched, sched_job,
+					      CSA_SCHED_STAT_RESET);
 	}
 
 	/*
-	 * The job goes back first and may be freed as soon as its fence
-	 * signals; the fence stays ours through the extra reference.  No
-	 * drm_sched_stop()/start(): the other jobs keep their hardware
-	 * fences, so none of them can be reported done early.
+	 * Off the pending list the job cannot be freed, even once its
+	 * fence signals.  No drm_sched_stop()/start() and no resubmission
+	 * through drm_sched: the other jobs keep their hardware fences and
+	 * go back on the ring with them, so each keeps its true result and
+	 * none can be reported done early.
 	 */
 	f = job->fence;
-	dma_fence_get(&f->base);
-	csa_sched_return_job(sched, sched_job);
-
 	cookie = dma_fence_begin_signalling();
 	hung = csa_ring_recover(q, f, &requeued);
 	dma_fence_end_signalling(cookie);
 
-	if (hung)
+	if (hung) {
+		trace_csa_job_timeout(job, requeued);
 		dev_warn(&q->csa->pdev->dev,
 			 "%s: job (seqno %llu) timed out after %u ms: queue reset, context banned, %u queued jobs resubmitted\n",
 			 q->name, f->base.seqno, q->csa->job_timeout_ms, requeued);
-	dma_fence_put(&f->base);
-	return DRM_GPU_SCHED_STAT_NOMINAL;
+	} else {
+		csa_dbg(&q->csa->pdev->dev, RESET,
+			"%s: timeout of seqno %llu was spurious: the job completed\n",
+			q->name, f->base.seqno);
+	}
+	return csa_sched_job_giveback(sched, sched_job, CSA_SCHED_STAT_RESET);
 }
 
 static void csa_sched_free_job(struct drm_sched_job *sched_job)
@@ -454,6 +460,10 @@ static int csa_sched_init(struct csa_hw_queue *q)
 #ifdef HAVE_DRM_SCHED_INIT_ARGS
 	const struct drm_sched_init_args args = {
 		.ops = &csa_sched_ops,
+#ifdef HAVE_DRM_SCHED_INIT_ARGS_NUM_RQS
+		/* one run queue a priority: LOW, NORMAL and HIGH are used */
+		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
+#endif
 		.credit_limit = CSA_QUEUE_HW_JOBS,
 		.timeout = timeout,
 		.name = q->name,
@@ -461,6 +471,10 @@ static int csa_sched_init(struct csa_hw_queue *q)
 	};
 
 	return drm_sched_init(&q->sched, &args);
+#elif defined(HAVE_DRM_SCHED_INIT_SUBMIT_WQ)
+	return drm_sched_init(&q->sched, &csa_sched_ops, NULL,
+			      DRM_SCHED_PRIORITY_COUNT, CSA_QUEUE_HW_JOBS, 0,
+			      timeout, NULL, NULL, q->name, q->csa->drm.dev);
 #else
 	return drm_sched_init(&q->sched, &csa_sched_ops, CSA_QUEUE_HW_JOBS, 0,
 			      timeout, NULL, NULL, q->name, q->csa->drm.dev);
@@ -501,33 +515,46 @@ static int csa_queue_setup(struct csa_device *csa, struct csa_hw_queue *q,
 	return csa_ring_start(q);
 }
 
-/* Fail everything still on the ring or pending and stop the scheduler. */
+/*
+ * Unbind: reset the ring and fail what is on it with -ENODEV.  Jobs that
+ * reach run_job later fail there the same way.  The scheduler itself lives
+ * on until csa_sched_release().
+ */
 static void csa_queue_teardown(struct csa_hw_queue *q)
 {
-	struct drm_gpu_scheduler *sched = &q->sched;
-	struct drm_sched_job *job, *tmp;
 	unsigned long flags;
-	LIST_HEAD(pending);
+	bool cookie;
 	u32 i;
 
+	cookie = dma_fence_begin_signalling();
 	spin_lock_irqsave(&q->lock, flags);
 	WRITE_ONCE(q->dead, true);
 	csa_q_write(q, CSA_Q_RESET, CSA_RESET_MAGIC);
-	spin_unlock_irqrestore(&q->lock, flags);
-	synchronize_irq(q->irq);
-	/* A reset in progress finishes; a later timeout sees @dead. */
-	cancel_delayed_work_sync(&sched->work_tdr);
-
-	/* Stops the thread and the timeout work; run_job now fails. */
-	drm_sched_fini(sched);
-
-	spin_lock_irqsave(&q->lock, flags);
 	for (i = q->head; i != q->tail; i = (i + 1) & CSA_RING_MASK)
 		csa_ring_signal_locked(q, i, -ENODEV);
 	q->head = 0;
 	q->tail = 0;
 	spin_unlock_irqrestore(&q->lock, flags);
+	dma_fence_end_signalling(cookie);
+	synchronize_irq(q->irq);
+}
 
+/*
+ * drm-managed: runs when the last reference to the DRM device goes, after
+ * the unbind and after the last file is closed.  Open files reach the
+ * scheduler through their contexts' entities (since 6.8 drm_sched_fini()
+ * frees the run queues the entities point into), so it must outlive them.
+ * By now every job the scheduler ran is done (csa_queues_fini() failed
+ * the rings); free those it had no chance to.
+ */
+static void csa_sched_release(struct drm_device *drm, void *arg)
+{
+	struct drm_gpu_scheduler *sched = arg;
+	struct drm_sched_job *job, *tmp;
+	LIST_HEAD(pending);
+
+	csa_sched_submit_stop(sched);
+	cancel_delayed_work_sync(&sched->work_tdr);
 	spin_lock(&sched->job_list_lock);
 	list_splice_init(&sched->pending_list, &pending);
 	spin_unlock(&sched->job_list_lock);
@@ -541,6 +568,7 @@ static void csa_queue_teardown(struct csa_hw_queue *q)
 		}
 		sched->ops->free_job(job);
 	}
+	drm_sched_fini(sched);
 }
 
 /**
@@ -579,6 +607,9 @@ int csa_queues_init(struct csa_device *csa)
 			goto fail;
 		}
 		started++;
+		ret = drmm_add_action_or_reset(&csa->drm, csa_sched_release, &q->sched);
+		if (ret)
+			goto fail;
 		irqs |= CSA_IRQ_QUEUE(i);
 	}
 
@@ -597,17 +628,29 @@ fail:
  * csa_queues_fini() - stop every hardware queue
  * @csa: the device; the caller unplugged it and quiesced the card
  *
- * Resets the queues, fails what is still queued or running with -ENODEV
- * and stops the schedulers.  Queue contexts of files still open keep
- * their (now stopped) entities until the files are closed.
+ * Resets the queues and fails what is on the rings with -ENODEV, with the
+ * schedulers stopped; no timeout handler runs any more when it returns.
+ * The schedulers then run on without the card: every job still queued
+ * fails in run_job with -ENODEV, so the entities of files still open
+ * drain.  csa_sched_release() stops them with the DRM device.
  */
 void csa_queues_fini(struct csa_device *csa)
 {
-	unsigned int i;
+	unsigned int i, n = csa->num_hw_queues;
 
 	csa->features &= ~DRM_CSA_FEATURE_QUEUES;
-	for (i = 0; i < csa->num_hw_queues; i++)
+	mutex_lock(&csa->reset_lock);
+	for (i = 0; i < n && !csa->stopped; i++)
+		csa_sched_submit_stop(&csa->queues[i].sched);
+	for (i = 0; i < n; i++) {
 		csa_queue_teardown(&csa->queues[i]);
+		/* a reset in progress finishes; a later timeout sees @dead */
+		cancel_delayed_work_sync(&csa->queues[i].sched.work_tdr);
+	}
+	for (i = 0; i < n; i++)
+		csa_sched_submit_start(&csa->queues[i].sched);
+	csa->stopped = false;
+	mutex_unlock(&csa->reset_lock);
 	csa->num_hw_queues = 0;
 }
 
@@ -641,7 +684,7 @@ static void csa_ring_drain(struct csa_hw_queue *q)
  * @drain: first let the card finish what is on the rings (bounded by the
  *         job timeout): suspend; false for a card that failed
  *
- * Parks the scheduler threads (run_job is not called until
+ * Stops the schedulers (run_job is not called until
  * csa_queues_start()) and waits for running timeout handlers, quiesces the
  * card (interrupts masked, soft reset: no DMA), consumes the completions it
  * wrote and fails every other descriptor on the rings with -EIO.  Jobs not
@@ -655,7 +698,7 @@ void csa_queues_stop(struct csa_device *csa, bool drain)
 	u32 r;
 
 	for (i = 0; i < csa->num_hw_queues; i++) {
-		kthread_park(csa->queues[i].sched.thread);
+		csa_sched_submit_stop(&csa->queues[i].sched);
 		cancel_delayed_work_sync(&csa->queues[i].sched.work_tdr);
 	}
 	for (i = 0; drain && i < csa->num_hw_queues; i++)
@@ -685,7 +728,7 @@ void csa_queues_stop(struct csa_device *csa, bool drain)
  *            queue is dead and its jobs fail with -ENODEV
  *
  * Programs and enables every ring, unmasks the queue interrupts and
- * unparks the scheduler threads.
+ * starts the schedulers.
  */
 void csa_queues_start(struct csa_device *csa, int fw_error)
 {
@@ -709,7 +752,7 @@ void csa_queues_start(struct csa_device *csa, int fw_error)
 	if (!fw_error)
 		csa_hw_irq_enable(csa, CSA_IRQ_FW | CSA_IRQ_ERROR | irqs);
 	for (i = 0; i < csa->num_hw_queues; i++)
-		kthread_unpark(csa->queues[i].sched.thread);
+		csa_sched_submit_start(&csa->queues[i].sched);
 }
 
 /*

@@ -220,7 +220,7 @@ static void csa_userptr_free(struct drm_gem_object *obj)
 {
 	struct csa_userptr *bo = to_csa_userptr(obj);
 
-	csa_gem_count(obj->dev, obj->size, false);
+	csa_gem_count(obj, false);
 	csa_dma_release(to_csa(obj->dev), &bo->dma);
 	unpin_user_pages_dirty_lock(bo->pages, bo->npages, !bo->read_only);
 	kvfree(bo->pages);
@@ -309,7 +309,7 @@ int csa_ioctl_bo_userptr(struct drm_device *drm, void *data, struct drm_file *fi
 		goto err_unpin;
 
 	/* from here on csa_userptr_free() undoes everything */
-	csa_gem_count(drm, bo->base.size, true);
+	csa_gem_count(&bo->base, true);
 	ret = drm_gem_handle_create(file, &bo->base, &handle);
 	/* the handle holds the only reference now (or the object is gone) */
 	drm_gem_object_put(&bo->base);

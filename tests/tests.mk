@@ -4,6 +4,8 @@
 #                    boot; TAP per suite and "N passed, N failed, N skipped"
 #   make check-host  host tests only
 #   make check-vm    VM suites only
+#   make check-vm2   VM suites only, on the second kernel (bookworm-
+#                    backports' 6.12, tools/vm/kernels.mk)
 #   make vm-tests    build the VM suites
 # Results: $(TEST_RESULTS)/{host,vm}/<suite>.tap and .rc
 
@@ -55,8 +57,8 @@ VM_SWIOTLB_NAMES ?= csa_dma_sync_test csa_submit_test csa_userptr_test csa_bo_wa
 VM_SWIOTLB_RUN := $(if $(filter command line,$(origin VM_TEST_NAMES)),,$(VM_SWIOTLB_NAMES))
 HOST_TEST_TIMEOUT ?= 120
 
-.PHONY: check check-run check-host check-vm vm-tests host-tests \
-	run-host-tests run-vm-tests run-vm-tests-swiotlb
+.PHONY: check check-run check-host check-vm check-vm2 vm-tests host-tests \
+	run-host-tests run-vm-tests run-vm-tests-swiotlb run-vm2-tests
 
 vm-tests: $(VM_TESTS)
 
@@ -104,11 +106,23 @@ run-vm-tests-swiotlb: vm-image $(QEMU)
 		--append "$(VM_KERNEL_ARGS) swiotlb=force" \
 		$(addprefix --step ,$(VM_SWIOTLB_RUN)) || true,:)
 
+# The same suites (VM_TEST_NAMES, same cards and topology) on the second
+# kernel; make check shows them as a block of their own.
+run-vm2-tests: vm2-image $(QEMU)
+	@QEMU=$(QEMU) QEMU_DATA_ARGS="$(QEMU_DATA_ARGS)" bash tools/vm/run-vm.sh \
+		--kernel $(VM2_KERNEL) --initrd $(VM2_INITRAMFS) \
+		--out $(TEST_RESULTS)/vm2 --timeout $(VM_TEST_TIMEOUT) --mode tests \
+		--card "$(VM_TEST_CARDS)" --card "$(VM_TEST_CARD2)" $(VM_TEST_TOPOLOGY) \
+		$(if $(VM_KERNEL_ARGS),--append "$(VM_KERNEL_ARGS)") \
+		$(addprefix --step ,$(VM_TEST_NAMES)) || true
+
 HOST_TAPS = $(foreach t,$(HOST_TESTS),$(TEST_RESULTS)/host/$(notdir $(t)).tap)
 VM_TAPS = $(TEST_RESULTS)/vm/vm.tap \
 	$(foreach t,$(VM_TEST_NAMES),$(TEST_RESULTS)/vm/$(t).tap) \
 	$(if $(VM_SWIOTLB_RUN),$(TEST_RESULTS)/vm-swiotlb/vm.tap \
 		$(foreach t,$(VM_SWIOTLB_RUN),$(TEST_RESULTS)/vm-swiotlb/$(t).tap))
+VM2_TAPS = $(TEST_RESULTS)/vm2/vm.tap \
+	$(foreach t,$(VM_TEST_NAMES),$(TEST_RESULTS)/vm2/$(t).tap)
 
 check-host: run-host-tests
 	@bash tools/tap-summary.sh $(HOST_TAPS)
@@ -116,11 +130,18 @@ check-host: run-host-tests
 check-vm: run-vm-tests run-vm-tests-swiotlb
 	@bash tools/tap-summary.sh $(VM_TAPS)
 
+check-vm2: run-vm2-tests
+	@bash tools/tap-summary.sh $(VM2_TAPS)
+
+# One block a kernel: the stock Debian 12 kernel, then the second one.
 check-run: all vm-tests
 	@$(MAKE) --no-print-directory run-host-tests
 	@$(MAKE) --no-print-directory run-vm-tests
 	@$(MAKE) --no-print-directory run-vm-tests-swiotlb
-	@bash tools/tap-summary.sh $(HOST_TAPS) $(VM_TAPS)
+	@$(MAKE) --no-print-directory run-vm2-tests
+	@bash tools/vm/tap-blocks.sh "host tests" $(HOST_TAPS) \
+		-- "VM suites on Debian 12 kernel $$(cat $(VM_KERNEL_STAMP))" $(VM_TAPS) \
+		-- "VM suites on $(VM2_SUITE) kernel $$(cat $(VM2_KSTAMP))" $(VM2_TAPS)
 
 # deps first, then a fresh make: the other fragments query pkg-config
 # and friends while they are parsed.

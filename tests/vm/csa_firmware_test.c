@@ -82,9 +82,13 @@ static int is_driver_error(const char *line, const char *addr)
 	snprintf(prefix, sizeof(prefix), "csa %s: ", addr);
 	if (strncmp(line + skip, prefix, strlen(prefix)))
 		return 0;
+	line += skip + strlen(prefix);
 	/* Debian's firmware_class logs every failed load under our name */
-	return strncmp(line + skip + strlen(prefix), "firmware: failed to load ",
-		       strlen("firmware: failed to load "));
+	if (!strncmp(line, "firmware: failed to load ", strlen("firmware: failed to load ")))
+		return 0;
+	/* the driver core's own line, under our name since 6.8 (6.1: "csa: probe of") */
+	return strncmp(line, "probe with driver csa failed with error ",
+		       strlen("probe with driver csa failed with error "));
 }
 
 /*

@@ -110,3 +110,4 @@ vm-shell: vm-image $(QEMU)
 	QEMU=$(QEMU) QEMU_DATA_ARGS="$(QEMU_DATA_ARGS)" bash tools/vm/run-vm.sh \
 		--kernel $(VM_KERNEL) --initrd $(VM_INITRAMFS) --out $(VM_DIR)/shell \
 		--shell $(VM_CARD_ARGS)
+include tools/vm/kernels.mk
