@@ -36,6 +36,7 @@
 #include "csa_dp.h"
 #include "csa_hw.h"
 #include "csa_prog.h"
+#include "dp-baseline.h"
 #include "dp-net.h"
 
 #define UNITS	DPN_LINEAR_UNITS
@@ -597,6 +598,8 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 	       eng[DPN_DENSE].ns / eng[DPN_SPARSE_SPARSE].ns,
 	       (double)eng[DPN_DENSE].cycles / eng[DPN_SPARSE_SPARSE].cycles);
 	printf("all variants, executor and engine: identical outputs\n");
+	if (dpb_net(stdout, &job[DPN_DENSE], out[DPN_DENSE], n, nat[DPN_SPARSE_SPARSE].ns, NULL, NULL))
+		goto out;
 	ret = 0;
 out:
 	for (int v = 0; v < DPN_NVAR; v++) {
@@ -707,6 +710,11 @@ int main(int argc, char **argv)
 	       t_acc[SPARSE_SPARSE] / (double)macs[SPARSE_SPARSE],
 	       t_acc[DENSE] / (double)macs[DENSE]);
 	printf("all variants: identical int8 outputs\n");
+	if (dpb_linear(stdout, &lin.job[DPN_DENSE], &lin.job[DPN_SPARSE_SPARSE], y[DENSE], (int)n,
+		       t_layer[SPARSE_SPARSE], NULL, NULL)) {
+		linear_free(&lin);
+		return 1;
+	}
 	linear_free(&lin);
 	if (!model)
 		return 0;
