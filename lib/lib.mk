@@ -30,9 +30,13 @@ LIBCSA_PACK_SRCS := lib/pack/f16.c lib/pack/safetensors.c lib/pack/fmodel.c \
 # Public header lib/include/csa/model.h; docs/libcsa-model.md.
 LIBCSA_MODEL_SRCS := lib/model_buf.c lib/model_program.c lib/model_load.c \
 	lib/model_run.c lib/model_cpu.c lib/model_quant.c
+# The optimised CPU backend (lib/cpu/): the model's program decoded once,
+# vectorised kernels with runtime dispatch; the model API's CPU device.
+LIBCSA_CPU_SRCS := lib/cpu/cpu_decode.c lib/cpu/cpu_run.c lib/cpu/cpu_kernels.c \
+	lib/cpu/cpu_kwta.c
 LIBCSA_PACK_OBJS := $(patsubst lib/%.c,$(LIB_BUILD)/obj/%.o,$(LIBCSA_PACK_SRCS))
 LIBCSA_OBJS := $(patsubst lib/%.c,$(LIB_BUILD)/obj/%.o,$(LIBCSA_SRCS) $(LIBCSA_PACK_SRCS) \
-	$(LIBCSA_MODEL_SRCS)) $(patsubst firmware/%.c,$(LIB_BUILD)/obj/fw/%.o,$(FW_PROG_SRCS))
+	$(LIBCSA_MODEL_SRCS) $(LIBCSA_CPU_SRCS)) $(patsubst firmware/%.c,$(LIB_BUILD)/obj/fw/%.o,$(FW_PROG_SRCS))
 # PIC objects serve both libraries; hidden visibility keeps internals
 # (lib/internal.h) out of the shared library's ABI.
 LIBCSA_CFLAGS := $(CFLAGS_USER) $(LIBDRM_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP
@@ -121,3 +125,13 @@ $(PACK_UNIT_TESTS): $(PACK_TEST_BUILD)/%: tests/host/%.c $(PACK_TEST_DEPS)
 	$(CC) $(LIBCSA_TEST_CFLAGS) $(LIBDRM_CFLAGS) -Ilib -Ilib/pack -o $@ $< \
 		$(LIBCSA_A) $(LIBCSA_LIBS)
 
+
+# The CPU backend against the reference engine (every op, both dispatch
+# paths): the backend's and the engine's sources, the datapath tests' helpers.
+CPU_BACKEND_TEST := $(BUILD)/tests/host/test_cpu_backend
+HOST_TESTS += $(CPU_BACKEND_TEST)
+$(CPU_BACKEND_TEST): tests/host/test_cpu_backend.c $(LIBCSA_CPU_SRCS) lib/cpu/cpu_internal.h \
+		$(FW_PROG_SRCS) $(FW_DP_HDRS) tests/host/test_dp_ref.h $(KSFT_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_USER) $(KSFT_CFLAGS) -Ilib -Itests/host -o $@ $< \
+		$(LIBCSA_CPU_SRCS) $(FW_PROG_SRCS)

@@ -80,7 +80,7 @@ static int finish(struct csa_infer *inf, uint64_t s, const int32_t *top1, struct
 		return ret;
 	memcpy(out, csa_infer_output(inf), sizeof(out));
 	memset((void *)csa_infer_output(inf), 0x5a, sizeof(out));
-	ret = csa_infer_run_cpu(inf, &cpu);
+	ret = csa_infer_run_reference(inf, &cpu);
 	if (ret)
 		return ret;
 	t->done++;

@@ -20,7 +20,7 @@ struct opts {
 	const char *model, *inputs, *reference, *device;
 	uint64_t count;
 	uint32_t inflight;
-	bool check, cpu, quiet;
+	bool check, cpu, cpu_ref, quiet;
 	double min_agreement;
 };
 
@@ -28,7 +28,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: csa-run MODEL.csa --inputs FILE [--reference FILE] [--check]\n"
-		"               [--count N] [--inflight N] [-d DEV] [--cpu] [--min-agreement PCT]\n"
+		"               [--count N] [--inflight N] [-d DEV] [--cpu[=reference]]\n"
+		"               [--min-agreement PCT]\n"
 		"  --inputs FILE      safetensors[.gz] with \"inputs\" (I8 or F32, N x C x H x W),\n"
 		"                     or a raw file of N int8 input tensors\n"
 		"  --reference FILE   safetensors[.gz] with PyTorch \"logits\" (F32, N x classes):\n"
@@ -37,7 +38,10 @@ static void usage(FILE *f)
 		"  --count N          run N inferences (inputs repeat; default: one per input)\n"
 		"  --inflight N, --batch N  inferences in flight on the card (default 4, max %d)\n"
 		"  -d, --device DEV   render node path or card index (default: card 0)\n"
-		"  --cpu              run on the CPU reference only (no card needed)\n"
+		"  --cpu              run on the CPU backend (no card needed; libcsa's optimised,\n"
+		"                     vectorised CPU device, bit-exact with the card)\n"
+		"  --cpu=reference    run on the CPU reference instead (the firmware's engine,\n"
+		"                     with the card's modelled cycles)\n"
 		"  --min-agreement PCT  exit 1 if the top-1 agreement is below PCT\n"
 		"  -q, --quiet        no per-layer table\n"
 		"exit status: 0 ok, 1 failure (bad input, card error, --check mismatch,\n"
@@ -70,7 +74,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "inflight", required_argument, NULL, 'b' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "device", required_argument, NULL, 'd' },
-		{ "cpu", no_argument, NULL, 'C' },
+		{ "cpu", optional_argument, NULL, 'C' },
 		{ "min-agreement", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -98,7 +102,15 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->inflight = (uint32_t)v;
 			break;
 		case 'd': o->device = optarg; break;
-		case 'C': o->cpu = true; break;
+		case 'C':
+			o->cpu = true;
+			if (optarg && strcmp(optarg, "reference")) {
+				fprintf(stderr, "csa-run: --cpu takes no value or 'reference', not '%s'\n",
+					optarg);
+				return -1;
+			}
+			o->cpu_ref = optarg != NULL;
+			break;
 		case 'm':
 			o->min_agreement = strtod(optarg, &end);
 			/* written so that NaN is refused too */
@@ -179,12 +191,12 @@ static void load_input(struct csa_infer *inf, const struct run_inputs *in, uint6
 	memcpy(csa_infer_input(inf), in->data + (i % in->count) * in->size, in->size);
 }
 
-/* Input i on the CPU reference. */
+/* Input i on the CPU backend, or with @ref on the CPU reference. */
 static int cpu_one(struct csa_infer *inf, const struct run_inputs *in, uint64_t i,
-		   struct csa_infer_result *r)
+		   bool ref, struct csa_infer_result *r)
 {
 	load_input(inf, in, i);
-	if (csa_infer_run_cpu(inf, r)) {
+	if (ref ? csa_infer_run_reference(inf, r) : csa_infer_run_cpu(inf, r)) {
 		fprintf(stderr, "csa-run: input %llu: %s\n", (unsigned long long)i,
 			csa_last_error());
 		return -1;
@@ -203,7 +215,7 @@ static int check_cpu(struct csa_infer *inf, const struct run_inputs *in, struct 
 	struct csa_infer_result r;
 
 	for (uint64_t i = 0; i < st->n; i++) {
-		if (cpu_one(inf, in, i, &r))
+		if (cpu_one(inf, in, i, true, &r))
 			return -1;
 		st->checked++;
 		if (memcmp(st->outputs + i * st->classes, csa_infer_output(inf), st->classes)) {
@@ -276,13 +288,14 @@ static int run_card(const struct opts *o, struct csa_infer **inf, const struct r
 	return o->check ? check_cpu(inf[0], in, st) : 0;
 }
 
-static int run_cpu(struct csa_infer *inf, const struct run_inputs *in, struct run_stats *st)
+static int run_cpu(struct csa_infer *inf, const struct run_inputs *in, bool ref,
+		   struct run_stats *st)
 {
 	struct csa_infer_result r;
 	int64_t t0 = csa_now_ns();
 
 	for (uint64_t i = 0; i < st->n; i++) {
-		if (cpu_one(inf, in, i, &r))
+		if (cpu_one(inf, in, i, ref, &r))
 			return -1;
 		record(st, i, inf, &r);
 	}
@@ -344,7 +357,8 @@ int main(int argc, char **argv)
 	printf("model %s: %u layers, %u ops, input %ux%ux%u, output %llu, %llu bytes; %s%s\n",
 	       info.name, info.num_layers, info.num_ops, info.in_c, info.in_h, info.in_w,
 	       (unsigned long long)info.output_size, (unsigned long long)info.file_size,
-	       o.cpu ? "CPU reference" : "card ", o.cpu ? "" : card.render_node);
+	       !o.cpu ? "card " : o.cpu_ref ? "CPU reference" : "CPU backend",
+	       o.cpu ? "" : card.render_node);
 	if (!o.quiet) {
 		load_input(inf[0], &in, 0);
 		if (csa_infer_layer_cycles(inf[0], layer_cycles)) {
@@ -353,9 +367,10 @@ int main(int argc, char **argv)
 		}
 		run_print_layers(model, layer_cycles, card.clock_khz);
 	}
-	if (o.cpu ? run_cpu(inf[0], &in, &st) : run_card(&o, inf, &in, &st))
+	if (o.cpu ? run_cpu(inf[0], &in, o.cpu_ref, &st) : run_card(&o, inf, &in, &st))
 		goto out;
-	run_print_summary(&st, model, ref.count ? &ref : NULL, o.cpu ? "CPU reference" : "card",
+	run_print_summary(&st, model, ref.count ? &ref : NULL,
+			  !o.cpu ? "card" : o.cpu_ref ? "CPU reference" : "CPU backend",
 			  o.inflight, &agreement);
 	rc = 0;
 	if (st.mismatches) {

@@ -234,16 +234,41 @@ CSA_EXPORT struct csa_fence *csa_infer_fence(const struct csa_infer *infer);
 CSA_EXPORT int csa_infer_run(struct csa_infer *infer,
 			     struct csa_infer_result *result);
 
-/*
- * Run the job program on the CPU reference (firmware/csa_prog.c with
- * csa_prog_mem_io) over the inference's own buffers: reads the input,
- * writes the activations and the output the card would write, bit for
- * bit, with the card's limits (lanes, max_k, ...; the virtual card's
- * defaults for a CPU-only model).  Return: 0, or -ENOEXEC when the engine
- * refused (result->detail).
+/**
+ * csa_infer_run_cpu() - run the inference on the CPU device
+ * @infer: the inference (not in flight on a card)
+ * @result: how it ended (may be NULL); @result->cycles is 0: the backend
+ *          does not model the card's cycles (csa_infer_run_reference()
+ *          does)
+ *
+ * Runs the model's job program on libcsa's optimised CPU backend
+ * (lib/cpu/: the program decoded once at load, vectorised kernels chosen
+ * at run time) over the inference's own buffers: reads the input, writes
+ * the output the card would write, bit for bit.  The scratch it needs is
+ * allocated on the first run of @infer; later runs allocate nothing.  A
+ * program the backend does not take, or a run it refuses, runs on the
+ * reference engine instead (csa_infer_run_reference(), same result).
+ *
+ * Return: 0, or -ENOEXEC when the program failed (@result->detail).
  */
 CSA_EXPORT int csa_infer_run_cpu(struct csa_infer *infer,
 				 struct csa_infer_result *result);
+
+/**
+ * csa_infer_run_reference() - run the inference on the CPU reference
+ * @infer: the inference (not in flight on a card)
+ * @result: how it ended (may be NULL), with the cost model's cycles
+ *
+ * Runs the job program on the CPU reference (firmware/csa_prog.c with
+ * csa_prog_mem_io) over the inference's own buffers: reads the input,
+ * writes the activations and the output the card would write, bit for
+ * bit, with the card's limits (lanes, max_k, ...; the virtual card's
+ * defaults for a CPU-only model) and its checks and errors.
+ *
+ * Return: 0, or -ENOEXEC when the engine refused (@result->detail).
+ */
+CSA_EXPORT int csa_infer_run_reference(struct csa_infer *infer,
+				       struct csa_infer_result *result);
 
 /*
  * Modelled card cycles per layer of the current input: the CPU reference

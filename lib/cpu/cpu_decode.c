@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The CPU backend's program decoder: once, at model load.  Everything a
+ * run would otherwise re-read per inference is turned into native arrays:
+ * a packed layer becomes compressed columns of (unit, value) pairs (the
+ * tag map applied, elements of value zero dropped: they add nothing), its
+ * requantisation three arrays, a boost array host-endian.
+ *
+ * The decoder accepts what a model's program does (libcsa builds it) and
+ * checks what the runs rely on: operand ranges against the slots' sizes
+ * (the fixed slots now, the per-inference ones recorded and checked at
+ * run time), layer sections, tags < k, a tag map naming every unit once,
+ * shifts <= 31, src and dst not overlapping.  Anything else is -ENOTSUP:
+ * the reference engine runs it and reports the card's error.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu_internal.h"
+#include "csa_hw.h"
+#include "csa_prog.h"
+
+static uint64_t in_numel(const struct csa_prog_op *op)
+{
+	return (uint64_t)op->in_c * op->in_h * op->in_w;
+}
+
+static uint64_t out_numel(const struct csa_prog_op *op)
+{
+	return (uint64_t)op->out_c * op->out_h * op->out_w;
+}
+
+static uint64_t src_len(const struct csa_prog_op *op)
+{
+	return op->flags & CSA_PROG_F_SRC_SPARSE ? CSA_SPARSE_HDR_SIZE : in_numel(op);
+}
+
+static uint64_t dst_len(const struct csa_prog_op *op)
+{
+	if (op->opcode == CSA_PROG_OP_KWTA && op->flags & CSA_PROG_F_DST_SPARSE)
+		return CSA_SPARSE_SIZE((uint64_t)op->k *
+				       (op->flags & CSA_PROG_F_LOCAL ? op->in_h * op->in_w : 1));
+	return (op->flags & CSA_PROG_F_DST_INT32 ? 4 : 1) * out_numel(op);
+}
+
+/* Record that @opnd needs [off, off + len) of its slot; false if it cannot. */
+static bool need(struct csa_cpu_prog *p, const uint8_t *const *slot,
+		 const uint64_t *fixed_size, uint32_t nslots, uint64_t opnd,
+		 uint64_t len)
+{
+	uint32_t s = CSA_OPERAND_SLOT(opnd);
+	uint64_t end = CSA_OPERAND_OFF(opnd) + len;
+
+	if (s >= nslots || s >= CSA_CPU_MAX_SLOTS || end < len)
+		return false;
+	if (slot[s] && end > fixed_size[s])
+		return false;
+	p->slot_size[s] = end > p->slot_size[s] ? end : p->slot_size[s];
+	return true;
+}
+
+static int decode_layer(struct csa_cpu_op *o, const uint8_t *b, uint64_t avail)
+{
+	const struct csa_prog_op *op = &o->op;
+	struct csa_cpu_layer *l = &o->layer;
+	uint64_t cols = op->opcode == CSA_PROG_OP_LINEAR ? in_numel(op) :
+			(uint64_t)op->in_c * op->kernel_h * op->kernel_w;
+	struct csa_layer_hdr h;
+	uint64_t nacc, nnz = 0;
+	uint8_t *seen;
+
+	if (avail < CSA_LAYER_HDR_SIZE)
+		return -ENOTSUP;
+	csa_layer_hdr_decode(&h, b);
+	nacc = (uint64_t)h.groups * h.k;
+	if (h.magic != CSA_LAYER_MAGIC || h.version != CSA_FORMAT_VERSION ||
+	    h.hdr_size != CSA_LAYER_HDR_SIZE || h.flags || h.units != op->out_c ||
+	    h.cols != cols || !h.k || nacc < h.units || h.units >= 0xffff ||
+	    h.total_size > avail ||
+	    h.weights_off + (uint64_t)h.cols * h.groups * 2 > h.total_size ||
+	    h.tagmap_off + 2 * nacc > h.total_size ||
+	    h.requant_off + (uint64_t)CSA_REQUANT_SIZE * h.units > h.total_size)
+		return -ENOTSUP;
+	l->units = h.units;
+	l->cols = h.cols;
+	l->ptr = malloc(4 * (cols + 1));
+	l->bias = malloc(4ull * h.units);
+	l->mult = malloc(4ull * h.units);
+	l->shift = malloc(4ull * h.units);
+	seen = calloc(h.units, 1);
+	if (!l->ptr || !l->bias || !l->mult || !l->shift || !seen) {
+		free(seen);
+		return -ENOMEM;
+	}
+	/* the tag map: every unit exactly once */
+	for (uint64_t a = 0; a < nacc; a++) {
+		uint32_t u = (uint32_t)csa_get_le(b + h.tagmap_off + 2 * a, 2);
+
+		if (u == CSA_TAGMAP_NONE)
+			continue;
+		if (u >= h.units || seen[u]) {
+			free(seen);
+			return -ENOTSUP;
+		}
+		seen[u] = 1;
+	}
+	for (uint32_t u = 0; u < h.units; u++)
+		if (!seen[u]) {
+			free(seen);
+			return -ENOTSUP;
+		}
+	free(seen);
+	for (uint32_t u = 0; u < h.units; u++) {
+		struct csa_requant r;
+
+		csa_requant_decode(&r, b + h.requant_off + 12ull * u);
+		if (r.shift > CSA_REQUANT_MAX_SHIFT || r.reserved[0] || r.reserved[1] ||
+		    r.reserved[2])
+			return -ENOTSUP;
+		l->bias[u] = r.bias;
+		l->mult[u] = r.multiplier;
+		l->shift[u] = r.shift;
+	}
+	for (uint64_t i = 0; i < (uint64_t)h.cols * h.groups; i++) {
+		const uint8_t *e = b + h.weights_off + 2 * i;
+
+		if (e[1] >= h.k)
+			return -ENOTSUP;	/* the engine fails the op: its error */
+		nnz += e[0] != 0;
+	}
+	l->unit = malloc(2 * (nnz + 1));
+	l->val = malloc(nnz + 1);
+	if (!l->unit || !l->val)
+		return -ENOMEM;
+	nnz = 0;
+	for (uint32_t c = 0; c < h.cols; c++) {
+		const uint8_t *col = b + h.weights_off + 2ull * c * h.groups;
+
+		l->ptr[c] = (uint32_t)nnz;
+		for (uint32_t g = 0; g < h.groups; g++) {
+			uint32_t u;
+
+			if (!col[2 * g])
+				continue;
+			u = (uint32_t)csa_get_le(b + h.tagmap_off +
+						 2 * ((uint64_t)g * h.k + col[2 * g + 1]), 2);
+			/* an unused accumulator: its products are dropped */
+			l->unit[nnz] = (uint16_t)(u == CSA_TAGMAP_NONE ? h.units : u);
+			l->val[nnz++] = (int8_t)col[2 * g];
+		}
+	}
+	l->ptr[h.cols] = (uint32_t)nnz;
+	return 0;
+}
+
+static bool overlap(const struct csa_prog_op *op)
+{
+	uint64_t s = CSA_OPERAND_OFF(op->src), d = CSA_OPERAND_OFF(op->dst);
+	uint64_t sl = op->flags & CSA_PROG_F_SRC_SPARSE ?
+		      CSA_SPARSE_SIZE(in_numel(op)) : src_len(op);
+
+	return CSA_OPERAND_SLOT(op->src) == CSA_OPERAND_SLOT(op->dst) &&
+	       s < d + dst_len(op) && d < s + sl;
+}
+
+static int decode_op(struct csa_cpu_prog *p, struct csa_cpu_op *o,
+		     const uint8_t *const *slot, const uint64_t *fixed_size,
+		     uint32_t nslots)
+{
+	const struct csa_prog_op *op = &o->op;
+	uint32_t f = op->flags;
+	uint64_t pos = (uint64_t)op->out_h * op->out_w;
+
+	if (!in_numel(op) || !out_numel(op) || op->reserved0 || op->reserved1[0] ||
+	    op->reserved1[1] || op->reserved2[0] || op->reserved2[1] || op->reserved2[2] ||
+	    !need(p, slot, fixed_size, nslots, op->src, src_len(op)) ||
+	    !need(p, slot, fixed_size, nslots, op->dst, dst_len(op)) || overlap(op))
+		return -ENOTSUP;
+	p->numel = in_numel(op) > p->numel ? in_numel(op) : p->numel;
+	p->numel = out_numel(op) > p->numel ? out_numel(op) : p->numel;
+	switch (op->opcode) {
+	case CSA_PROG_OP_LINEAR:
+	case CSA_PROG_OP_CONV2D: {
+		uint32_t s = CSA_OPERAND_SLOT(op->param);
+		uint64_t off = CSA_OPERAND_OFF(op->param);
+		int ret;
+
+		if (f & ~(CSA_PROG_F_SRC_SPARSE | CSA_PROG_F_DST_INT32) ||
+		    s >= nslots || !slot[s] || off >= fixed_size[s])
+			return -ENOTSUP;
+		if (op->opcode == CSA_PROG_OP_LINEAR ?
+		    op->out_h != 1 || op->out_w != 1 :
+		    !op->stride_h || !op->stride_w || !op->kernel_h || !op->kernel_w ||
+		    op->pad_h >= op->kernel_h || op->pad_w >= op->kernel_w ||
+		    (uint64_t)op->in_h + 2 * op->pad_h < op->kernel_h ||
+		    (uint64_t)op->in_w + 2 * op->pad_w < op->kernel_w ||
+		    op->out_h != (op->in_h + 2u * op->pad_h - op->kernel_h) / op->stride_h + 1 ||
+		    op->out_w != (op->in_w + 2u * op->pad_w - op->kernel_w) / op->stride_w + 1)
+			return -ENOTSUP;
+		ret = decode_layer(o, slot[s] + off, fixed_size[s] - off);
+		if (ret)
+			return ret;
+		p->acc_size = pos * (op->out_c + 1) > p->acc_size ?
+			      pos * (op->out_c + 1) : p->acc_size;
+		return 0;
+	}
+	case CSA_PROG_OP_KWTA:
+		if (f & ~(CSA_PROG_F_DST_SPARSE | CSA_PROG_F_LOCAL | CSA_PROG_F_BOOST) ||
+		    !op->k || op->out_c != op->in_c || op->out_h != op->in_h ||
+		    op->out_w != op->in_w ||
+		    op->k > (f & CSA_PROG_F_LOCAL ? op->in_c : in_numel(op)))
+			return -ENOTSUP;
+		if (f & CSA_PROG_F_BOOST) {
+			uint32_t s = CSA_OPERAND_SLOT(op->param);
+			uint64_t off = CSA_OPERAND_OFF(op->param);
+
+			if (s >= nslots || !slot[s] || off + 2ull * op->in_c > fixed_size[s])
+				return -ENOTSUP;
+			o->boost = malloc(2ull * op->in_c);
+			if (!o->boost)
+				return -ENOMEM;
+			for (uint32_t c = 0; c < op->in_c; c++)
+				o->boost[c] = (uint16_t)csa_get_le(slot[s] + off + 2 * c, 2);
+		} else if (op->param) {
+			return -ENOTSUP;
+		}
+		return 0;
+	case CSA_PROG_OP_MAXPOOL2D:
+		if (f || op->param || !op->stride_h || !op->stride_w || !op->kernel_h ||
+		    !op->kernel_w || op->out_c != op->in_c || op->kernel_h > op->in_h ||
+		    op->kernel_w > op->in_w ||
+		    op->out_h != (op->in_h - op->kernel_h) / op->stride_h + 1 ||
+		    op->out_w != (op->in_w - op->kernel_w) / op->stride_w + 1)
+			return -ENOTSUP;
+		return 0;
+	default:
+		return -ENOTSUP;
+	}
+}
+
+int csa_cpu_prog_decode(const uint8_t *prog, uint64_t len,
+			const uint8_t *const *slot, const uint64_t *fixed_size,
+			uint32_t nslots, struct csa_cpu_prog *p)
+{
+	struct csa_prog_hdr h;
+	int ret = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (len < CSA_PROG_HDR_SIZE)
+		return -ENOTSUP;
+	csa_prog_hdr_decode(&h, prog);
+	if (h.magic != CSA_PROG_MAGIC || h.version != CSA_FORMAT_VERSION ||
+	    h.hdr_size != CSA_PROG_HDR_SIZE || h.op_size != CSA_PROG_OP_SIZE ||
+	    !h.num_ops || h.num_ops > CSA_PROG_MAX_OPS || h.flags ||
+	    len != CSA_PROG_SIZE(h.num_ops))
+		return -ENOTSUP;
+	p->ops = calloc(h.num_ops, sizeof(*p->ops));
+	if (!p->ops)
+		return -ENOMEM;
+	p->num_ops = h.num_ops;
+	for (uint32_t i = 0; i < h.num_ops && !ret; i++) {
+		csa_prog_op_decode(&p->ops[i].op, prog + CSA_PROG_HDR_SIZE +
+				   (uint64_t)i * CSA_PROG_OP_SIZE);
+		ret = decode_op(p, &p->ops[i], slot, fixed_size, nslots);
+	}
+	if (ret)
+		csa_cpu_prog_free(p);
+	return ret;
+}
+
+void csa_cpu_prog_free(struct csa_cpu_prog *p)
+{
+	for (uint32_t i = 0; p->ops && i < p->num_ops; i++) {
+		struct csa_cpu_layer *l = &p->ops[i].layer;
+
+		free(l->ptr);
+		free(l->unit);
+		free(l->val);
+		free(l->bias);
+		free(l->mult);
+		free(l->shift);
+		free(p->ops[i].boost);
+	}
+	free(p->ops);
+	memset(p, 0, sizeof(*p));
+}

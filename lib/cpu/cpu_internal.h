@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libcsa's optimised CPU backend (lib/cpu/): runs a model's job program
+ * natively, bit-exact with the reference engine (firmware/csa_prog.c).
+ *
+ *   cpu_decode.c   the program decoded once at model load: operands as
+ *                  (slot, offset), each packed layer as compressed
+ *                  columns of (unit, value) with the tag map applied and
+ *                  the zero elements dropped, requantisation as arrays
+ *   cpu_run.c      one inference: the ops in order over the inference's
+ *                  buffers (the card's bind slots), scratch preallocated
+ *   cpu_kernels.c  column scatter and requantisation, scalar and AVX-512
+ *                  (runtime dispatch, target attributes per function)
+ *   cpu_kwta.c     k-WTA: exact k-th largest score by a range-narrowed
+ *                  radix select over the scores, winners in index order
+ *
+ * A program the decoder does not accept (a tag >= k, an operand out of
+ * its slot, ...) is left to the reference engine, which reports the
+ * card's error.
+ */
+#ifndef CSA_CPU_INTERNAL_H
+#define CSA_CPU_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csa_dp.h"
+#include "csa_format.h"
+
+#define CSA_CPU_MAX_SLOTS	8
+
+enum csa_cpu_isa { CSA_CPU_SCALAR, CSA_CPU_AVX512, CSA_CPU_NISA };
+
+extern const char *const csa_cpu_isa_name[CSA_CPU_NISA];
+
+/* The widest path this CPU runs; the path the kernels take; force one. */
+enum csa_cpu_isa csa_cpu_isa_best(void);
+enum csa_cpu_isa csa_cpu_isa_get(void);
+enum csa_cpu_isa csa_cpu_isa_set(enum csa_cpu_isa isa);
+
+/**
+ * struct csa_cpu_layer - a packed layer decoded for the CPU
+ * @units: output units; accumulator @units is the dump of unused tags
+ * @cols: columns
+ * @ptr: cols + 1 offsets into @unit / @val (a column's non-zero elements)
+ * @unit: the unit each element's product goes to (tag map applied)
+ * @val: the element's value
+ * @bias: @mult: @shift: per-unit requantisation
+ */
+struct csa_cpu_layer {
+	uint32_t units, cols;
+	uint32_t *ptr;
+	uint16_t *unit;
+	int8_t *val;
+	int32_t *bias, *mult;
+	uint32_t *shift;
+};
+
+/**
+ * struct csa_cpu_op - one decoded op
+ * @op: the op as the program has it
+ * @layer: LINEAR, CONV2D
+ * @boost: KWTA with CSA_PROG_F_BOOST
+ */
+struct csa_cpu_op {
+	struct csa_prog_op op;
+	struct csa_cpu_layer layer;
+	uint16_t *boost;
+};
+
+/**
+ * struct csa_cpu_prog - a decoded program
+ * @ops: @num_ops ops
+ * @slot_size: the size every operand's slot must have at least (checked
+ *             at run time against the bound buffers)
+ * @acc_size: @keys_size: @numel: scratch a run needs (entries)
+ */
+struct csa_cpu_prog {
+	struct csa_cpu_op *ops;
+	uint32_t num_ops;
+	uint64_t slot_size[CSA_CPU_MAX_SLOTS];
+	uint64_t acc_size, numel;
+};
+
+/**
+ * struct csa_cpu_scratch - what one run needs, allocated once
+ * @acc: accumulators (csa_cpu_prog.acc_size)
+ * @keys: k-WTA scores, then candidates; @idx: sparse indices (numel)
+ * @cand: radix-select candidates (numel)
+ * @tmp: int8 row of the conv output stage (numel)
+ */
+struct csa_cpu_scratch {
+	int32_t *acc;
+	uint32_t *keys, *cand, *idx;
+	int8_t *val, *tmp;
+};
+
+/*
+ * Decode a program (@len bytes) whose operands live in @nslots slots:
+ * @slot[s] is the slot's memory (@fixed_size[s] bytes) when it is the
+ * same for every run (the model and program) or NULL (per inference).
+ * 0, -ENOTSUP when the program is one for the reference engine, -ENOMEM.
+ */
+int csa_cpu_prog_decode(const uint8_t *prog, uint64_t len,
+			const uint8_t *const *slot, const uint64_t *fixed_size,
+			uint32_t nslots, struct csa_cpu_prog *p);
+void csa_cpu_prog_free(struct csa_cpu_prog *p);
+
+int csa_cpu_scratch_alloc(const struct csa_cpu_prog *p, struct csa_cpu_scratch *s);
+void csa_cpu_scratch_free(struct csa_cpu_scratch *s);
+
+/*
+ * Run the program over the slots (@base, @size, @nslots).  0, or
+ * CSA_PROG_DETAIL(op, operand, reason) of the engine's error (a slot too
+ * small, a bad sparse activation).
+ */
+uint32_t csa_cpu_run(const struct csa_cpu_prog *p, uint8_t *const *base,
+		     const uint64_t *size, uint32_t nslots,
+		     struct csa_cpu_scratch *s);
+
+/* ---- kernels (cpu_kernels.c) ---- */
+
+/* acc[unit[j]] += val[j] * x over the column's elements [b, e). */
+void csa_cpu_scatter(const struct csa_cpu_layer *l, uint32_t col, int32_t x,
+		     int32_t *acc);
+/* y[u] = requant(acc[u]) for u < n of units [u0, u0 + n) of @l */
+void csa_cpu_requant(const struct csa_cpu_layer *l, uint32_t u0, uint32_t n,
+		     const int32_t *acc, int8_t *y);
+/* y32[u] = sat32(acc[u] + bias) */
+void csa_cpu_add_bias(const struct csa_cpu_layer *l, uint32_t u0, uint32_t n,
+		      const int32_t *acc, int32_t *y32);
+
+/* ---- k-WTA (cpu_kwta.c) ---- */
+
+/*
+ * The k-th largest of n keys and how many of the keys equal to it win
+ * (ties to the lower index), as csa_dp_select_kth(); cand is scratch of n.
+ */
+uint32_t csa_cpu_select_kth(const uint32_t *keys, uint32_t n, uint32_t k,
+			    uint32_t *take_eq, uint32_t *cand);
+
+/* Global k-WTA of x (c x plane) into a dense y, or a sparse (idx, val). */
+uint32_t csa_cpu_kwta_global(const int8_t *x, uint32_t c, uint32_t plane,
+			     const uint16_t *boost, uint32_t k, int8_t *y,
+			     uint32_t *idx, int8_t *val,
+			     struct csa_cpu_scratch *s);
+/* Local k-WTA (per position across channels), same outputs. */
+uint32_t csa_cpu_kwta_local(const int8_t *x, uint32_t c, uint32_t plane,
+			    const uint16_t *boost, uint32_t k, int8_t *y,
+			    uint32_t *idx, int8_t *val,
+			    struct csa_cpu_scratch *s);
+
+#endif /* CSA_CPU_INTERNAL_H */

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The CPU backend's kernels: column scatter and requantisation, scalar and
+ * AVX-512 (chosen at run time; each vector function carries its own target
+ * attribute, so libcsa builds without -m flags).  Every path computes the
+ * engine's arithmetic exactly (firmware/csa_dp_requant.c).
+ */
+#include <immintrin.h>
+
+#include "cpu_internal.h"
+
+const char *const csa_cpu_isa_name[CSA_CPU_NISA] = { "scalar", "avx512" };
+
+static int isa_forced = -1;
+
+enum csa_cpu_isa csa_cpu_isa_best(void)
+{
+	static int best = -1;
+
+	if (best < 0) {
+		__builtin_cpu_init();
+		best = __builtin_cpu_supports("avx512f") &&
+		       __builtin_cpu_supports("avx512bw") &&
+		       __builtin_cpu_supports("avx512vl") &&
+		       __builtin_cpu_supports("avx512dq") ? CSA_CPU_AVX512 : CSA_CPU_SCALAR;
+	}
+	return (enum csa_cpu_isa)best;
+}
+
+enum csa_cpu_isa csa_cpu_isa_get(void)
+{
+	return isa_forced >= 0 ? (enum csa_cpu_isa)isa_forced : csa_cpu_isa_best();
+}
+
+enum csa_cpu_isa csa_cpu_isa_set(enum csa_cpu_isa isa)
+{
+	enum csa_cpu_isa old = csa_cpu_isa_get();
+
+	isa_forced = isa <= csa_cpu_isa_best() ? (int)isa : (int)csa_cpu_isa_best();
+	return old;
+}
+
+/* ---- scalar ---- */
+
+static void scatter_scalar(const struct csa_cpu_layer *l, uint32_t col, int32_t x,
+			   int32_t *acc)
+{
+	const uint16_t *u = l->unit;
+	const int8_t *v = l->val;
+	uint32_t j = l->ptr[col], e = l->ptr[col + 1];
+
+	for (; j + 4 <= e; j += 4) {
+		acc[u[j]] += v[j] * x;
+		acc[u[j + 1]] += v[j + 1] * x;
+		acc[u[j + 2]] += v[j + 2] * x;
+		acc[u[j + 3]] += v[j + 3] * x;
+	}
+	for (; j < e; j++)
+		acc[u[j]] += v[j] * x;
+}
+
+static void requant_scalar(const struct csa_cpu_layer *l, uint32_t u0, uint32_t n,
+			   const int32_t *acc, int8_t *y)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct csa_dp_rq rq = { l->bias[u0 + i], l->mult[u0 + i], l->shift[u0 + i] };
+
+		y[i] = csa_dp_requant(acc[i], &rq);
+	}
+}
+
+/* ---- AVX-512 ---- */
+
+#define T_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+
+/*
+ * The elements of a column go to distinct units: 16 at a time, gather the
+ * accumulators, add the products, scatter them back (no lane conflicts).
+ */
+T_AVX512 static void scatter_avx512(const struct csa_cpu_layer *l, uint32_t col,
+				    int32_t x, int32_t *acc)
+{
+	uint32_t j = l->ptr[col], e = l->ptr[col + 1];
+	__m512i vx = _mm512_set1_epi32(x);
+
+	for (; j < e; j += 16) {
+		__mmask16 m = e - j >= 16 ? 0xffff : (__mmask16)((1u << (e - j)) - 1);
+		__m512i u = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, l->unit + j));
+		__m512i v = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, l->val + j));
+		__m512i a = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, u, acc, 4);
+
+		a = _mm512_add_epi32(a, _mm512_mullo_epi32(v, vx));
+		_mm512_mask_i32scatter_epi32(acc, m, u, a, 4);
+	}
+}
+
+/* 8 units: s = sat32(acc + bias) in 64-bit lanes */
+T_AVX512 static inline __m512i add_bias8(const int32_t *acc, const int32_t *bias,
+					 __mmask8 m)
+{
+	__m512i a = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, acc));
+	__m512i b = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, bias));
+	__m512i s = _mm512_add_epi64(a, b);
+
+	s = _mm512_min_epi64(s, _mm512_set1_epi64(INT32_MAX));
+	return _mm512_max_epi64(s, _mm512_set1_epi64(INT32_MIN));
+}
+
+T_AVX512 static void requant_avx512(const struct csa_cpu_layer *l, uint32_t u0,
+				    uint32_t n, const int32_t *acc, int8_t *y)
+{
+	const __m512i one = _mm512_set1_epi64(1);
+
+	for (uint32_t i = 0; i < n; i += 8) {
+		__mmask8 m = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
+		__m512i s = add_bias8(acc + i, l->bias + u0 + i, m);
+		__m512i mult = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, l->mult + u0 + i));
+		__m512i sh = _mm512_cvtepu32_epi64(_mm256_maskz_loadu_epi32(m, l->shift + u0 + i));
+		/* |s * mult| <= 2^62: exact; + 2^(shift-1) (0 for shift 0: the count wraps) */
+		__m512i p = _mm512_mullo_epi64(s, mult);
+		__m512i r = _mm512_sllv_epi64(one, _mm512_sub_epi64(sh, one));
+
+		/* floor((p + r) / 2^shift) is the arithmetic shift */
+		p = _mm512_srav_epi64(_mm512_add_epi64(p, r), sh);
+		p = _mm512_min_epi64(p, _mm512_set1_epi64(127));
+		p = _mm512_max_epi64(p, _mm512_set1_epi64(-128));
+		_mm_mask_storeu_epi8(y + i, m, _mm512_cvtepi64_epi8(p));
+	}
+}
+
+T_AVX512 static void add_bias_avx512(const struct csa_cpu_layer *l, uint32_t u0,
+				     uint32_t n, const int32_t *acc, int32_t *y32)
+{
+	for (uint32_t i = 0; i < n; i += 8) {
+		__mmask8 m = n - i >= 8 ? 0xff : (__mmask8)((1u << (n - i)) - 1);
+
+		_mm256_mask_storeu_epi32(y32 + i, m,
+					 _mm512_cvtepi64_epi32(add_bias8(acc + i, l->bias + u0 + i, m)));
+	}
+}
+
+/* ---- dispatch ---- */
+
+void csa_cpu_scatter(const struct csa_cpu_layer *l, uint32_t col, int32_t x,
+		     int32_t *acc)
+{
+	if (csa_cpu_isa_get() == CSA_CPU_AVX512)
+		scatter_avx512(l, col, x, acc);
+	else
+		scatter_scalar(l, col, x, acc);
+}
+
+void csa_cpu_requant(const struct csa_cpu_layer *l, uint32_t u0, uint32_t n,
+		     const int32_t *acc, int8_t *y)
+{
+	if (csa_cpu_isa_get() == CSA_CPU_AVX512)
+		requant_avx512(l, u0, n, acc, y);
+	else
+		requant_scalar(l, u0, n, acc, y);
+}
+
+void csa_cpu_add_bias(const struct csa_cpu_layer *l, uint32_t u0, uint32_t n,
+		      const int32_t *acc, int32_t *y32)
+{
+	if (csa_cpu_isa_get() == CSA_CPU_AVX512) {
+		add_bias_avx512(l, u0, n, acc, y32);
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		y32[i] = csa_dp_add_bias(acc[i], l->bias[u0 + i]);
+}
