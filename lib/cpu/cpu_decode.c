@@ -84,6 +84,7 @@ static int decode_layer(struct csa_cpu_op *o, const uint8_t *b, uint64_t avail)
 		return -ENOTSUP;
 	l->units = h.units;
 	l->cols = h.cols;
+	l->stride = (h.units + 1 + 15) / 16 * 16;
 	l->ptr = malloc(4 * (cols + 1));
 	l->bias = malloc(4ull * h.units);
 	l->mult = malloc(4ull * h.units);
@@ -151,6 +152,43 @@ static int decode_layer(struct csa_cpu_op *o, const uint8_t *b, uint64_t avail)
 		}
 	}
 	l->ptr[h.cols] = (uint32_t)nnz;
+	/*
+	 * A whole column costs stride / 16 vector adds, a gather + scatter of
+	 * 16 elements about as much as 5 of them: dense columns when cheaper.
+	 */
+	if ((uint64_t)l->stride * h.cols <= 5 * nnz && (uint64_t)l->stride * h.cols <= (64u << 20)) {
+		l->dense = calloc((size_t)l->stride * h.cols, 1);
+		if (!l->dense)
+			return -ENOMEM;
+		for (uint32_t c = 0; c < h.cols; c++)
+			for (uint32_t j = l->ptr[c]; j < l->ptr[c + 1]; j++)
+				l->dense[(size_t)c * l->stride + l->unit[j]] = l->val[j];
+	}
+	return 0;
+}
+
+/* The output-stationary weights of a CONV2D (csa_cpu_layer.rows). */
+static int decode_rows(struct csa_cpu_layer *l, const struct csa_prog_op *op)
+{
+	uint32_t kh = op->kernel_h, kw = op->kernel_w, rows = op->in_c * kh;
+	size_t rsz;
+
+	if (kw > 8 || l->stride > 128)
+		return 0;
+	l->kq = (kw + 3) / 4;
+	rsz = (size_t)l->kq * l->stride * 4;
+	l->rows = malloc(rsz * rows);
+	if (!l->rows)
+		return -ENOMEM;
+	memset(l->rows, 128, rsz * rows);	/* weight 0 */
+	for (uint32_t r = 0; r < rows; r++)
+		for (uint32_t kx = 0; kx < kw; kx++) {
+			uint32_t col = r * kw + kx;
+			uint8_t *q = l->rows + r * rsz + (size_t)(kx / 4) * l->stride * 4 + kx % 4;
+
+			for (uint32_t j = l->ptr[col]; j < l->ptr[col + 1]; j++)
+				q[4 * l->unit[j]] = (uint8_t)(l->val[j] + 128);
+		}
 	return 0;
 }
 
@@ -199,10 +237,12 @@ static int decode_op(struct csa_cpu_prog *p, struct csa_cpu_op *o,
 		    op->out_w != (op->in_w + 2u * op->pad_w - op->kernel_w) / op->stride_w + 1)
 			return -ENOTSUP;
 		ret = decode_layer(o, slot[s] + off, fixed_size[s] - off);
+		if (!ret && op->opcode == CSA_PROG_OP_CONV2D)
+			ret = decode_rows(&o->layer, op);
 		if (ret)
 			return ret;
-		p->acc_size = pos * (op->out_c + 1) > p->acc_size ?
-			      pos * (op->out_c + 1) : p->acc_size;
+		p->acc_size = pos * o->layer.stride > p->acc_size ?
+			      pos * o->layer.stride : p->acc_size;
 		return 0;
 	}
 	case CSA_PROG_OP_KWTA:
@@ -280,6 +320,8 @@ void csa_cpu_prog_free(struct csa_cpu_prog *p)
 		free(l->bias);
 		free(l->mult);
 		free(l->shift);
+		free(l->dense);
+		free(l->rows);
 		free(p->ops[i].boost);
 	}
 	free(p->ops);

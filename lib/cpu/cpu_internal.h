@@ -30,6 +30,10 @@
 
 #define CSA_CPU_MAX_SLOTS	8
 
+/* The widest path's functions: compiled for it alone, called after a check. */
+#define CSA_CPU_T_AVX512 \
+	__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+
 enum csa_cpu_isa { CSA_CPU_SCALAR, CSA_CPU_AVX512, CSA_CPU_NISA };
 
 extern const char *const csa_cpu_isa_name[CSA_CPU_NISA];
@@ -43,16 +47,27 @@ enum csa_cpu_isa csa_cpu_isa_set(enum csa_cpu_isa isa);
  * struct csa_cpu_layer - a packed layer decoded for the CPU
  * @units: output units; accumulator @units is the dump of unused tags
  * @cols: columns
+ * @stride: accumulators per output position (units + 1 rounded up to 16)
  * @ptr: cols + 1 offsets into @unit / @val (a column's non-zero elements)
  * @unit: the unit each element's product goes to (tag map applied)
  * @val: the element's value
+ * @dense: NULL, or each column unit-indexed (@stride int8, zeros where no
+ *         weight): for layers with few units per column element, where
+ *         adding a whole contiguous column beats gathering and scattering
+ *         its elements
+ * @rows: CONV2D with kernel_w <= 8 and stride <= 128: NULL, or the weights
+ *        for csa_cpu_conv_rows(): per kernel row (c, ky), @kq groups of 4
+ *        taps (kx), each @stride units x 4 taps as u8 = weight + 128
+ * @kq: taps groups per kernel row (kernel_w / 4 rounded up)
  * @bias: @mult: @shift: per-unit requantisation
  */
 struct csa_cpu_layer {
-	uint32_t units, cols;
+	uint32_t units, cols, stride, kq;
 	uint32_t *ptr;
 	uint16_t *unit;
 	int8_t *val;
+	int8_t *dense;
+	uint8_t *rows;
 	int32_t *bias, *mult;
 	uint32_t *shift;
 };
@@ -89,11 +104,14 @@ struct csa_cpu_prog {
  * @keys: k-WTA scores, then candidates; @idx: sparse indices (numel)
  * @cand: radix-select candidates (numel)
  * @tmp: int8 row of the conv output stage (numel)
+ * @op_ns: optional (NULL: not timed): each op's time of the last run,
+ *         for the benchmarks (num_ops entries)
  */
 struct csa_cpu_scratch {
 	int32_t *acc;
 	uint32_t *keys, *cand, *idx;
 	int8_t *val, *tmp;
+	int64_t *op_ns;
 };
 
 /*
@@ -124,6 +142,15 @@ uint32_t csa_cpu_run(const struct csa_cpu_prog *p, uint8_t *const *base,
 /* acc[unit[j]] += val[j] * x over the column's elements [b, e). */
 void csa_cpu_scatter(const struct csa_cpu_layer *l, uint32_t col, int32_t x,
 		     int32_t *acc);
+/*
+ * CONV2D from a dense input, output-stationary (AVX-512 VNNI path only):
+ * for every output position, each kernel row (c, ky) whose input taps are
+ * not all zero adds its taps to all units with vpdpbusd; the accumulator
+ * block of each position (l->stride) is overwritten.
+ */
+void csa_cpu_conv_rows(const struct csa_cpu_layer *l, const struct csa_prog_op *op,
+		       const int8_t *x, int32_t *acc);
+
 /* y[u] = requant(acc[u]) for u < n of units [u0, u0 + n) of @l */
 void csa_cpu_requant(const struct csa_cpu_layer *l, uint32_t u0, uint32_t n,
 		     const int32_t *acc, int8_t *y);

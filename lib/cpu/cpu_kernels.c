@@ -22,7 +22,8 @@ enum csa_cpu_isa csa_cpu_isa_best(void)
 		best = __builtin_cpu_supports("avx512f") &&
 		       __builtin_cpu_supports("avx512bw") &&
 		       __builtin_cpu_supports("avx512vl") &&
-		       __builtin_cpu_supports("avx512dq") ? CSA_CPU_AVX512 : CSA_CPU_SCALAR;
+		       __builtin_cpu_supports("avx512dq") &&
+		       __builtin_cpu_supports("avx512vnni") ? CSA_CPU_AVX512 : CSA_CPU_SCALAR;
 	}
 	return (enum csa_cpu_isa)best;
 }
@@ -59,6 +60,15 @@ static void scatter_scalar(const struct csa_cpu_layer *l, uint32_t col, int32_t 
 		acc[u[j]] += v[j] * x;
 }
 
+static void dense_scalar(const struct csa_cpu_layer *l, uint32_t col, int32_t x,
+			 int32_t *acc)
+{
+	const int8_t *w = l->dense + (size_t)col * l->stride;
+
+	for (uint32_t u = 0; u < l->stride; u++)
+		acc[u] += w[u] * x;
+}
+
 static void requant_scalar(const struct csa_cpu_layer *l, uint32_t u0, uint32_t n,
 			   const int32_t *acc, int8_t *y)
 {
@@ -71,7 +81,7 @@ static void requant_scalar(const struct csa_cpu_layer *l, uint32_t u0, uint32_t 
 
 /* ---- AVX-512 ---- */
 
-#define T_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+#define T_AVX512 CSA_CPU_T_AVX512
 
 /*
  * The elements of a column go to distinct units: 16 at a time, gather the
@@ -91,6 +101,21 @@ T_AVX512 static void scatter_avx512(const struct csa_cpu_layer *l, uint32_t col,
 
 		a = _mm512_add_epi32(a, _mm512_mullo_epi32(v, vx));
 		_mm512_mask_i32scatter_epi32(acc, m, u, a, 4);
+	}
+}
+
+/* A whole unit-indexed column: stride / 16 multiply-adds, no gather. */
+T_AVX512 static void dense_avx512(const struct csa_cpu_layer *l, uint32_t col,
+				  int32_t x, int32_t *acc)
+{
+	const int8_t *w = l->dense + (size_t)col * l->stride;
+	__m512i vx = _mm512_set1_epi32(x);
+
+	for (uint32_t u = 0; u < l->stride; u += 16) {
+		__m512i v = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(w + u)));
+		__m512i a = _mm512_loadu_si512(acc + u);
+
+		_mm512_storeu_si512(acc + u, _mm512_add_epi32(a, _mm512_mullo_epi32(v, vx)));
 	}
 }
 
@@ -139,15 +164,100 @@ T_AVX512 static void add_bias_avx512(const struct csa_cpu_layer *l, uint32_t u0,
 	}
 }
 
+/*
+ * One output position of csa_cpu_conv_rows() with NB accumulator vectors
+ * (16 units each) in registers.  vpdpbusd multiplies u8 by s8: the
+ * weights are the u8 operand, biased by 128, so each position subtracts
+ * 128 * (sum of the taps it used) at the end.
+ */
+static inline __attribute__((always_inline)) T_AVX512 void
+conv_pos(const struct csa_cpu_layer *l, const struct csa_prog_op *op,
+	 const int8_t *x, int32_t *out, uint32_t oy, uint32_t ox, const int NB)
+{
+	uint32_t kh = op->kernel_h, kw = op->kernel_w, kq = l->kq;
+	size_t rsz = (size_t)kq * l->stride * 4;
+	int ix0 = (int)(ox * op->stride_w) - op->pad_w;
+	__m512i a[8];
+	int64_t xsum = 0;
+	__mmask16 m = 0;
+
+#pragma GCC unroll 8
+	for (int r = 0; r < NB; r++)
+		a[r] = _mm512_setzero_si512();
+	/* the taps kx < kw that lie inside the input row */
+	for (uint32_t kx = 0; kx < kw; kx++)
+		if (ix0 + (int)kx >= 0 && ix0 + (int)kx < (int)op->in_w)
+			m |= (__mmask16)(1u << kx);
+	for (uint32_t c = 0; c < op->in_c; c++)
+		for (uint32_t ky = 0; ky < kh; ky++) {
+			int iy = (int)(oy * op->stride_h + ky) - op->pad_h;
+			const uint8_t *w;
+			__m128i t;
+			uint64_t v;
+
+			if (iy < 0 || iy >= (int)op->in_h)
+				continue;
+			/* masked: never reads outside the row */
+			t = _mm_maskz_loadu_epi8(m,
+				x + ((size_t)c * op->in_h + (uint32_t)iy) * op->in_w + ix0);
+			v = (uint64_t)_mm_cvtsi128_si64(t);
+			if (!v)
+				continue;	/* Select: an all-zero row adds nothing */
+			xsum += (int64_t)_mm_cvtsi128_si64(_mm_sad_epu8(
+					_mm_xor_si128(t, _mm_set1_epi8((char)0x80)),
+					_mm_setzero_si128())) - 128 * 8;
+			w = l->rows + ((size_t)c * kh + ky) * rsz;
+			for (uint32_t q = 0; q < kq; q++, v >>= 32) {
+				__m512i xb = _mm512_set1_epi32((int32_t)(uint32_t)v);
+
+#pragma GCC unroll 8
+				for (int r = 0; r < NB; r++)
+					a[r] = _mm512_dpbusd_epi32(a[r], _mm512_loadu_si512(
+						w + (size_t)q * l->stride * 4 + 64 * r), xb);
+			}
+		}
+#pragma GCC unroll 8
+	for (int r = 0; r < NB; r++)
+		_mm512_storeu_si512(out + 16 * r, _mm512_sub_epi32(a[r],
+				    _mm512_set1_epi32((int32_t)(128 * xsum))));
+}
+
+T_AVX512 static void conv_rows_avx512(const struct csa_cpu_layer *l,
+				      const struct csa_prog_op *op,
+				      const int8_t *x, int32_t *acc)
+{
+	int nb = (int)(l->stride / 16);
+
+	for (uint32_t oy = 0; oy < op->out_h; oy++)
+		for (uint32_t ox = 0; ox < op->out_w; ox++) {
+			int32_t *out = acc + ((size_t)oy * op->out_w + ox) * l->stride;
+
+			switch (nb) {
+#define NB_CASE(n) case n: conv_pos(l, op, x, out, oy, ox, n); break
+			NB_CASE(1); NB_CASE(2); NB_CASE(3); NB_CASE(4);
+			NB_CASE(5); NB_CASE(6); NB_CASE(7); default: NB_CASE(8);
+#undef NB_CASE
+			}
+		}
+}
+
+void csa_cpu_conv_rows(const struct csa_cpu_layer *l, const struct csa_prog_op *op,
+		       const int8_t *x, int32_t *acc)
+{
+	conv_rows_avx512(l, op, x, acc);
+}
+
 /* ---- dispatch ---- */
 
 void csa_cpu_scatter(const struct csa_cpu_layer *l, uint32_t col, int32_t x,
 		     int32_t *acc)
 {
-	if (csa_cpu_isa_get() == CSA_CPU_AVX512)
-		scatter_avx512(l, col, x, acc);
+	bool wide = csa_cpu_isa_get() == CSA_CPU_AVX512;
+
+	if (l->dense)
+		(wide ? dense_avx512 : dense_scalar)(l, col, x, acc);
 	else
-		scatter_scalar(l, col, x, acc);
+		(wide ? scatter_avx512 : scatter_scalar)(l, col, x, acc);
 }
 
 void csa_cpu_requant(const struct csa_cpu_layer *l, uint32_t u0, uint32_t n,

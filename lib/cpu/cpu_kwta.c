@@ -14,6 +14,8 @@
  */
 #include <string.h>
 
+#include <immintrin.h>
+
 #include "cpu_internal.h"
 
 #define RADIX_BITS	11
@@ -25,6 +27,45 @@ static inline uint32_t key_of(int8_t v, const uint16_t *boost, uint32_t c)
 	return (uint32_t)score ^ 0x80000000u;
 }
 
+/* ---- AVX-512 helpers of the scans over all keys ---- */
+
+CSA_CPU_T_AVX512 static void minmax_avx512(const uint32_t *keys, uint32_t n,
+					   uint32_t *lo, uint32_t *hi)
+{
+	__m512i mn = _mm512_set1_epi32(-1), mx = _mm512_setzero_si512();
+
+	for (uint32_t i = 0; i < n; i += 16) {
+		__mmask16 m = n - i >= 16 ? 0xffff : (__mmask16)((1u << (n - i)) - 1);
+		__m512i k = _mm512_maskz_loadu_epi32(m, keys + i);
+
+		mn = _mm512_mask_min_epu32(mn, m, mn, k);
+		mx = _mm512_mask_max_epu32(mx, m, mx, k);
+	}
+	*lo = _mm512_reduce_min_epu32(mn);
+	*hi = _mm512_reduce_max_epu32(mx);
+}
+
+/* The keys k with (k - lo) >> shift == want, packed into cand. */
+CSA_CPU_T_AVX512 static uint32_t compact_avx512(const uint32_t *keys, uint32_t n,
+						uint32_t lo, uint32_t shift,
+						uint32_t want, uint32_t *cand)
+{
+	__m512i vlo = _mm512_set1_epi32((int)lo), vw = _mm512_set1_epi32((int)want);
+	__m128i sh = _mm_cvtsi32_si128((int)shift);
+	uint32_t m = 0;
+
+	for (uint32_t i = 0; i < n; i += 16) {
+		__mmask16 in = n - i >= 16 ? 0xffff : (__mmask16)((1u << (n - i)) - 1);
+		__m512i k = _mm512_maskz_loadu_epi32(in, keys + i);
+		__mmask16 hit = _mm512_mask_cmpeq_epi32_mask(in, _mm512_srl_epi32(
+					_mm512_sub_epi32(k, vlo), sh), vw);
+
+		_mm512_mask_compressstoreu_epi32(cand + m, hit, k);
+		m += (uint32_t)__builtin_popcount(hit);
+	}
+	return m;
+}
+
 uint32_t csa_cpu_select_kth(const uint32_t *keys, uint32_t n, uint32_t k,
 			    uint32_t *take_eq, uint32_t *cand)
 {
@@ -33,9 +74,13 @@ uint32_t csa_cpu_select_kth(const uint32_t *keys, uint32_t n, uint32_t k,
 	const uint32_t *src = keys;
 	uint32_t ns = n;
 
-	for (uint32_t i = 0; i < n; i++) {
-		lo = keys[i] < lo ? keys[i] : lo;
-		hi = keys[i] > hi ? keys[i] : hi;
+	if (csa_cpu_isa_get() == CSA_CPU_AVX512) {
+		minmax_avx512(keys, n, &lo, &hi);
+	} else {
+		for (uint32_t i = 0; i < n; i++) {
+			lo = keys[i] < lo ? keys[i] : lo;
+			hi = keys[i] > hi ? keys[i] : hi;
+		}
 	}
 	bits = hi == lo ? 0 : 32 - (uint32_t)__builtin_clz(hi - lo);
 	while (bits) {
@@ -52,7 +97,11 @@ uint32_t csa_cpu_select_kth(const uint32_t *keys, uint32_t n, uint32_t k,
 		}
 		for (b = nb - 1; b > 0 && hist[b] < need; b--)
 			need -= hist[b];
-		if (shift) {
+		if (shift && csa_cpu_isa_get() == CSA_CPU_AVX512) {
+			m = compact_avx512(src, ns, lo, shift, prefix << w | b, cand);
+			src = cand;
+			ns = m;
+		} else if (shift) {
 			for (uint32_t i = 0; i < ns; i++) {
 				uint32_t r = src[i] - lo;
 
@@ -134,6 +183,49 @@ static uint32_t emit(const int8_t *x, const uint32_t *keys, uint32_t n,
 	return cnt;
 }
 
+/* keys of a c x plane tensor: value * boost of its channel, sign flipped */
+CSA_CPU_T_AVX512 static void keys_avx512(const int8_t *x, uint32_t c, uint32_t plane,
+					 const uint16_t *boost, uint32_t *keys)
+{
+	const __m512i flip = _mm512_set1_epi32((int)0x80000000u);
+
+	for (uint32_t ch = 0; ch < c; ch++, x += plane, keys += plane) {
+		__m512i b = _mm512_set1_epi32(boost ? boost[ch] : 1);
+
+		for (uint32_t i = 0; i < plane; i += 16) {
+			__mmask16 m = plane - i >= 16 ? 0xffff :
+				      (__mmask16)((1u << (plane - i)) - 1);
+			__m512i v = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, x + i));
+
+			_mm512_mask_storeu_epi32(keys + i, m,
+				_mm512_xor_si512(_mm512_mullo_epi32(v, b), flip));
+		}
+	}
+}
+
+/* emit() for a dense y, 16 keys at a time */
+CSA_CPU_T_AVX512 static void emit_dense_avx512(const int8_t *x, const uint32_t *keys,
+					       uint32_t n, uint32_t t, uint32_t take_eq,
+					       int8_t *y)
+{
+	__m512i vt = _mm512_set1_epi32((int)t);
+
+	for (uint32_t i = 0; i < n; i += 16) {
+		__mmask16 in = n - i >= 16 ? 0xffff : (__mmask16)((1u << (n - i)) - 1);
+		__m512i k = _mm512_maskz_loadu_epi32(in, keys + i);
+		__mmask16 win = _mm512_mask_cmpgt_epu32_mask(in, k, vt);
+		__mmask16 eq = _mm512_mask_cmpeq_epu32_mask(in, k, vt);
+
+		/* ties: the first take_eq in index order win */
+		while (eq && take_eq) {
+			win |= eq & (__mmask16)-eq;
+			eq &= (__mmask16)(eq - 1);
+			take_eq--;
+		}
+		_mm_mask_storeu_epi8(y + i, in, _mm_maskz_loadu_epi8(win, x + i));
+	}
+}
+
 uint32_t csa_cpu_kwta_global(const int8_t *x, uint32_t c, uint32_t plane,
 			     const uint16_t *boost, uint32_t k, int8_t *y,
 			     uint32_t *idx, int8_t *val,
@@ -141,8 +233,11 @@ uint32_t csa_cpu_kwta_global(const int8_t *x, uint32_t c, uint32_t plane,
 {
 	uint32_t n = c * plane, take_eq, t;
 	uint32_t *keys = s->keys;
+	bool wide = csa_cpu_isa_get() == CSA_CPU_AVX512;
 
-	if (boost) {
+	if (wide) {
+		keys_avx512(x, c, plane, boost, keys);
+	} else if (boost) {
 		for (uint32_t ch = 0, i = 0; ch < c; ch++) {
 			int32_t b = boost[ch];
 
@@ -154,6 +249,10 @@ uint32_t csa_cpu_kwta_global(const int8_t *x, uint32_t c, uint32_t plane,
 			keys[i] = (uint32_t)(int32_t)x[i] ^ 0x80000000u;
 	}
 	t = csa_cpu_select_kth(keys, n, k, &take_eq, s->cand);
+	if (wide && y) {
+		emit_dense_avx512(x, keys, n, t, take_eq, y);
+		return 0;
+	}
 	return emit(x, keys, n, t, take_eq, y, idx, val);
 }
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cpu_internal.h"
 #include "csa_hw.h"
@@ -81,7 +82,7 @@ static void conv_point(const struct csa_cpu_op *o, uint32_t c, uint32_t y,
 		       uint32_t x, int32_t v, int32_t *acc)
 {
 	const struct csa_prog_op *op = &o->op;
-	uint32_t stride = o->layer.units + 1, kh = op->kernel_h, kw = op->kernel_w;
+	uint32_t stride = o->layer.stride, kh = op->kernel_h, kw = op->kernel_w;
 
 	for (uint32_t ky = 0; ky < kh; ky++) {
 		uint32_t ny = y + op->pad_h, oy;
@@ -110,7 +111,7 @@ static void layer_out(const struct csa_cpu_op *o, const int32_t *acc,
 		      uint32_t pos, uint8_t *dst, struct csa_cpu_scratch *s)
 {
 	const struct csa_cpu_layer *l = &o->layer;
-	uint32_t stride = l->units + 1;
+	uint32_t stride = l->stride;
 
 	for (uint32_t p = 0; p < pos; p++, acc += stride) {
 		if (o->op.flags & CSA_PROG_F_DST_INT32) {
@@ -134,7 +135,7 @@ static uint32_t run_layer(const struct csa_cpu_op *o, uint32_t i,
 			  struct csa_cpu_scratch *s)
 {
 	const struct csa_prog_op *op = &o->op;
-	uint32_t pos = op->out_h * op->out_w, stride = o->layer.units + 1;
+	uint32_t pos = op->out_h * op->out_w, stride = o->layer.stride;
 	uint64_t n = (uint64_t)op->in_c * op->in_h * op->in_w;
 	bool conv = op->opcode == CSA_PROG_OP_CONV2D;
 	int32_t *acc = s->acc;
@@ -159,6 +160,8 @@ static uint32_t run_layer(const struct csa_cpu_op *o, uint32_t i,
 			else
 				csa_cpu_scatter(&o->layer, c, val[j], acc);
 		}
+	} else if (conv && o->layer.rows && csa_cpu_isa_get() == CSA_CPU_AVX512) {
+		csa_cpu_conv_rows(&o->layer, op, (const int8_t *)src, acc);
 	} else if (conv) {
 		const int8_t *x = (const int8_t *)src;
 
@@ -215,7 +218,10 @@ uint32_t csa_cpu_run(const struct csa_cpu_prog *p, uint8_t *const *base,
 		const uint8_t *src = base[ss] + CSA_OPERAND_OFF(op->src);
 		uint8_t *dst = base[CSA_OPERAND_SLOT(op->dst)] + CSA_OPERAND_OFF(op->dst);
 		uint32_t e = 0;
+		struct timespec t0, t1;
 
+		if (s->op_ns)
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 		switch (op->opcode) {
 		case CSA_PROG_OP_LINEAR:
 		case CSA_PROG_OP_CONV2D:
@@ -232,6 +238,11 @@ uint32_t csa_cpu_run(const struct csa_cpu_prog *p, uint8_t *const *base,
 		}
 		if (e)
 			return e;
+		if (s->op_ns) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			s->op_ns[i] = (t1.tv_sec - t0.tv_sec) * 1000000000ll +
+				      (t1.tv_nsec - t0.tv_nsec);
+		}
 	}
 	return 0;
 }

@@ -37,6 +37,7 @@
 #include "csa_hw.h"
 #include "csa_prog.h"
 #include "dp-baseline.h"
+#include "dp-cpu.h"
 #include "dp-net.h"
 
 #define UNITS	DPN_LINEAR_UNITS
@@ -490,6 +491,7 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 	uint8_t *out[DPN_NVAR] = { NULL };
 	const char *names[NET_MAX_OPS] = { NULL };
 	void *data = NULL;
+	double bl_dense, bl_csc;
 	size_t size;
 	int ret = 1;
 
@@ -598,7 +600,10 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 	       eng[DPN_DENSE].ns / eng[DPN_SPARSE_SPARSE].ns,
 	       (double)eng[DPN_DENSE].cycles / eng[DPN_SPARSE_SPARSE].cycles);
 	printf("all variants, executor and engine: identical outputs\n");
-	if (dpb_net(stdout, &job[DPN_DENSE], out[DPN_DENSE], n, nat[DPN_SPARSE_SPARSE].ns, NULL, NULL))
+	if (dpb_net(stdout, &job[DPN_DENSE], out[DPN_DENSE], n, nat[DPN_SPARSE_SPARSE].ns,
+		    &bl_dense, &bl_csc) ||
+	    dpc_bench(stdout, "network", &job[DPN_SPARSE_SPARSE], out[DPN_DENSE], n,
+		      nat[DPN_SPARSE_SPARSE].ns, bl_dense, bl_csc, 3, 1))
 		goto out;
 	ret = 0;
 out:
@@ -634,6 +639,7 @@ int main(int argc, char **argv)
 	int8_t y[NVAR][UNITS];
 	double t_acc[NVAR], t_layer[NVAR];
 	uint64_t macs[NVAR], cycles[NVAR], visits[NVAR];
+	double bl_dense, bl_csc;
 	uint32_t groups;
 
 	for (int i = 1; i < argc; i++) {
@@ -711,7 +717,9 @@ int main(int argc, char **argv)
 	       t_acc[DENSE] / (double)macs[DENSE]);
 	printf("all variants: identical int8 outputs\n");
 	if (dpb_linear(stdout, &lin.job[DPN_DENSE], &lin.job[DPN_SPARSE_SPARSE], y[DENSE], (int)n,
-		       t_layer[SPARSE_SPARSE], NULL, NULL)) {
+		       t_layer[SPARSE_SPARSE], &bl_dense, &bl_csc) ||
+	    dpc_bench(stdout, "linear layer", &lin.job[DPN_SPARSE_SPARSE], (const uint8_t *)y[DENSE],
+		      (int)n, t_layer[SPARSE_SPARSE], bl_dense, bl_csc, 10, 1.5)) {
 		linear_free(&lin);
 		return 1;
 	}

@@ -10,9 +10,11 @@ DP_NET_SRCS := tools/dp-bench/dp-net.c
 DP_NET_HDRS := tools/dp-bench/dp-net.h
 # The honest CPU baselines (tuned dense int8 GEMV / im2col + GEMM, CSC
 # sparse): tools/baseline/, shared with csa-bench --datapath.
-BASELINE_SRCS := tools/baseline/bl_gemm.c tools/baseline/bl_net.c tools/dp-bench/dp-baseline.c
-BASELINE_HDRS := $(wildcard tools/baseline/*.h) tools/dp-bench/dp-baseline.h
-BASELINE_CFLAGS := -Itools/baseline -Itools/dp-bench
+BASELINE_SRCS := tools/baseline/bl_gemm.c tools/baseline/bl_net.c tools/dp-bench/dp-baseline.c \
+	tools/dp-bench/dp-cpu.c
+BASELINE_HDRS := $(wildcard tools/baseline/*.h) tools/dp-bench/dp-baseline.h \
+	tools/dp-bench/dp-cpu.h lib/cpu/cpu_internal.h
+BASELINE_CFLAGS := -Itools/baseline -Itools/dp-bench -Ilib
 
 .PHONY: dp-bench
 all: $(DP_BENCH)
