@@ -173,10 +173,11 @@ static int decode_rows(struct csa_cpu_layer *l, const struct csa_prog_op *op)
 	uint32_t kh = op->kernel_h, kw = op->kernel_w, rows = op->in_c * kh;
 	size_t rsz;
 
-	if (kw > 8 || l->stride > 128)
+	if (kw > 8 || l->units > 128)
 		return 0;
 	l->kq = (kw + 3) / 4;
-	rsz = (size_t)l->kq * l->stride * 4;
+	l->rstride = (l->units + 15) / 16 * 16;
+	rsz = (size_t)l->kq * l->rstride * 4;
 	l->rows = malloc(rsz * rows);
 	if (!l->rows)
 		return -ENOMEM;
@@ -184,7 +185,7 @@ static int decode_rows(struct csa_cpu_layer *l, const struct csa_prog_op *op)
 	for (uint32_t r = 0; r < rows; r++)
 		for (uint32_t kx = 0; kx < kw; kx++) {
 			uint32_t col = r * kw + kx;
-			uint8_t *q = l->rows + r * rsz + (size_t)(kx / 4) * l->stride * 4 + kx % 4;
+			uint8_t *q = l->rows + r * rsz + (size_t)(kx / 4) * l->rstride * 4 + kx % 4;
 
 			for (uint32_t j = l->ptr[col]; j < l->ptr[col + 1]; j++)
 				q[4 * l->unit[j]] = (uint8_t)(l->val[j] + 128);

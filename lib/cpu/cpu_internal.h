@@ -55,14 +55,15 @@ enum csa_cpu_isa csa_cpu_isa_set(enum csa_cpu_isa isa);
  *         weight): for layers with few units per column element, where
  *         adding a whole contiguous column beats gathering and scattering
  *         its elements
- * @rows: CONV2D with kernel_w <= 8 and stride <= 128: NULL, or the weights
+ * @rows: CONV2D with kernel_w <= 8 and <= 128 units: NULL, or the weights
  *        for csa_cpu_conv_rows(): per kernel row (c, ky), @kq groups of 4
- *        taps (kx), each @stride units x 4 taps as u8 = weight + 128
+ *        taps (kx), each @rstride units x 4 taps as u8 = weight + 128
  * @kq: taps groups per kernel row (kernel_w / 4 rounded up)
+ * @rstride: units rounded up to 16 (@rows; no dump accumulator needed)
  * @bias: @mult: @shift: per-unit requantisation
  */
 struct csa_cpu_layer {
-	uint32_t units, cols, stride, kq;
+	uint32_t units, cols, stride, kq, rstride;
 	uint32_t *ptr;
 	uint16_t *unit;
 	int8_t *val;
@@ -145,11 +146,21 @@ void csa_cpu_scatter(const struct csa_cpu_layer *l, uint32_t col, int32_t x,
 /*
  * CONV2D from a dense input, output-stationary (AVX-512 VNNI path only):
  * for every output position, each kernel row (c, ky) whose input taps are
- * not all zero adds its taps to all units with vpdpbusd; the accumulator
- * block of each position (l->stride) is overwritten.
+ * not all zero adds its taps to all units with vpdpbusd; the first
+ * l->rstride accumulators of each position's block (l->stride) are
+ * overwritten.
  */
 void csa_cpu_conv_rows(const struct csa_cpu_layer *l, const struct csa_prog_op *op,
 		       const int8_t *x, int32_t *acc);
+
+/*
+ * dst[u * pos + p] = t[p * units + u]: position-major rows to the CHW
+ * output.  t must have 3 readable bytes past pos * units.
+ */
+void csa_cpu_transpose8(const int8_t *t, uint32_t pos, uint32_t units, uint8_t *dst);
+
+/* MAXPOOL2D (a vector path for 2 x 2, stride 2) */
+void csa_cpu_maxpool(const struct csa_prog_op *op, const int8_t *x, int8_t *y);
 
 /* y[u] = requant(acc[u]) for u < n of units [u0, u0 + n) of @l */
 void csa_cpu_requant(const struct csa_cpu_layer *l, uint32_t u0, uint32_t n,

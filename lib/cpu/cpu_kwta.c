@@ -69,7 +69,7 @@ CSA_CPU_T_AVX512 static uint32_t compact_avx512(const uint32_t *keys, uint32_t n
 uint32_t csa_cpu_select_kth(const uint32_t *keys, uint32_t n, uint32_t k,
 			    uint32_t *take_eq, uint32_t *cand)
 {
-	uint32_t hist[1u << RADIX_BITS];
+	uint32_t hist[1u << RADIX_BITS], hist4[4][1u << RADIX_BITS];
 	uint32_t lo = UINT32_MAX, hi = 0, need = k, prefix = 0, bits;
 	const uint32_t *src = keys;
 	uint32_t ns = n;
@@ -88,12 +88,33 @@ uint32_t csa_cpu_select_kth(const uint32_t *keys, uint32_t n, uint32_t k,
 		uint32_t nb = 1u << w, b, m = 0;
 
 		memset(hist, 0, nb * sizeof(hist[0]));
-		/* candidates: keys whose bits above @bits equal the prefix */
-		for (uint32_t i = 0; i < ns; i++) {
-			uint32_t r = src[i] - lo;
+		if (src == keys) {
+			/*
+			 * The first pass sees every key, mostly a few values
+			 * (zeros): four histograms, so that equal keys do not
+			 * wait on each other's increments.
+			 */
+			uint32_t i = 0;
 
-			if ((uint64_t)r >> bits == prefix)
-				hist[(r >> shift) & (nb - 1)]++;
+			memset(hist4, 0, sizeof(hist4));
+			for (; i + 4 <= ns; i += 4) {
+				hist4[0][(src[i] - lo) >> shift]++;
+				hist4[1][(src[i + 1] - lo) >> shift]++;
+				hist4[2][(src[i + 2] - lo) >> shift]++;
+				hist4[3][(src[i + 3] - lo) >> shift]++;
+			}
+			for (; i < ns; i++)
+				hist[(src[i] - lo) >> shift]++;
+			for (uint32_t j = 0; j < nb; j++)
+				hist[j] += hist4[0][j] + hist4[1][j] + hist4[2][j] + hist4[3][j];
+		} else {
+			/* candidates: keys whose bits above @bits equal the prefix */
+			for (uint32_t i = 0; i < ns; i++) {
+				uint32_t r = src[i] - lo;
+
+				if ((uint64_t)r >> bits == prefix)
+					hist[(r >> shift) & (nb - 1)]++;
+			}
 		}
 		for (b = nb - 1; b > 0 && hist[b] < need; b--)
 			need -= hist[b];

@@ -111,23 +111,27 @@ static void layer_out(const struct csa_cpu_op *o, const int32_t *acc,
 		      uint32_t pos, uint8_t *dst, struct csa_cpu_scratch *s)
 {
 	const struct csa_cpu_layer *l = &o->layer;
-	uint32_t stride = l->stride;
+	uint32_t stride = l->stride, units = l->units;
+	int8_t *t = s->tmp;
 
-	for (uint32_t p = 0; p < pos; p++, acc += stride) {
-		if (o->op.flags & CSA_PROG_F_DST_INT32) {
-			int32_t *t = (int32_t *)(void *)s->tmp;
+	if (o->op.flags & CSA_PROG_F_DST_INT32) {
+		int32_t *t32 = (int32_t *)(void *)s->tmp;
 
-			csa_cpu_add_bias(l, 0, l->units, acc, t);
-			for (uint32_t u = 0; u < l->units; u++)
-				memcpy(dst + 4 * ((size_t)u * pos + p), &t[u], 4);
-		} else if (pos == 1) {
-			csa_cpu_requant(l, 0, l->units, acc, (int8_t *)dst);
-		} else {
-			csa_cpu_requant(l, 0, l->units, acc, s->tmp);
-			for (uint32_t u = 0; u < l->units; u++)
-				dst[(size_t)u * pos + p] = (uint8_t)s->tmp[u];
+		for (uint32_t p = 0; p < pos; p++, acc += stride) {
+			csa_cpu_add_bias(l, 0, units, acc, t32);
+			for (uint32_t u = 0; u < units; u++)
+				memcpy(dst + 4 * ((size_t)u * pos + p), &t32[u], 4);
 		}
+		return;
 	}
+	if (pos == 1) {
+		csa_cpu_requant(l, 0, units, acc, (int8_t *)dst);
+		return;
+	}
+	/* position-major requantised rows, then the unit-major output */
+	for (uint32_t p = 0; p < pos; p++)
+		csa_cpu_requant(l, 0, units, acc + (size_t)p * stride, t + (size_t)p * units);
+	csa_cpu_transpose8(t, pos, units, dst);
 }
 
 static uint32_t run_layer(const struct csa_cpu_op *o, uint32_t i,
@@ -231,9 +235,7 @@ uint32_t csa_cpu_run(const struct csa_cpu_prog *p, uint8_t *const *base,
 			run_kwta(o, (const int8_t *)src, dst, s);
 			break;
 		default:
-			csa_dp_maxpool((const int8_t *)src, op->in_c, op->in_h, op->in_w,
-				       op->kernel_h, op->kernel_w, op->stride_h,
-				       op->stride_w, op->out_h, op->out_w, (int8_t *)dst);
+			csa_cpu_maxpool(op, (const int8_t *)src, (int8_t *)dst);
 			break;
 		}
 		if (e)

@@ -128,11 +128,16 @@ static void make_one(struct one *o)
 		op->opcode = CSA_PROG_OP_MAXPOOL2D;
 		op->in_c = op->out_c = rnd_in(1, 8);
 		op->in_h = rnd_in(1, 16);
-		op->in_w = rnd_in(1, 16);
+		op->in_w = rnd_in(1, rng_pct(20) ? 70 : 16);
 		op->kh = (uint8_t)rnd_in(1, op->in_h < 4 ? op->in_h : 4);
 		op->kw = (uint8_t)rnd_in(1, op->in_w < 4 ? op->in_w : 4);
 		op->sh = (uint8_t)rnd_in(1, 3);
 		op->sw = (uint8_t)rnd_in(1, 3);
+		if (rng_pct(30) && op->in_h >= 2 && op->in_w >= 2) {
+			/* the reference network's pooling, which has a vector path */
+			op->kh = op->kw = 2;
+			op->sh = op->sw = 2;
+		}
 		op->out_h = (op->in_h - op->kh) / op->sh + 1;
 		op->out_w = (op->in_w - op->kw) / op->sw + 1;
 		make_src(o, op->in_c * op->in_h * op->in_w, false, false);
