@@ -31,7 +31,7 @@ $(CSA_INFO): $(CSA_INFO_OBJS) $(LIBCSA_A)
 	$(CC) -o $@ $(CSA_INFO_OBJS) $(LIBCSA_A) $(LIBCSA_LIBS)
 
 $(TOOLS_BUILD)/obj/csa-bench/%.o $(TOOLS_BUILD)/obj/dp-bench/%.o $(TOOLS_BUILD)/obj/baseline/%.o: \
-	TOOLS_CFLAGS += -Itools/csa-info -Itools/dp-bench -Itools/baseline
+	TOOLS_CFLAGS += -Itools/csa-info -Itools/dp-bench -Itools/baseline -Ilib
 
 $(CSA_BENCH): $(CSA_BENCH_OBJS) $(LIBCSA_A)
 	$(CC) -o $@ $(CSA_BENCH_OBJS) $(LIBCSA_A) $(LIBCSA_LIBS)

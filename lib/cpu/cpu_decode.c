@@ -167,6 +167,33 @@ static int decode_layer(struct csa_cpu_op *o, const uint8_t *b, uint64_t avail)
 	return 0;
 }
 
+/*
+ * The 4-column weights of a LINEAR (csa_cpu_layer.quads), when it is dense
+ * enough that 64 multiply-adds an instruction over whole columns beat
+ * scattering its non-zero elements, and small enough to stay in cache.
+ */
+static int decode_quads(struct csa_cpu_layer *l)
+{
+	uint32_t nq = (l->cols + 3) / 4;
+	uint64_t nnz = l->ptr[l->cols];
+	size_t qsz;
+
+	l->rstride = (l->units + 15) / 16 * 16;
+	qsz = (size_t)l->rstride * 4;
+	if ((uint64_t)l->units * l->cols > 12 * nnz || qsz * nq > (4u << 20))
+		return 0;
+	l->quads = malloc(qsz * nq);
+	if (!l->quads)
+		return -ENOMEM;
+	memset(l->quads, 128, qsz * nq);	/* weight 0 */
+	for (uint32_t c = 0; c < l->cols; c++)
+		for (uint32_t j = l->ptr[c]; j < l->ptr[c + 1]; j++)
+			if (l->unit[j] < l->units)
+				l->quads[(size_t)(c / 4) * qsz + 4 * l->unit[j] + c % 4] =
+					(uint8_t)(l->val[j] + 128);
+	return 0;
+}
+
 /* The output-stationary weights of a CONV2D (csa_cpu_layer.rows). */
 static int decode_rows(struct csa_cpu_layer *l, const struct csa_prog_op *op)
 {
@@ -240,6 +267,8 @@ static int decode_op(struct csa_cpu_prog *p, struct csa_cpu_op *o,
 		ret = decode_layer(o, slot[s] + off, fixed_size[s] - off);
 		if (!ret && op->opcode == CSA_PROG_OP_CONV2D)
 			ret = decode_rows(&o->layer, op);
+		else if (!ret)
+			ret = decode_quads(&o->layer);
 		if (ret)
 			return ret;
 		p->acc_size = pos * o->layer.stride > p->acc_size ?
@@ -323,6 +352,7 @@ void csa_cpu_prog_free(struct csa_cpu_prog *p)
 		free(l->shift);
 		free(l->dense);
 		free(l->rows);
+		free(l->quads);
 		free(p->ops[i].boost);
 	}
 	free(p->ops);

@@ -59,7 +59,10 @@ enum csa_cpu_isa csa_cpu_isa_set(enum csa_cpu_isa isa);
  *        for csa_cpu_conv_rows(): per kernel row (c, ky), @kq groups of 4
  *        taps (kx), each @rstride units x 4 taps as u8 = weight + 128
  * @kq: taps groups per kernel row (kernel_w / 4 rounded up)
- * @rstride: units rounded up to 16 (@rows; no dump accumulator needed)
+ * @rstride: units rounded up to 16 (@rows, @quads; no dump accumulator)
+ * @quads: LINEAR dense in weight (>= 1/12 non-zero): NULL, or the weights
+ *         for csa_cpu_linear_quads(): per 4 consecutive columns, @rstride
+ *         units x 4 columns as u8 = weight + 128
  * @bias: @mult: @shift: per-unit requantisation
  */
 struct csa_cpu_layer {
@@ -68,7 +71,7 @@ struct csa_cpu_layer {
 	uint16_t *unit;
 	int8_t *val;
 	int8_t *dense;
-	uint8_t *rows;
+	uint8_t *rows, *quads;
 	int32_t *bias, *mult;
 	uint32_t *shift;
 };
@@ -158,6 +161,15 @@ void csa_cpu_conv_rows(const struct csa_cpu_layer *l, const struct csa_prog_op *
  * output.  t must have 3 readable bytes past pos * units.
  */
 void csa_cpu_transpose8(const int8_t *t, uint32_t pos, uint32_t units, uint8_t *dst);
+
+/*
+ * LINEAR from a dense input (AVX-512 VNNI path only): every group of 4
+ * consecutive inputs that is not all zero adds its 4 columns to all units
+ * with vpdpbusd, 8 x 16 units at a time in registers; acc[0, rstride) is
+ * overwritten.  @list is scratch of cols / 4 + 1 entries.
+ */
+void csa_cpu_linear_quads(const struct csa_cpu_layer *l, const int8_t *x,
+			  int32_t *acc, uint32_t *list);
 
 /* MAXPOOL2D (a vector path for 2 x 2, stride 2) */
 void csa_cpu_maxpool(const struct csa_prog_op *op, const int8_t *x, int8_t *y);

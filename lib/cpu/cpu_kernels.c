@@ -5,6 +5,8 @@
  * attribute, so libcsa builds without -m flags).  Every path computes the
  * engine's arithmetic exactly (firmware/csa_dp_requant.c).
  */
+#include <string.h>
+
 #include <immintrin.h>
 
 #include "cpu_internal.h"
@@ -314,6 +316,68 @@ T_AVX512 static void transpose8_avx512(const int8_t *t, uint32_t pos, uint32_t u
 				_mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, idx,
 							    r + u, 1)));
 	}
+}
+
+T_AVX512 static void linear_quads_avx512(const struct csa_cpu_layer *l, const int8_t *x,
+					int32_t *acc, uint32_t *list)
+{
+	uint32_t nq = (l->cols + 3) / 4, n = 0, nb = l->rstride / 16;
+	size_t qsz = (size_t)l->rstride * 4;
+	int64_t xsum = 0;
+	__m512i corr;
+
+	/* the groups of 4 inputs that are not all zero, and their sum */
+	for (uint32_t q = 0; q < nq; q++) {
+		uint32_t left = l->cols - 4 * q, v;
+
+		if (left >= 4) {
+			memcpy(&v, x + 4 * q, 4);
+		} else {
+			v = 0;
+			memcpy(&v, x + 4 * q, left);
+		}
+		if (!v)
+			continue;
+		list[n++] = q;
+		xsum += (int8_t)v + (int8_t)(v >> 8) + (int8_t)(v >> 16) + (int8_t)(v >> 24);
+	}
+	corr = _mm512_set1_epi32((int32_t)(128 * xsum));
+	for (uint32_t b0 = 0; b0 < nb; b0 += 8) {
+		uint32_t bn = nb - b0 < 8 ? nb - b0 : 8;
+		__m512i a[8];
+
+		for (int r = 0; r < 8; r++)
+			a[r] = _mm512_setzero_si512();
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t q = list[i], v, left = l->cols - 4 * q;
+			const uint8_t *w = l->quads + q * qsz + 64 * b0;
+			__m512i xb;
+
+			if (left >= 4) {
+				memcpy(&v, x + 4 * q, 4);
+			} else {
+				v = 0;
+				memcpy(&v, x + 4 * q, left);
+			}
+			xb = _mm512_set1_epi32((int32_t)v);
+			if (bn == 8) {
+#pragma GCC unroll 8
+				for (int r = 0; r < 8; r++)
+					a[r] = _mm512_dpbusd_epi32(a[r], _mm512_loadu_si512(w + 64 * r), xb);
+			} else {
+				for (uint32_t r = 0; r < bn; r++)
+					a[r] = _mm512_dpbusd_epi32(a[r], _mm512_loadu_si512(w + 64 * r), xb);
+			}
+		}
+		for (uint32_t r = 0; r < bn; r++)
+			_mm512_storeu_si512(acc + 16 * (b0 + r), _mm512_sub_epi32(a[r], corr));
+	}
+}
+
+void csa_cpu_linear_quads(const struct csa_cpu_layer *l, const int8_t *x,
+			  int32_t *acc, uint32_t *list)
+{
+	linear_quads_avx512(l, x, acc, list);
 }
 
 /* ---- dispatch ---- */

@@ -164,6 +164,8 @@ static uint32_t run_layer(const struct csa_cpu_op *o, uint32_t i,
 			else
 				csa_cpu_scatter(&o->layer, c, val[j], acc);
 		}
+	} else if (!conv && o->layer.quads && csa_cpu_isa_get() == CSA_CPU_AVX512) {
+		csa_cpu_linear_quads(&o->layer, (const int8_t *)src, acc, s->cand);
 	} else if (conv && o->layer.rows && csa_cpu_isa_get() == CSA_CPU_AVX512) {
 		csa_cpu_conv_rows(&o->layer, op, (const int8_t *)src, acc);
 	} else if (conv) {

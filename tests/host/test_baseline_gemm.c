@@ -69,9 +69,20 @@ TEST(gemm_every_path_matches_reference)
 			got = malloc(4ull * m * n);
 			ASSERT_TRUE(b && want && got);
 			fill(&w, b, n);
-			bl_gemm_ref(&w, b, n, want, n);
+			bl_gemm_ref(&w, b, n, want, n, 1);
 			memset(got, 0x5a, 4ull * m * n);
-			bl_gemm(&w, b, n, got, n);
+			/* position-major on odd iterations: the other C layout */
+			if (iter % 2) {
+				int32_t *t = malloc(4ull * m * n);
+
+				bl_gemm(&w, b, n, t, 1, m);
+				for (uint32_t i = 0; i < m; i++)
+					for (uint32_t j = 0; j < n; j++)
+						got[i * n + j] = t[j * m + i];
+				free(t);
+			} else {
+				bl_gemm(&w, b, n, got, n, 1);
+			}
 			for (uint32_t i = 0; i < m * n; i++)
 				if (want[i] != got[i]) {
 					TH_LOG("%s: m %u k %u n %u: C[%u][%u] = %d, want %d",

@@ -66,19 +66,16 @@ void bl_mat_finish(struct bl_mat *w);
 void bl_mat_free(struct bl_mat *w);
 
 /*
- * C[m * ldc + n] = sum_k A[m][k] * (B[n * kp + k] - 128) for n < @n, all
- * rows of @w: B holds @n biased rows of w->kp bytes.  @n = 1 is a GEMV.
+ * C[i * ldm + j * ldn] = sum_k A[i][k] * (B[j * kp + k] - 128) for j < @n,
+ * every row i of @w: B holds @n biased rows of w->kp bytes.  @n = 1 is a
+ * GEMV.  ldm = n, ldn = 1: unit-major C; ldm = 1, ldn = m: position-major.
  */
 void bl_gemm(const struct bl_mat *w, const uint8_t *b, uint32_t n,
-	     int32_t *c, size_t ldc);
+	     int32_t *c, size_t ldm, size_t ldn);
 
 /* Scalar reference of bl_gemm (plain C, no blocking), for tests. */
 void bl_gemm_ref(const struct bl_mat *w, const uint8_t *b, uint32_t n,
-		 int32_t *c, size_t ldc);
-
-/* y = requantised C (csa_dp_requant), unit-major like the card's output. */
-void bl_requant(const int32_t *c, const struct csa_dp_rq *rq, uint32_t m,
-		uint32_t n, int8_t *y);
+		 int32_t *c, size_t ldm, size_t ldn);
 
 /**
  * struct bl_csc - sparse weights, compressed sparse columns

@@ -85,7 +85,7 @@ void bl_mat_free(struct bl_mat *w)
 }
 
 void bl_gemm_ref(const struct bl_mat *w, const uint8_t *b, uint32_t n,
-		 int32_t *c, size_t ldc)
+		 int32_t *c, size_t ldm, size_t ldn)
 {
 	for (uint32_t i = 0; i < w->m; i++)
 		for (uint32_t j = 0; j < n; j++) {
@@ -94,14 +94,14 @@ void bl_gemm_ref(const struct bl_mat *w, const uint8_t *b, uint32_t n,
 			for (uint32_t k = 0; k < w->k; k++)
 				s += w->a[(size_t)i * w->kp + k] *
 				     ((int32_t)b[(size_t)j * w->kp + k] - 128);
-			c[i * ldc + j] = s;
+			c[i * ldm + j * ldn] = s;
 		}
 }
 
 /* ---- scalar: the same blocking, plain C ---- */
 
 static void gemm_scalar(const struct bl_mat *w, const uint8_t *b, uint32_t n,
-			int32_t *c, size_t ldc)
+			int32_t *c, size_t ldm, size_t ldn)
 {
 	uint32_t kp = w->kp;
 
@@ -116,7 +116,7 @@ static void gemm_scalar(const struct bl_mat *w, const uint8_t *b, uint32_t n,
 				s0 += a[k] * bj[k];
 				s1 += a[k + 1] * bj[k + 1];
 			}
-			c[i * ldc + j] = s0 + s1 - 128 * w->rowsum[i];
+			c[i * ldm + j * ldn] = s0 + s1 - 128 * w->rowsum[i];
 		}
 	}
 }
@@ -145,7 +145,7 @@ T_AVX2 static inline __m256i madd16(const int8_t *a, const uint8_t *b)
 }
 
 T_AVX2 static void gemm_avx2(const struct bl_mat *w, const uint8_t *b,
-			     uint32_t n, int32_t *c, size_t ldc)
+			     uint32_t n, int32_t *c, size_t ldm, size_t ldn)
 {
 	uint32_t kp = w->kp, i = 0;
 
@@ -169,10 +169,10 @@ T_AVX2 static void gemm_avx2(const struct bl_mat *w, const uint8_t *b,
 				AVX2_ROW(s3, a3);
 #undef AVX2_ROW
 			}
-			c[i * ldc + j] = hsum256(s0) - 128 * w->rowsum[i];
-			c[(i + 1) * ldc + j] = hsum256(s1) - 128 * w->rowsum[i + 1];
-			c[(i + 2) * ldc + j] = hsum256(s2) - 128 * w->rowsum[i + 2];
-			c[(i + 3) * ldc + j] = hsum256(s3) - 128 * w->rowsum[i + 3];
+			c[i * ldm + j * ldn] = hsum256(s0) - 128 * w->rowsum[i];
+			c[(i + 1) * ldm + j * ldn] = hsum256(s1) - 128 * w->rowsum[i + 1];
+			c[(i + 2) * ldm + j * ldn] = hsum256(s2) - 128 * w->rowsum[i + 2];
+			c[(i + 3) * ldm + j * ldn] = hsum256(s3) - 128 * w->rowsum[i + 3];
 		}
 	}
 	for (; i < w->m; i++) {
@@ -184,7 +184,7 @@ T_AVX2 static void gemm_avx2(const struct bl_mat *w, const uint8_t *b,
 
 			for (uint32_t k = 0; k < kp; k += 16)
 				s = _mm256_add_epi32(s, madd16(a + k, bj + k));
-			c[i * ldc + j] = hsum256(s) - 128 * w->rowsum[i];
+			c[i * ldm + j * ldn] = hsum256(s) - 128 * w->rowsum[i];
 		}
 	}
 }
@@ -200,7 +200,7 @@ T_VNNI static inline int32_t hsum512(__m512i v)
 
 /* s += dot over kp bytes of a row of A and a row of B, 64 then 32 at a time */
 T_VNNI static void gemm_vnni(const struct bl_mat *w, const uint8_t *b,
-			     uint32_t n, int32_t *c, size_t ldc)
+			     uint32_t n, int32_t *c, size_t ldm, size_t ldn)
 {
 	uint32_t kp = w->kp, k64 = kp / 64 * 64, i = 0;
 	bool tail = kp != k64;
@@ -250,8 +250,8 @@ T_VNNI static void gemm_vnni(const struct bl_mat *w, const uint8_t *b,
 			for (int r = 0; r < 4; r++) {
 				int32_t corr = 128 * w->rowsum[i + r];
 
-				c[(i + r) * ldc + j] = hsum512(s[2 * r]) - corr;
-				c[(i + r) * ldc + j + 1] = hsum512(s[2 * r + 1]) - corr;
+				c[(i + r) * ldm + j * ldn] = hsum512(s[2 * r]) - corr;
+				c[(i + r) * ldm + (j + 1) * ldn] = hsum512(s[2 * r + 1]) - corr;
 			}
 		}
 		for (; j < n; j++) {
@@ -275,13 +275,13 @@ T_VNNI static void gemm_vnni(const struct bl_mat *w, const uint8_t *b,
 				t2 = _mm256_dpbusd_epi32(t2, x0, _mm256_loadu_si256((const __m256i *)(a2 + k64)));
 				t3 = _mm256_dpbusd_epi32(t3, x0, _mm256_loadu_si256((const __m256i *)(a3 + k64)));
 			}
-			c[i * ldc + j] = hsum512(_mm512_add_epi32(s0, _mm512_zextsi256_si512(t0))) -
+			c[i * ldm + j * ldn] = hsum512(_mm512_add_epi32(s0, _mm512_zextsi256_si512(t0))) -
 					 128 * w->rowsum[i];
-			c[(i + 1) * ldc + j] = hsum512(_mm512_add_epi32(s1, _mm512_zextsi256_si512(t1))) -
+			c[(i + 1) * ldm + j * ldn] = hsum512(_mm512_add_epi32(s1, _mm512_zextsi256_si512(t1))) -
 					       128 * w->rowsum[i + 1];
-			c[(i + 2) * ldc + j] = hsum512(_mm512_add_epi32(s2, _mm512_zextsi256_si512(t2))) -
+			c[(i + 2) * ldm + j * ldn] = hsum512(_mm512_add_epi32(s2, _mm512_zextsi256_si512(t2))) -
 					       128 * w->rowsum[i + 2];
-			c[(i + 3) * ldc + j] = hsum512(_mm512_add_epi32(s3, _mm512_zextsi256_si512(t3))) -
+			c[(i + 3) * ldm + j * ldn] = hsum512(_mm512_add_epi32(s3, _mm512_zextsi256_si512(t3))) -
 					       128 * w->rowsum[i + 3];
 		}
 	}
@@ -299,32 +299,24 @@ T_VNNI static void gemm_vnni(const struct bl_mat *w, const uint8_t *b,
 			if (tail)
 				t = _mm256_dpbusd_epi32(t, _mm256_loadu_si256((const __m256i *)(bj + k64)),
 							_mm256_loadu_si256((const __m256i *)(a + k64)));
-			c[i * ldc + j] = hsum512(_mm512_add_epi32(s, _mm512_zextsi256_si512(t))) -
+			c[i * ldm + j * ldn] = hsum512(_mm512_add_epi32(s, _mm512_zextsi256_si512(t))) -
 					 128 * w->rowsum[i];
 		}
 	}
 }
 
 void bl_gemm(const struct bl_mat *w, const uint8_t *b, uint32_t n,
-	     int32_t *c, size_t ldc)
+	     int32_t *c, size_t ldm, size_t ldn)
 {
 	switch (bl_isa_get()) {
 	case BL_AVX512VNNI:
-		gemm_vnni(w, b, n, c, ldc);
+		gemm_vnni(w, b, n, c, ldm, ldn);
 		break;
 	case BL_AVX2:
-		gemm_avx2(w, b, n, c, ldc);
+		gemm_avx2(w, b, n, c, ldm, ldn);
 		break;
 	default:
-		gemm_scalar(w, b, n, c, ldc);
+		gemm_scalar(w, b, n, c, ldm, ldn);
 		break;
 	}
-}
-
-void bl_requant(const int32_t *c, const struct csa_dp_rq *rq, uint32_t m,
-		uint32_t n, int8_t *y)
-{
-	for (uint32_t i = 0; i < m; i++)
-		for (uint32_t j = 0; j < n; j++)
-			y[(size_t)i * n + j] = csa_dp_requant(c[(size_t)i * n + j], &rq[i]);
 }

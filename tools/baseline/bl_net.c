@@ -50,11 +50,20 @@ static int decode_layer(struct bl_op *o, const uint8_t *b)
 				(int8_t)b[h.weights_off + ((size_t)c * h.groups + g) * 2];
 	}
 	bl_mat_finish(&o->w);
+	o->out.units = h.units;
+	o->out.bias = malloc(4ull * h.units);
+	o->out.mult = malloc(4ull * h.units);
+	o->out.shift = malloc(4ull * h.units);
+	if (!o->out.bias || !o->out.mult || !o->out.shift)
+		return -1;
 	for (uint32_t u = 0; u < h.units; u++) {
 		struct csa_requant r;
 
 		csa_requant_decode(&r, b + h.requant_off + 12ull * u);
 		o->rq[u] = (struct csa_dp_rq){ r.bias, r.multiplier, r.shift };
+		o->out.bias[u] = r.bias;
+		o->out.mult[u] = r.multiplier;
+		o->out.shift[u] = r.shift;
 	}
 	return bl_csc_from_mat(&o->s, &o->w);
 }
@@ -100,9 +109,13 @@ int bl_net_init(struct bl_net *net, const struct dpn_job *job)
 	}
 	net->cols = aligned_alloc(64, (cols + 63) / 64 * 64);
 	net->c = malloc(4 * c);
-	net->mark = malloc(numel);
-	net->keys = malloc(4 * numel);
-	return net->cols && net->c && net->mark && net->keys ? 0 : -1;
+	net->ks.keys = malloc(4 * (numel + 16));
+	net->ks.cand = malloc(4 * (numel + 16));
+	net->ks.idx = malloc(4 * (numel + 16));
+	net->ks.val = malloc(numel + 16);
+	net->ks.tmp = malloc(4 * (numel + 16));
+	return net->cols && net->c && net->ks.keys && net->ks.cand && net->ks.idx &&
+	       net->ks.val && net->ks.tmp ? 0 : -1;
 }
 
 void bl_net_free(struct bl_net *net)
@@ -111,13 +124,19 @@ void bl_net_free(struct bl_net *net)
 		bl_mat_free(&net->ops[i].w);
 		bl_csc_free(&net->ops[i].s);
 		free(net->ops[i].rq);
+		free(net->ops[i].out.bias);
+		free(net->ops[i].out.mult);
+		free(net->ops[i].out.shift);
 		free(net->ops[i].boost);
 	}
 	free(net->ops);
 	free(net->cols);
 	free(net->c);
-	free(net->mark);
-	free(net->keys);
+	free(net->ks.keys);
+	free(net->ks.cand);
+	free(net->ks.idx);
+	free(net->ks.val);
+	free(net->ks.tmp);
 	memset(net, 0, sizeof(*net));
 }
 
@@ -192,24 +211,27 @@ static uint64_t conv_csc(const struct bl_op *o, const int8_t *x, int32_t *acc)
 	return macs;
 }
 
-/* acc is position-major (CSC) or unit-major (GEMM): y is unit-major. */
+/* Position-major accumulators (units apart) to the unit-major output. */
 static void layer_out(const struct bl_op *o, const int32_t *acc, uint32_t pos,
-		      bool pos_major, uint8_t *dst)
+		      uint8_t *dst, struct csa_cpu_scratch *ks)
 {
-	bool i32 = o->op.flags & CSA_PROG_F_DST_INT32;
+	uint32_t m = o->w.m;
 
-	for (uint32_t u = 0; u < o->w.m; u++)
-		for (uint32_t p = 0; p < pos; p++) {
-			int32_t a = pos_major ? acc[(size_t)p * o->w.m + u] :
-						acc[(size_t)u * pos + p];
-			size_t i = (size_t)u * pos + p;
-
-			if (i32)
-				csa_put_le(dst + 4 * i,
-					   (uint32_t)csa_dp_add_bias(a, o->rq[u].bias), 4);
-			else
-				((int8_t *)dst)[i] = csa_dp_requant(a, &o->rq[u]);
-		}
+	if (o->op.flags & CSA_PROG_F_DST_INT32) {
+		for (uint32_t u = 0; u < m; u++)
+			for (uint32_t p = 0; p < pos; p++)
+				csa_put_le(dst + 4 * ((size_t)u * pos + p),
+					   (uint32_t)csa_dp_add_bias(acc[(size_t)p * m + u],
+								     o->rq[u].bias), 4);
+		return;
+	}
+	if (pos == 1) {
+		csa_cpu_requant(&o->out, 0, m, acc, (int8_t *)dst);
+		return;
+	}
+	for (uint32_t p = 0; p < pos; p++)
+		csa_cpu_requant(&o->out, 0, m, acc + (size_t)p * m, ks->tmp + (size_t)p * m);
+	csa_cpu_transpose8(ks->tmp, pos, m, dst);
 }
 
 void bl_net_run(struct bl_net *net, enum bl_mode mode)
@@ -240,7 +262,7 @@ void bl_net_run(struct bl_net *net, enum bl_mode mode)
 							o->csc_macs += o->s.ptr[c + 1] - o->s.ptr[c];
 						}
 				}
-				layer_out(o, net->c, pos, true, dst);
+				layer_out(o, net->c, pos, dst, &net->ks);
 				break;
 			}
 			if (op->opcode == CSA_PROG_OP_CONV2D) {
@@ -250,25 +272,19 @@ void bl_net_run(struct bl_net *net, enum bl_mode mode)
 					net->cols[c] = (uint8_t)(x[c] + 128);
 				memset(net->cols + n, 128, o->w.kp - n);
 			}
-			bl_gemm(&o->w, net->cols, pos, net->c, pos);
-			layer_out(o, net->c, pos, false, dst);
+			bl_gemm(&o->w, net->cols, pos, net->c, 1, o->w.m);
+			layer_out(o, net->c, pos, dst, &net->ks);
 			break;
 		case CSA_PROG_OP_KWTA: {
 			uint32_t plane = op->in_h * op->in_w;
 
-			if (op->flags & CSA_PROG_F_LOCAL)
-				csa_dp_kwta_local(x, op->in_c, plane, o->boost, op->k,
-						  net->mark, net->keys);
-			else
-				csa_dp_kwta_global(x, op->in_c, plane, o->boost, op->k,
-						   net->mark, net->keys);
-			csa_dp_kwta_dense(x, net->mark, n, (int8_t *)dst);
+			(op->flags & CSA_PROG_F_LOCAL ? csa_cpu_kwta_local : csa_cpu_kwta_global)(
+				x, op->in_c, plane, o->boost, op->k, (int8_t *)dst, NULL, NULL,
+				&net->ks);
 			break;
 		}
 		default:
-			csa_dp_maxpool(x, op->in_c, op->in_h, op->in_w, op->kernel_h,
-				       op->kernel_w, op->stride_h, op->stride_w,
-				       op->out_h, op->out_w, (int8_t *)dst);
+			csa_cpu_maxpool(op, x, (int8_t *)dst);
 			break;
 		}
 		if (i < BL_NET_MAX_OPS)

@@ -6,14 +6,16 @@
  *   BL_CSC   each layer's non-zero weights as CSC, scattered by the
  *            non-zero inputs only (scalar C): sparse x sparse without
  *            complementary packing
- * k-WTA and max pooling are the same code in every row of the benchmarks
- * (the datapath's), so the rows differ in the layers only.  The output is
+ * k-WTA, max pooling and the output stage (requantisation, CHW order) are
+ * libcsa's CPU backend's kernels (lib/cpu/) in every row, so the rows
+ * differ in the MAC phase of the layers only.  The output is
  * the job's, bit for bit (checked by the callers).
  */
 #ifndef CSA_BL_NET_H
 #define CSA_BL_NET_H
 
 #include "bl.h"
+#include "cpu/cpu_internal.h"
 #include "dp-net.h"
 
 enum bl_mode { BL_GEMM, BL_CSC };
@@ -26,6 +28,7 @@ enum bl_mode { BL_GEMM, BL_CSC };
  * @w: LINEAR, CONV2D: dense weights A[unit][col]
  * @s: the same as CSC
  * @rq: per-unit requantisation
+ * @out: the same for the CPU backend's output kernels (bias, mult, shift)
  * @boost: KWTA with CSA_PROG_F_BOOST: per-channel boost
  * @csc_macs: MACs of the op's last CSC run
  */
@@ -34,6 +37,7 @@ struct bl_op {
 	struct bl_mat w;
 	struct bl_csc s;
 	struct csa_dp_rq *rq;
+	struct csa_cpu_layer out;
 	uint16_t *boost;
 	uint64_t csc_macs;
 };
@@ -44,7 +48,7 @@ struct bl_op {
  * @ops: @n decoded ops
  * @cols: im2col rows (largest conv: positions x kp bytes)
  * @c: int32 results (largest layer)
- * @mark: @keys: k-WTA scratch
+ * @ks: k-WTA and output-stage scratch (the CPU backend's)
  * @op_ns: time of each op in the last bl_net_run()
  */
 struct bl_net {
@@ -53,8 +57,7 @@ struct bl_net {
 	uint32_t n;
 	uint8_t *cols;
 	int32_t *c;
-	uint8_t *mark;
-	uint32_t *keys;
+	struct csa_cpu_scratch ks;
 	double op_ns[BL_NET_MAX_OPS];
 };
 

@@ -65,8 +65,8 @@ int dpb_linear(FILE *out, const struct dpn_job *dense, const struct dpn_job *ss,
 		char name[64];
 
 		bl_isa_set((enum bl_isa)isa);
-		BL_TIME(t, samples, n, bl_gemm(&o->w, xb, 1, c, 1);
-			bl_requant(c, o->rq, o->w.m, 1, y));
+		BL_TIME(t, samples, n, bl_gemm(&o->w, xb, 1, c, 1, 1);
+			csa_cpu_requant(&o->out, 0, o->w.m, c, y));
 		if (memcmp(y, ref, o->w.m)) {
 			fprintf(stderr, "baseline: GEMV (%s) output differs\n", bl_isa_name[isa]);
 			goto out;
@@ -78,7 +78,7 @@ int dpb_linear(FILE *out, const struct dpn_job *dense, const struct dpn_job *ss,
 	BL_TIME(tc, samples, n, memset(c, 0, 4ull * o->w.m);
 		for (uint32_t i = 0; i < h.count; i++)
 			bl_csc_col(&o->s, idx[i], val[i], c);
-		bl_requant(c, o->rq, o->w.m, 1, y));
+		csa_cpu_requant(&o->out, 0, o->w.m, c, y));
 	if (memcmp(y, ref, o->w.m)) {
 		fprintf(stderr, "baseline: CSC output differs\n");
 		goto out;
