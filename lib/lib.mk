@@ -29,7 +29,7 @@ LIBCSA_PACK_SRCS := lib/pack/f16.c lib/pack/safetensors.c lib/pack/fmodel.c \
 # (firmware.mk's FW_PROG_SRCS) compiled into libcsa (hidden symbols).
 # Public header lib/include/csa/model.h; docs/libcsa-model.md.
 LIBCSA_MODEL_SRCS := lib/model_buf.c lib/model_program.c lib/model_load.c \
-	lib/model_run.c lib/model_cpu.c lib/model_quant.c
+	lib/model_run.c lib/model_cpu.c lib/model_cpu_batch.c lib/model_quant.c
 # The optimised CPU backend (lib/cpu/): the model's program decoded once,
 # vectorised kernels with runtime dispatch; the model API's CPU device.
 LIBCSA_CPU_SRCS := lib/cpu/cpu_decode.c lib/cpu/cpu_run.c lib/cpu/cpu_kernels.c \

@@ -317,6 +317,8 @@ int csa_cpu_prog_decode(const uint8_t *prog, uint64_t len,
 	int ret = 0;
 
 	memset(p, 0, sizeof(*p));
+	/* the CPU's paths, probed here once: runs may be on several threads */
+	csa_cpu_isa_best();
 	if (len < CSA_PROG_HDR_SIZE)
 		return -ENOTSUP;
 	csa_prog_hdr_decode(&h, prog);

@@ -152,6 +152,39 @@ TEST_F(model, cpu_backend_matches_the_reference_on_every_input)
 	csa_infer_destroy(b);
 }
 
+/* Worker threads: 8 inferences on 4 threads, each the reference's output. */
+TEST_F(model, cpu_batch_on_worker_threads)
+{
+	struct csa_infer *inf[8], *ref;
+	struct csa_infer_result r[8];
+
+	ASSERT_EQ(0, csa_infer_create(self->model, &ref));
+	for (int i = 0; i < 8; i++) {
+		ASSERT_EQ(0, csa_infer_create(self->model, &inf[i]));
+		memcpy(csa_infer_input(inf[i]), self->inputs + (uint64_t)i * self->info.input_size,
+		       self->info.input_size);
+	}
+	ASSERT_EQ(0, csa_infer_run_cpu_batch(inf, 8, 4, r)) TH_LOG("%s", csa_last_error());
+	for (int i = 0; i < 8; i++) {
+		memcpy(csa_infer_input(ref), self->inputs + (uint64_t)i * self->info.input_size,
+		       self->info.input_size);
+		ASSERT_EQ(0, csa_infer_run_reference(ref, NULL));
+		EXPECT_EQ(0, memcmp(csa_infer_output(ref), csa_infer_output(inf[i]),
+				    self->info.output_size))
+			TH_LOG("inference %d of the batch differs from the reference", i);
+		EXPECT_EQ((uint32_t)CSA_STATUS_OK, r[i].status);
+	}
+	EXPECT_EQ(0, csa_infer_run_cpu_batch(inf, 0, 4, NULL));
+	EXPECT_EQ(-EINVAL, csa_infer_run_cpu_batch(NULL, 2, 1, NULL));
+	inf[3] = NULL;
+	EXPECT_EQ(-EINVAL, csa_infer_run_cpu_batch(inf, 8, 2, NULL));
+	EXPECT_NE(NULL, strstr(csa_last_error(), "inference 3 is NULL")) TH_LOG("%s", csa_last_error());
+	for (int i = 0; i < 8; i++)
+		if (i != 3)
+			csa_infer_destroy(inf[i]);
+	csa_infer_destroy(ref);
+}
+
 TEST_F(model, build_program_matches_the_loaded_one)
 {
 	struct csa_model_plan plan;
@@ -330,6 +363,10 @@ TEST(csa_run_cpu)
 		TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "predictions (CPU reference")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "device cycles per inference: mean")) TH_LOG("%s", out);
+	EXPECT_EQ(0, run_cmd(CSA_RUN_BIN " " GSC_CSA " --cpu --inflight 4 -q --count 10 --inputs "
+			     GSC_DATA "/reference.safetensors.gz 2>&1", out, sizeof(out)))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "(4 in flight")) TH_LOG("%s", out);
 	EXPECT_EQ(2, run_cmd(CSA_RUN_BIN " " GSC_CSA " --cpu=fast --inputs x 2>&1",
 			     out, sizeof(out)))
 		TH_LOG("--cpu takes 'reference' only: %s", out);

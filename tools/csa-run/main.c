@@ -20,6 +20,7 @@ struct opts {
 	const char *model, *inputs, *reference, *device;
 	uint64_t count;
 	uint32_t inflight;
+	bool inflight_set;
 	bool check, cpu, cpu_ref, quiet;
 	double min_agreement;
 };
@@ -36,7 +37,8 @@ static void usage(FILE *f)
 		"                     top-1 agreement and mean logit cosine similarity\n"
 		"  --check            compare every card output with the CPU reference (bit-exact)\n"
 		"  --count N          run N inferences (inputs repeat; default: one per input)\n"
-		"  --inflight N, --batch N  inferences in flight on the card (default 4, max %d)\n"
+		"  --inflight N, --batch N  inferences in flight on the card (default 4, max %d);\n"
+		"                     with --cpu: N at once on N worker threads (default 1)\n"
 		"  -d, --device DEV   render node path or card index (default: card 0)\n"
 		"  --cpu              run on the CPU backend (no card needed; libcsa's optimised,\n"
 		"                     vectorised CPU device, bit-exact with the card)\n"
@@ -100,6 +102,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			if (parse_u64(optarg, "--inflight", 1, MAX_INFLIGHT, &v))
 				return -1;
 			o->inflight = (uint32_t)v;
+			o->inflight_set = true;
 			break;
 		case 'd': o->device = optarg; break;
 		case 'C':
@@ -288,16 +291,33 @@ static int run_card(const struct opts *o, struct csa_infer **inf, const struct r
 	return o->check ? check_cpu(inf[0], in, st) : 0;
 }
 
-static int run_cpu(struct csa_infer *inf, const struct run_inputs *in, bool ref,
-		   struct run_stats *st)
+static int run_cpu(struct csa_infer **inf, uint32_t batch, const struct run_inputs *in,
+		   bool ref, struct run_stats *st)
 {
-	struct csa_infer_result r;
+	struct csa_infer_result r[MAX_INFLIGHT];
 	int64_t t0 = csa_now_ns();
 
-	for (uint64_t i = 0; i < st->n; i++) {
-		if (cpu_one(inf, in, i, ref, &r))
-			return -1;
-		record(st, i, inf, &r);
+	if (batch == 1) {
+		for (uint64_t i = 0; i < st->n; i++) {
+			if (cpu_one(inf[0], in, i, ref, &r[0]))
+				return -1;
+			record(st, i, inf[0], &r[0]);
+		}
+	} else {
+		/* batch inferences at once, one worker thread each */
+		for (uint64_t i = 0; i < st->n; i += batch) {
+			uint32_t b = st->n - i < batch ? (uint32_t)(st->n - i) : batch;
+
+			for (uint32_t j = 0; j < b; j++)
+				load_input(inf[j], in, i + j);
+			if (csa_infer_run_cpu_batch(inf, b, b, r)) {
+				fprintf(stderr, "csa-run: inputs %llu..: %s\n",
+					(unsigned long long)i, csa_last_error());
+				return -1;
+			}
+			for (uint32_t j = 0; j < b; j++)
+				record(st, i + j, inf[j], &r[j]);
+		}
 	}
 	st->wall_ns = csa_now_ns() - t0;
 	return 0;
@@ -322,8 +342,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (o.cpu)
-		o.inflight = 1;
+	if (o.cpu && (!o.inflight_set || o.cpu_ref))
+		o.inflight = 1;	/* the reference runs one at a time */
 	if (!o.cpu && (open_device(o.device, &dev) || csa_query(dev, &card)))
 		goto out;
 	if (csa_model_load(dev, o.model, NULL, &model)) {
@@ -367,7 +387,7 @@ int main(int argc, char **argv)
 		}
 		run_print_layers(model, layer_cycles, card.clock_khz);
 	}
-	if (o.cpu ? run_cpu(inf[0], &in, o.cpu_ref, &st) : run_card(&o, inf, &in, &st))
+	if (o.cpu ? run_cpu(inf, o.inflight, &in, o.cpu_ref, &st) : run_card(&o, inf, &in, &st))
 		goto out;
 	run_print_summary(&st, model, ref.count ? &ref : NULL,
 			  !o.cpu ? "card" : o.cpu_ref ? "CPU reference" : "CPU backend",

@@ -255,6 +255,24 @@ CSA_EXPORT int csa_infer_run_cpu(struct csa_infer *infer,
 				 struct csa_infer_result *result);
 
 /**
+ * csa_infer_run_cpu_batch() - run several inferences on the CPU device at once
+ * @infers: @n inferences (of one or several models; none in flight on a card)
+ * @n: how many
+ * @threads: worker threads, the caller included (0: one per online CPU);
+ *           at most @n are used, 1 runs them all in the caller
+ * @results: @n results (may be NULL)
+ *
+ * Worker threads take the inferences in turn and run each with
+ * csa_infer_run_cpu(); the threads live for the call.  The inferences
+ * must be distinct.
+ *
+ * Return: 0, or the first failure's negative errno; csa_last_error() of
+ * the calling thread then names the inference and what went wrong.
+ */
+CSA_EXPORT int csa_infer_run_cpu_batch(struct csa_infer *const *infers, uint32_t n,
+				       uint32_t threads, struct csa_infer_result *results);
+
+/**
  * csa_infer_run_reference() - run the inference on the CPU reference
  * @infer: the inference (not in flight on a card)
  * @result: how it ended (may be NULL), with the cost model's cycles
