@@ -141,6 +141,20 @@ uint32_t csa_cpu_run(const struct csa_cpu_prog *p, uint8_t *const *base,
 		     const uint64_t *size, uint32_t nslots,
 		     struct csa_cpu_scratch *s);
 
+/*
+ * The output row (or column) of a CONV2D that kernel tap k takes input
+ * row (column) i to: i + pad = o * stride + k, o < out; -1 if none.
+ */
+static inline int64_t csa_cpu_conv_out(uint32_t i, uint32_t k, uint32_t pad,
+				       uint32_t stride, uint32_t out)
+{
+	uint32_t n = i + pad;
+
+	if (n < k || (n - k) % stride || (n - k) / stride >= out)
+		return -1;
+	return (n - k) / stride;
+}
+
 /* ---- kernels (cpu_kernels.c) ---- */
 
 /* acc[unit[j]] += val[j] * x over the column's elements [b, e). */

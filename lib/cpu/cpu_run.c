@@ -85,23 +85,17 @@ static void conv_point(const struct csa_cpu_op *o, uint32_t c, uint32_t y,
 	uint32_t stride = o->layer.stride, kh = op->kernel_h, kw = op->kernel_w;
 
 	for (uint32_t ky = 0; ky < kh; ky++) {
-		uint32_t ny = y + op->pad_h, oy;
+		int64_t oy = csa_cpu_conv_out(y, ky, op->pad_h, op->stride_h, op->out_h);
 
-		if (ny < ky || (ny - ky) % op->stride_h)
-			continue;
-		oy = (ny - ky) / op->stride_h;
-		if (oy >= op->out_h)
+		if (oy < 0)
 			continue;
 		for (uint32_t kx = 0; kx < kw; kx++) {
-			uint32_t nx = x + op->pad_w, ox;
+			int64_t ox = csa_cpu_conv_out(x, kx, op->pad_w, op->stride_w, op->out_w);
 
-			if (nx < kx || (nx - kx) % op->stride_w)
-				continue;
-			ox = (nx - kx) / op->stride_w;
-			if (ox >= op->out_w)
+			if (ox < 0)
 				continue;
 			csa_cpu_scatter(&o->layer, (c * kh + ky) * kw + kx, v,
-					acc + ((size_t)oy * op->out_w + ox) * stride);
+					acc + ((size_t)oy * op->out_w + (size_t)ox) * stride);
 		}
 	}
 }

@@ -186,24 +186,21 @@ static uint64_t conv_csc(const struct bl_op *o, const int8_t *x, int32_t *acc)
 				if (!*x)
 					continue;
 				for (uint32_t ky = 0; ky < kh; ky++) {
-					uint32_t ny = y + op->pad_h, oy;
+					int64_t oy = csa_cpu_conv_out(y, ky, op->pad_h,
+								      op->stride_h, op->out_h);
 
-					if (ny < ky || (ny - ky) % op->stride_h)
-						continue;
-					oy = (ny - ky) / op->stride_h;
-					if (oy >= op->out_h)
+					if (oy < 0)
 						continue;
 					for (uint32_t kx = 0; kx < kw; kx++) {
-						uint32_t nx = xx + op->pad_w, ox, col;
+						int64_t ox = csa_cpu_conv_out(xx, kx, op->pad_w,
+									      op->stride_w,
+									      op->out_w);
+						uint32_t col = (c * kh + ky) * kw + kx;
 
-						if (nx < kx || (nx - kx) % op->stride_w)
+						if (ox < 0)
 							continue;
-						ox = (nx - kx) / op->stride_w;
-						if (ox >= op->out_w)
-							continue;
-						col = (c * kh + ky) * kw + kx;
 						bl_csc_col(&o->s, col, *x, acc +
-							   ((size_t)oy * op->out_w + ox) * units);
+							   ((size_t)oy * op->out_w + (size_t)ox) * units);
 						macs += o->s.ptr[col + 1] - o->s.ptr[col];
 					}
 				}

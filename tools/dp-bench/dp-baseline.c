@@ -16,6 +16,19 @@ static void row(FILE *out, const char *name, uint64_t macs, struct bl_time t)
 	       t.min_ns / (double)macs);
 }
 
+/* The ratios against sparse-sparse, and the mins for the caller. */
+static void ratios(FILE *out, const char *what, struct bl_time td, struct bl_time tc,
+		   double ss_ns, double *dense_ns, double *csc_ns)
+{
+	fprintf(out, "\nCPU ratios (time on this host, %s, min):\n", what);
+	fprintf(out, "tuned dense int8 / sparse-sparse: time %.1fx\n", td.min_ns / ss_ns);
+	fprintf(out, "CSC sparse / sparse-sparse: time %.1fx\n", tc.min_ns / ss_ns);
+	if (dense_ns)
+		*dense_ns = td.min_ns;
+	if (csc_ns)
+		*csc_ns = tc.min_ns;
+}
+
 static void header(FILE *out, const char *what)
 {
 	fprintf(out, "\n%s: CPU baselines on this host (outputs checked equal), min and median\n\n", what);
@@ -86,13 +99,7 @@ int dpb_linear(FILE *out, const struct dpn_job *dense, const struct dpn_job *ss,
 	for (uint32_t i = 0; i < h.count; i++)
 		csc_macs += val[i] ? o->s.ptr[idx[i] + 1] - o->s.ptr[idx[i]] : 0;
 	row(out, "CSC sparse weights x sparse input, scalar", csc_macs, tc);
-	fprintf(out, "\nCPU ratios (time on this host, layer incl. output stage, min):\n");
-	fprintf(out, "tuned dense int8 / sparse-sparse: time %.1fx\n", td.min_ns / ss_ns);
-	fprintf(out, "CSC sparse / sparse-sparse: time %.1fx\n", tc.min_ns / ss_ns);
-	if (dense_ns)
-		*dense_ns = td.min_ns;
-	if (csc_ns)
-		*csc_ns = tc.min_ns;
+	ratios(out, "layer incl. output stage", td, tc, ss_ns, dense_ns, csc_ns);
 	ret = 0;
 out:
 	bl_isa_set(bl_isa_best());
@@ -142,13 +149,7 @@ int dpb_net(FILE *out, const struct dpn_job *dense, const uint8_t *ref, int n,
 		goto out;
 	}
 	row(out, "CSC sparse weights x non-zero inputs, scalar", bl_net_macs(&net, BL_CSC), tc);
-	fprintf(out, "\nCPU ratios (time on this host, whole network, min):\n");
-	fprintf(out, "tuned dense int8 / sparse-sparse: time %.1fx\n", td.min_ns / ss_ns);
-	fprintf(out, "CSC sparse / sparse-sparse: time %.1fx\n", tc.min_ns / ss_ns);
-	if (dense_ns)
-		*dense_ns = td.min_ns;
-	if (csc_ns)
-		*csc_ns = tc.min_ns;
+	ratios(out, "whole network", td, tc, ss_ns, dense_ns, csc_ns);
 	ret = 0;
 out:
 	bl_isa_set(bl_isa_best());
