@@ -157,9 +157,12 @@ static inline int64_t csa_cpu_conv_out(uint32_t i, uint32_t k, uint32_t pad,
 
 /* ---- kernels (cpu_kernels.c) ---- */
 
-/* acc[unit[j]] += val[j] * x over the column's elements [b, e). */
-void csa_cpu_scatter(const struct csa_cpu_layer *l, uint32_t col, int32_t x,
-		     int32_t *acc);
+/* One column into the accumulators: acc[unit] += value * x. */
+typedef void (*csa_cpu_col_fn)(const struct csa_cpu_layer *l, uint32_t col, int32_t x,
+			       int32_t *acc);
+
+/* The column kernel of @l on the current path, chosen once per op. */
+csa_cpu_col_fn csa_cpu_col_kernel(const struct csa_cpu_layer *l);
 /*
  * CONV2D from a dense input, output-stationary (AVX-512 VNNI path only):
  * for every output position, each kernel row (c, ky) whose input taps are

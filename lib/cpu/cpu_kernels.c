@@ -414,15 +414,13 @@ void csa_cpu_maxpool(const struct csa_prog_op *op, const int8_t *x, int8_t *y)
 		       op->stride_h, op->stride_w, op->out_h, op->out_w, y);
 }
 
-void csa_cpu_scatter(const struct csa_cpu_layer *l, uint32_t col, int32_t x,
-		     int32_t *acc)
+csa_cpu_col_fn csa_cpu_col_kernel(const struct csa_cpu_layer *l)
 {
 	bool wide = csa_cpu_isa_get() == CSA_CPU_AVX512;
 
 	if (l->dense)
-		(wide ? dense_avx512 : dense_scalar)(l, col, x, acc);
-	else
-		(wide ? scatter_avx512 : scatter_scalar)(l, col, x, acc);
+		return wide ? dense_avx512 : dense_scalar;
+	return wide ? scatter_avx512 : scatter_scalar;
 }
 
 void csa_cpu_requant(const struct csa_cpu_layer *l, uint32_t u0, uint32_t n,

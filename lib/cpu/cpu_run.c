@@ -78,8 +78,8 @@ static bool sparse_src(const uint8_t *p, uint64_t avail, uint64_t numel,
 }
 
 /* Scatter input (c, y, x) = v into every output position it feeds. */
-static void conv_point(const struct csa_cpu_op *o, uint32_t c, uint32_t y,
-		       uint32_t x, int32_t v, int32_t *acc)
+static void conv_point(const struct csa_cpu_op *o, csa_cpu_col_fn col, uint32_t c,
+		       uint32_t y, uint32_t x, int32_t v, int32_t *acc)
 {
 	const struct csa_prog_op *op = &o->op;
 	uint32_t stride = o->layer.stride, kh = op->kernel_h, kw = op->kernel_w;
@@ -94,7 +94,7 @@ static void conv_point(const struct csa_cpu_op *o, uint32_t c, uint32_t y,
 
 			if (ox < 0)
 				continue;
-			csa_cpu_scatter(&o->layer, (c * kh + ky) * kw + kx, v,
+			col(&o->layer, (c * kh + ky) * kw + kx, v,
 					acc + ((size_t)oy * op->out_w + (size_t)ox) * stride);
 		}
 	}
@@ -136,6 +136,7 @@ static uint32_t run_layer(const struct csa_cpu_op *o, uint32_t i,
 	uint32_t pos = op->out_h * op->out_w, stride = o->layer.stride;
 	uint64_t n = (uint64_t)op->in_c * op->in_h * op->in_w;
 	bool conv = op->opcode == CSA_PROG_OP_CONV2D;
+	csa_cpu_col_fn col = csa_cpu_col_kernel(&o->layer);
 	int32_t *acc = s->acc;
 
 	memset(acc, 0, 4ull * pos * stride);
@@ -153,10 +154,10 @@ static uint32_t run_layer(const struct csa_cpu_op *o, uint32_t i,
 				continue;
 			memcpy(&c, idx + 4 * j, 4);
 			if (conv)
-				conv_point(o, c / plane, c % plane / op->in_w,
+				conv_point(o, col, c / plane, c % plane / op->in_w,
 					   c % op->in_w, val[j], acc);
 			else
-				csa_cpu_scatter(&o->layer, c, val[j], acc);
+				col(&o->layer, c, val[j], acc);
 		}
 	} else if (!conv && o->layer.quads && csa_cpu_isa_get() == CSA_CPU_AVX512) {
 		csa_cpu_linear_quads(&o->layer, (const int8_t *)src, acc, s->cand);
@@ -169,13 +170,13 @@ static uint32_t run_layer(const struct csa_cpu_op *o, uint32_t i,
 			for (uint32_t y = 0; y < op->in_h; y++)
 				for (uint32_t xx = 0; xx < op->in_w; xx++, x++)
 					if (*x)
-						conv_point(o, c, y, xx, *x, acc);
+						conv_point(o, col, c, y, xx, *x, acc);
 	} else {
 		const int8_t *x = (const int8_t *)src;
 
 		for (uint32_t c = 0; c < n; c++)
 			if (x[c])
-				csa_cpu_scatter(&o->layer, c, x[c], acc);
+				col(&o->layer, c, x[c], acc);
 	}
 	layer_out(o, acc, pos, dst, s);
 	return 0;
