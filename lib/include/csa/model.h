@@ -2,8 +2,9 @@
 /*
  * libcsa models: load a packed .csa model (csa-pack) onto a card once and
  * run it many times, synchronously or with several inferences in flight;
- * run the same job program on the CPU reference (the firmware's engine,
- * compiled into libcsa) over the same buffers.
+ * run the same job program on the CPU over the same buffers: on the CPU
+ * device (libcsa's optimised backend, lib/cpu/) or on the CPU reference
+ * (the firmware's engine, compiled into libcsa).
  *
  * Same conventions as <csa/csa.h>: 0 or a count on success, a negative
  * errno on failure with a message for csa_last_error().  A model and its
