@@ -11,7 +11,8 @@ CSA_INFO_OBJS := $(patsubst tools/%.c,$(TOOLS_BUILD)/obj/%.o,$(CSA_INFO_SRCS))
 # baselines (tools/baseline/, dp-baseline.c) next to them.
 CSA_BENCH := $(TOOLS_BUILD)/csa-bench
 CSA_BENCH_SRCS := tools/csa-bench/main.c tools/csa-bench/bench.c \
-	tools/csa-bench/report.c tools/csa-bench/datapath.c tools/csa-info/json.c \
+	tools/csa-bench/report.c tools/csa-bench/datapath.c tools/csa-bench/cards.c \
+	tools/csa-info/json.c \
 	tools/dp-bench/dp-net.c tools/dp-bench/dp-baseline.c tools/baseline/bl_gemm.c \
 	tools/baseline/bl_net.c
 CSA_BENCH_OBJS := $(patsubst tools/%.c,$(TOOLS_BUILD)/obj/%.o,$(CSA_BENCH_SRCS))

@@ -88,7 +88,8 @@ TEST_F_TIMEOUT(bench, quick_datapath_table, 120)
 	static const char *const rows[] = {
 		"datapath on the card", "dense (K=1)", "sparse weights, dense input",
 		"sparse-sparse (Select)", "network dense (K=1) / sparse-sparse",
-		"\nlinear ",
+		"\nlinear ", "tuned dense int8 / sparse-sparse: time",
+		"CSC sparse weights x sparse input", "model throughput", "  1 card:",
 	};
 	int status = -1;
 

@@ -15,13 +15,14 @@
 #include "csa-run.h"
 
 #define MAX_INFLIGHT	64
+#define MAX_CARDS	8
 
 struct opts {
 	const char *model, *inputs, *reference, *device;
 	uint64_t count;
 	uint32_t inflight;
 	bool inflight_set;
-	bool check, cpu, cpu_ref, quiet;
+	bool check, cpu, cpu_ref, quiet, all_cards;
 	double min_agreement;
 };
 
@@ -29,7 +30,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: csa-run MODEL.csa --inputs FILE [--reference FILE] [--check]\n"
-		"               [--count N] [--inflight N] [-d DEV] [--cpu[=reference]]\n"
+		"               [--count N] [--inflight N] [-d DEV|all] [--cpu[=reference]]\n"
 		"               [--min-agreement PCT]\n"
 		"  --inputs FILE      safetensors[.gz] with \"inputs\" (I8 or F32, N x C x H x W),\n"
 		"                     or a raw file of N int8 input tensors\n"
@@ -39,7 +40,9 @@ static void usage(FILE *f)
 		"  --count N          run N inferences (inputs repeat; default: one per input)\n"
 		"  --inflight N, --batch N  inferences in flight on the card (default 4, max %d);\n"
 		"                     with --cpu: N at once on N worker threads (default 1)\n"
-		"  -d, --device DEV   render node path or card index (default: card 0)\n"
+		"  -d, --device DEV, --card DEV  render node path or card index (default: card 0);\n"
+		"                     'all': the model on every card (up to %d), inferences\n"
+		"                     round-robin over them, --inflight N per card\n"
 		"  --cpu              run on the CPU backend (no card needed; libcsa's optimised,\n"
 		"                     vectorised CPU device, bit-exact with the card)\n"
 		"  --cpu=reference    run on the CPU reference instead (the firmware's engine,\n"
@@ -47,7 +50,7 @@ static void usage(FILE *f)
 		"  --min-agreement PCT  exit 1 if the top-1 agreement is below PCT\n"
 		"  -q, --quiet        no per-layer table\n"
 		"exit status: 0 ok, 1 failure (bad input, card error, --check mismatch,\n"
-		"agreement below --min-agreement), 2 usage\n", MAX_INFLIGHT);
+		"agreement below --min-agreement), 2 usage\n", MAX_INFLIGHT, MAX_CARDS);
 }
 
 static int parse_u64(const char *s, const char *what, uint64_t min, uint64_t max, uint64_t *v)
@@ -76,6 +79,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "inflight", required_argument, NULL, 'b' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "device", required_argument, NULL, 'd' },
+		{ "card", required_argument, NULL, 'd' },
 		{ "cpu", optional_argument, NULL, 'C' },
 		{ "min-agreement", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -104,7 +108,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->inflight = (uint32_t)v;
 			o->inflight_set = true;
 			break;
-		case 'd': o->device = optarg; break;
+		case 'd':
+			o->device = optarg;
+			o->all_cards = !strcmp(optarg, "all");
+			break;
 		case 'C':
 			o->cpu = true;
 			if (optarg && strcmp(optarg, "reference")) {
@@ -174,6 +181,30 @@ static int open_device(const char *spec, struct csa_device **devp)
 	return ret;
 }
 
+/* The card of -d, or with -d all every card (*n of them). */
+static int open_cards(const struct opts *o, struct csa_device **devs, uint32_t *n)
+{
+	int count;
+
+	*n = 1;
+	if (!o->all_cards)
+		return open_device(o->device, &devs[0]);
+	count = csa_enumerate(NULL, 0);
+	if (count <= 0) {
+		fprintf(stderr, "csa-run: -d all: %s\n",
+			count ? csa_last_error() : "no CSA card found");
+		return -1;
+	}
+	*n = count < MAX_CARDS ? (uint32_t)count : MAX_CARDS;
+	for (uint32_t c = 0; c < *n; c++) {
+		if (csa_open(c, &devs[c])) {
+			fprintf(stderr, "csa-run: card %u: %s\n", c, csa_last_error());
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Record one finished inference i (output in place in inf). */
 static void record(struct run_stats *st, uint64_t i, struct csa_infer *inf,
 		   const struct csa_infer_result *r)
@@ -212,12 +243,16 @@ static int cpu_one(struct csa_infer *inf, const struct run_inputs *in, uint64_t 
  * reference over the buffers of an inference the card used; outputs must
  * be equal byte for byte, cycles = the card's - 32 (descriptor overhead).
  */
-static int check_cpu(struct csa_infer *inf, const struct run_inputs *in, struct run_stats *st)
+static int check_cpu(struct csa_infer **infs, uint32_t inflight, const struct run_inputs *in,
+		     struct run_stats *st)
 {
 	int64_t t0 = csa_now_ns();
 	struct csa_infer_result r;
 
 	for (uint64_t i = 0; i < st->n; i++) {
+		/* on the card (and so with the limits) input i ran on */
+		struct csa_infer *inf = infs[i % inflight];
+
 		if (cpu_one(inf, in, i, true, &r))
 			return -1;
 		st->checked++;
@@ -288,7 +323,7 @@ static int run_card(const struct opts *o, struct csa_infer **inf, const struct r
 		}
 	}
 	st->wall_ns = csa_now_ns() - t0;
-	return o->check ? check_cpu(inf[0], in, st) : 0;
+	return o->check ? check_cpu(inf, o->inflight, in, st) : 0;
 }
 
 static int run_cpu(struct csa_infer **inf, uint32_t batch, const struct run_inputs *in,
@@ -330,9 +365,11 @@ int main(int argc, char **argv)
 	struct run_inputs in = { 0 };
 	struct run_stats st = { 0 };
 	struct csa_model_info info;
-	struct csa_model *model = NULL;
-	struct csa_device *dev = NULL;
+	struct csa_model *models[MAX_CARDS] = { 0 }, *model = NULL;
+	struct csa_device *devs[MAX_CARDS] = { 0 }, *dev = NULL;
 	struct csa_info card = { 0 };
+	uint32_t ncards = 1;
+	char where[64];
 	uint64_t *layer_cycles = NULL;
 	double agreement;
 	struct opts o;
@@ -344,12 +381,24 @@ int main(int argc, char **argv)
 	}
 	if (o.cpu && (!o.inflight_set || o.cpu_ref))
 		o.inflight = 1;	/* the reference runs one at a time */
-	if (!o.cpu && (open_device(o.device, &dev) || csa_query(dev, &card)))
+	if (!o.cpu && open_cards(&o, devs, &ncards))
 		goto out;
-	if (csa_model_load(dev, o.model, NULL, &model)) {
+	dev = devs[0];
+	if (dev && csa_query(dev, &card)) {
 		fprintf(stderr, "csa-run: %s\n", csa_last_error());
 		goto out;
 	}
+	/* the model on every card, each with its own queue and buffers */
+	for (uint32_t c = 0; c < ncards; c++) {
+		if (csa_model_load(devs[c], o.model, NULL, &models[c])) {
+			fprintf(stderr, "csa-run: %s\n", csa_last_error());
+			goto out;
+		}
+	}
+	model = models[0];
+	o.inflight *= ncards;
+	if (o.inflight > MAX_INFLIGHT)
+		o.inflight = MAX_INFLIGHT / ncards * ncards;
 	csa_model_info(model, &info);
 	if (run_load_inputs(o.inputs, model, &in))
 		goto out;
@@ -368,8 +417,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "csa-run: out of memory\n");
 		goto out;
 	}
+	/* slot i on card i % ncards: submissions go round-robin over the cards */
 	for (uint32_t i = 0; i < o.inflight; i++) {
-		if (csa_infer_create(model, &inf[i])) {
+		if (csa_infer_create(models[i % ncards], &inf[i])) {
 			fprintf(stderr, "csa-run: %s\n", csa_last_error());
 			goto out;
 		}
@@ -377,8 +427,10 @@ int main(int argc, char **argv)
 	printf("model %s: %u layers, %u ops, input %ux%ux%u, output %llu, %llu bytes; %s%s\n",
 	       info.name, info.num_layers, info.num_ops, info.in_c, info.in_h, info.in_w,
 	       (unsigned long long)info.output_size, (unsigned long long)info.file_size,
-	       !o.cpu ? "card " : o.cpu_ref ? "CPU reference" : "CPU backend",
-	       o.cpu ? "" : card.render_node);
+	       !o.cpu ? (ncards > 1 ? "cards " : "card ") : o.cpu_ref ? "CPU reference" :
+	       "CPU backend", o.cpu ? "" : card.render_node);
+	for (uint32_t c = 1; c < ncards; c++)
+		printf("  and %s\n", csa_render_node(devs[c]));
 	if (!o.quiet) {
 		load_input(inf[0], &in, 0);
 		if (csa_infer_layer_cycles(inf[0], layer_cycles)) {
@@ -389,8 +441,11 @@ int main(int argc, char **argv)
 	}
 	if (o.cpu ? run_cpu(inf, o.inflight, &in, o.cpu_ref, &st) : run_card(&o, inf, &in, &st))
 		goto out;
-	run_print_summary(&st, model, ref.count ? &ref : NULL,
-			  !o.cpu ? "card" : o.cpu_ref ? "CPU reference" : "CPU backend",
+	snprintf(where, sizeof(where), "%s", !o.cpu ? "card" : o.cpu_ref ? "CPU reference" :
+		 "CPU backend");
+	if (ncards > 1)
+		snprintf(where, sizeof(where), "%u cards", ncards);
+	run_print_summary(&st, model, ref.count ? &ref : NULL, where,
 			  o.inflight, &agreement);
 	rc = 0;
 	if (st.mismatches) {
@@ -411,8 +466,10 @@ int main(int argc, char **argv)
 out:
 	for (uint32_t i = 0; i < MAX_INFLIGHT; i++)
 		csa_infer_destroy(inf[i]);
-	csa_model_unload(model);
-	csa_close(dev);
+	for (uint32_t c = 0; c < MAX_CARDS; c++) {
+		csa_model_unload(models[c]);
+		csa_close(devs[c]);
+	}
 	run_inputs_free(&in);
 	run_reference_free(&ref);
 	free(st.outputs);
