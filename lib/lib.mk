@@ -41,11 +41,15 @@ LIBCSA_PACK_SRCS := lib/pack/f16.c lib/pack/safetensors.c lib/pack/fmodel.c \
 # (firmware.mk's FW_PROG_SRCS) compiled into libcsa (hidden symbols).
 # Public header lib/include/csa/model.h; docs/libcsa-model.md.
 LIBCSA_MODEL_SRCS := lib/model_buf.c lib/model_program.c lib/model_load.c \
-	lib/model_run.c lib/model_cpu.c lib/model_quant.c
+	lib/model_run.c lib/model_cpu.c lib/model_cpu_batch.c lib/model_quant.c
+# The optimised CPU backend (lib/cpu/): the model's program decoded once,
+# vectorised kernels with runtime dispatch; the model API's CPU device.
+LIBCSA_CPU_SRCS := lib/cpu/cpu_decode.c lib/cpu/cpu_run.c lib/cpu/cpu_kernels.c \
+	lib/cpu/cpu_kwta.c
 lib_objs = $(patsubst lib/%.c,$(LIB_BUILD)/obj/%.o,$(filter lib/%,$(1))) \
 	$(patsubst firmware/%.c,$(LIB_BUILD)/obj/fw/%.o,$(filter firmware/%,$(1)))
 LIBCSA_OBJS := $(call lib_objs,$(LIBCSA_SRCS) $(LIBCSA_FORMAT_SRCS) \
-	$(LIBCSA_MODEL_SRCS) $(FW_PROG_SRCS))
+	$(LIBCSA_MODEL_SRCS) $(LIBCSA_CPU_SRCS) $(FW_PROG_SRCS))
 LIBCSA_PACK_OBJS := $(call lib_objs,$(LIBCSA_PACK_SRCS) lib/pack/container.c \
 	firmware/csa_dp_requant.c)
 # PIC objects serve both kinds of library; hidden visibility and the
@@ -161,3 +165,13 @@ $(LIB_SYMBOLS_TEST): tests/host/test_symbols.sh $(LIBCSA_SO) $(LIBCSA_PACK_SO) \
 		$(CURDIR)/lib/include $(LIBCSA_SO) $(CURDIR)/$(LIBCSA_MAP) \
 		$(LIBCSA_PACK_SO) $(CURDIR)/$(LIBCSA_PACK_MAP) > $@
 	@chmod +x $@
+
+# The CPU backend against the reference engine (every op, both dispatch
+# paths): the backend's and the engine's sources, the datapath tests' helpers.
+CPU_BACKEND_TEST := $(BUILD)/tests/host/test_cpu_backend
+HOST_TESTS += $(CPU_BACKEND_TEST)
+$(CPU_BACKEND_TEST): tests/host/test_cpu_backend.c $(LIBCSA_CPU_SRCS) lib/cpu/cpu_internal.h \
+		$(FW_PROG_SRCS) $(FW_DP_HDRS) tests/host/test_dp_ref.h $(KSFT_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_USER) $(KSFT_CFLAGS) -Ilib -Itests/host -o $@ $< \
+		$(LIBCSA_CPU_SRCS) $(FW_PROG_SRCS)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The CPU reference of a model: the firmware's job-program engine
+ * The CPU device of a model: csa_infer_run_cpu() runs the optimised
+ * backend (lib/cpu/); csa_infer_run_reference() and
+ * csa_infer_layer_cycles() run the CPU reference: the firmware's job-program engine
  * (firmware/csa_prog.c and the datapath, compiled into libcsa) runs the
  * model's program with csa_prog_mem_io over the inference's own buffers
  * (the card's bind slots, in the card's order and with its checks and
@@ -61,7 +63,7 @@ static int refused(const struct csa_prog_result *r)
 			 csa_prog_err_name(CSA_PROG_DETAIL_ERR(r->detail)));
 }
 
-CSA_EXPORT int csa_infer_run_cpu(struct csa_infer *inf, struct csa_infer_result *result)
+CSA_EXPORT int csa_infer_run_reference(struct csa_infer *inf, struct csa_infer_result *result)
 {
 	struct csa_prog_mem_slot slots[CSA_MODEL_NUM_SLOTS + 1];
 	struct csa_prog_result r;
@@ -71,7 +73,7 @@ CSA_EXPORT int csa_infer_run_cpu(struct csa_infer *inf, struct csa_infer_result 
 	int ret;
 
 	if (!inf)
-		return csa_error(EINVAL, "csa_infer_run_cpu: infer must not be NULL");
+		return csa_error(EINVAL, "csa_infer_run_reference: infer must not be NULL");
 	ret = cpu_env(inf, slots, &mem, &env);
 	if (ret)
 		return ret;
@@ -83,6 +85,50 @@ CSA_EXPORT int csa_infer_run_cpu(struct csa_infer *inf, struct csa_infer_result 
 			.host_ns = csa_now_ns() - t0,
 		};
 	return r.status == CSA_STATUS_OK ? 0 : refused(&r);
+}
+
+/*
+ * The CPU device: the optimised backend (lib/cpu/) over the same buffers.
+ * A program it did not take at load, or a run it refuses (a buffer too
+ * small, a bad sparse activation), goes to the reference engine, which
+ * gives the card's exact status.
+ */
+CSA_EXPORT int csa_infer_run_cpu(struct csa_infer *inf, struct csa_infer_result *result)
+{
+	struct csa_model_buf *b[CSA_MODEL_NUM_SLOTS];
+	uint8_t *base[CSA_MODEL_NUM_SLOTS];
+	uint64_t size[CSA_MODEL_NUM_SLOTS];
+	struct csa_model *m;
+	int64_t t0;
+	uint32_t e;
+
+	if (!inf)
+		return csa_error(EINVAL, "csa_infer_run_cpu: infer must not be NULL");
+	m = inf->model;
+	if (!m->cpu_ok)
+		return csa_infer_run_reference(inf, result);
+	if (inf->in_flight)
+		return csa_error(EBUSY, "csa_infer_run_cpu: the inference is in flight on the card");
+	if (!inf->cpu.acc && csa_cpu_scratch_alloc(&m->cpu, &inf->cpu))
+		return csa_error(ENOMEM, "model: out of memory for the CPU backend");
+	b[CSA_MODEL_SLOT_MODEL] = &m->weights;
+	b[CSA_MODEL_SLOT_PROG] = &m->prog;
+	b[CSA_MODEL_SLOT_INPUT] = &inf->input;
+	b[CSA_MODEL_SLOT_ACT] = &inf->act;
+	b[CSA_MODEL_SLOT_OUTPUT] = &inf->output;
+	for (int s = 0; s < CSA_MODEL_NUM_SLOTS; s++) {
+		base[s] = b[s]->map;
+		size[s] = b[s]->bo ? csa_bo_size(b[s]->bo) : b[s]->size;
+	}
+	t0 = csa_now_ns();
+	e = csa_cpu_run(&m->cpu, base, size, CSA_MODEL_NUM_SLOTS, &inf->cpu);
+	if (e)
+		return csa_infer_run_reference(inf, result);
+	if (result)
+		*result = (struct csa_infer_result){
+			.status = CSA_STATUS_OK, .host_ns = csa_now_ns() - t0,
+		};
+	return 0;
 }
 
 CSA_EXPORT int csa_infer_layer_cycles(struct csa_infer *inf, uint64_t *layer_cycles)

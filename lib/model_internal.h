@@ -11,6 +11,7 @@
 
 #include "csa/model.h"
 #include "csa_prog.h"
+#include "cpu/cpu_internal.h"
 
 /* Card-local scratch memory of the engine (the virtual card's 8 MiB). */
 #define CSA_MODEL_SCRATCH_SIZE	(8u << 20)
@@ -34,6 +35,8 @@ struct csa_model {
 	struct csa_model_buf prog;	/* the job program, bound READ */
 	uint8_t *op_progs;		/* one-op programs (csa_infer_layer_cycles) */
 	struct csa_prog_env env;	/* the card's limits; scratch per run */
+	struct csa_cpu_prog cpu;	/* the program decoded for lib/cpu/ */
+	bool cpu_ok;			/* false: the CPU device runs the reference */
 	struct csa_infer *infers;	/* live inferences */
 };
 
@@ -47,6 +50,7 @@ struct csa_infer {
 	bool in_flight;
 	int64_t submit_ns;
 	uint8_t *scratch;		/* CPU reference, allocated on first use */
+	struct csa_cpu_scratch cpu;	/* CPU backend, allocated on first use */
 };
 
 /* model_buf.c: a zeroed buffer of @size bytes, mapped. */

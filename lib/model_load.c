@@ -64,6 +64,26 @@ static int build_op_progs(struct csa_model *m)
 	return 0;
 }
 
+/*
+ * The program for the CPU backend, decoded once.  A program it does not
+ * take (-ENOTSUP) runs on the reference engine instead.
+ */
+static int decode_cpu(struct csa_model *m)
+{
+	const uint8_t *slot[CSA_MODEL_NUM_SLOTS] = { m->weights.map, m->prog.map };
+	uint64_t size[CSA_MODEL_NUM_SLOTS] = {
+		m->weights.bo ? csa_bo_size(m->weights.bo) : m->weights.size,
+		m->prog.bo ? csa_bo_size(m->prog.bo) : m->prog.size,
+	};
+	int ret = csa_cpu_prog_decode(m->prog.map, m->plan.prog_size, slot, size,
+				      CSA_MODEL_NUM_SLOTS, &m->cpu);
+
+	m->cpu_ok = !ret;
+	if (ret == -ENOMEM)
+		return csa_error(ENOMEM, "model: out of memory for the CPU backend");
+	return 0;
+}
+
 static int load(struct csa_model *m, const void *data, size_t size,
 		const struct csa_model_options *opt)
 {
@@ -94,6 +114,9 @@ static int load(struct csa_model *m, const void *data, size_t size,
 	if (ret)
 		return ret;
 	ret = build_op_progs(m);
+	if (ret)
+		return ret;
+	ret = decode_cpu(m);
 	if (ret)
 		return ret;
 	if (m->dev)
@@ -164,6 +187,7 @@ CSA_EXPORT void csa_model_unload(struct csa_model *model)
 	if (model->queue)
 		csa_queue_destroy(model->queue);
 	free(model->op_progs);
+	csa_cpu_prog_free(&model->cpu);
 	csa_model_buf_free(&model->prog);
 	csa_model_buf_free(&model->weights);
 	free(model);

@@ -64,6 +64,7 @@ CSA_EXPORT void csa_infer_destroy(struct csa_infer *inf)
 	csa_model_buf_free(&inf->act);
 	csa_model_buf_free(&inf->input);
 	free(inf->scratch);
+	csa_cpu_scratch_free(&inf->cpu);
 	free(inf);
 }
 

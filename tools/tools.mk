@@ -8,11 +8,14 @@ CSA_INFO_SRCS := tools/csa-info/main.c tools/csa-info/print_text.c \
 	tools/csa-info/cdi.c
 CSA_INFO_OBJS := $(patsubst tools/%.c,$(TOOLS_BUILD)/obj/%.o,$(CSA_INFO_SRCS))
 # csa-bench writes its JSON with csa-info's writer; --datapath runs
-# dp-bench's jobs (tools/dp-bench/dp-net.c) on the card.
+# dp-bench's jobs (tools/dp-bench/dp-net.c) on the card, and the CPU
+# baselines (tools/baseline/, dp-baseline.c) next to them.
 CSA_BENCH := $(TOOLS_BUILD)/csa-bench
 CSA_BENCH_SRCS := tools/csa-bench/main.c tools/csa-bench/bench.c \
-	tools/csa-bench/report.c tools/csa-bench/datapath.c tools/csa-info/json.c \
-	tools/dp-bench/dp-net.c
+	tools/csa-bench/report.c tools/csa-bench/datapath.c tools/csa-bench/cards.c \
+	tools/csa-info/json.c \
+	tools/dp-bench/dp-net.c tools/dp-bench/dp-baseline.c tools/baseline/bl_gemm.c \
+	tools/baseline/bl_net.c
 CSA_BENCH_OBJS := $(patsubst tools/%.c,$(TOOLS_BUILD)/obj/%.o,$(CSA_BENCH_SRCS))
 TOOLS_CFLAGS := $(CFLAGS_USER) $(LIBDRM_CFLAGS) -MMD -MP
 
@@ -27,7 +30,8 @@ $(TOOLS_BUILD)/obj/%.o: tools/%.c
 $(CSA_INFO): $(CSA_INFO_OBJS) $(LIBCSA_A)
 	$(CC) $(LDFLAGS) -o $@ $(CSA_INFO_OBJS) $(LIBCSA_A) $(LIBCSA_LIBS)
 
-$(TOOLS_BUILD)/obj/csa-bench/%.o: TOOLS_CFLAGS += -Itools/csa-info -Itools/dp-bench
+$(TOOLS_BUILD)/obj/csa-bench/%.o $(TOOLS_BUILD)/obj/dp-bench/%.o $(TOOLS_BUILD)/obj/baseline/%.o: \
+	TOOLS_CFLAGS += -Itools/csa-info -Itools/dp-bench -Itools/baseline -Ilib
 # --cdi mounts the host's libcsa from where `make install` puts it
 $(TOOLS_BUILD)/obj/csa-info/main.o: TOOLS_CFLAGS += -DCSA_LIBDIR='"$(LIBDIR)"'
 

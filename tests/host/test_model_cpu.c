@@ -19,6 +19,7 @@
 #include "csa/model.h"
 #include "csa_hw.h"
 #include "csa_prog.h"
+#include "model_internal.h"
 #include "pack_internal.h"
 #include "pack_int8_ref.h"
 
@@ -114,6 +115,76 @@ TEST_F(model, program_of_the_reference_model)
 		EXPECT_EQ((uint32_t)CSA_MODEL_SLOT_ACT, CSA_OPERAND_SLOT(op[i].dst));
 }
 
+/*
+ * The CPU device (lib/cpu/) against the reference engine on every
+ * reference input, with the scalar and the widest dispatch path: the
+ * outputs byte for byte, and the backend really ran (the program was
+ * taken at load).
+ */
+TEST_F(model, cpu_backend_matches_the_reference_on_every_input)
+{
+	struct csa_infer *a, *b;
+	struct csa_infer_result ra, rb;
+	enum csa_cpu_isa isas[2] = { CSA_CPU_SCALAR, csa_cpu_isa_best() };
+
+	ASSERT_TRUE(self->model->cpu_ok);
+	ASSERT_EQ(0, csa_infer_create(self->model, &a));
+	ASSERT_EQ(0, csa_infer_create(self->model, &b));
+	for (int p = 0; p < 2; p++) {
+		csa_cpu_isa_set(isas[p]);
+		for (uint64_t i = 0; i < self->samples; i++) {
+			const int8_t *x = self->inputs + i * self->info.input_size;
+
+			memcpy(csa_infer_input(a), x, self->info.input_size);
+			memcpy(csa_infer_input(b), x, self->info.input_size);
+			ASSERT_EQ(0, csa_infer_run_cpu(a, &ra)) TH_LOG("%s", csa_last_error());
+			ASSERT_EQ(0, csa_infer_run_reference(b, &rb)) TH_LOG("%s", csa_last_error());
+			ASSERT_EQ(0, memcmp(csa_infer_output(a), csa_infer_output(b),
+					    self->info.output_size))
+				TH_LOG("input %llu (%s): the backend's output differs",
+				       (unsigned long long)i, csa_cpu_isa_name[isas[p]]);
+			ASSERT_EQ(0u, ra.cycles);	/* the backend ran, not the engine */
+			ASSERT_NE(0u, rb.cycles);
+		}
+	}
+	csa_cpu_isa_set(csa_cpu_isa_best());
+	csa_infer_destroy(a);
+	csa_infer_destroy(b);
+}
+
+/* Worker threads: 8 inferences on 4 threads, each the reference's output. */
+TEST_F(model, cpu_batch_on_worker_threads)
+{
+	struct csa_infer *inf[8], *ref;
+	struct csa_infer_result r[8];
+
+	ASSERT_EQ(0, csa_infer_create(self->model, &ref));
+	for (int i = 0; i < 8; i++) {
+		ASSERT_EQ(0, csa_infer_create(self->model, &inf[i]));
+		memcpy(csa_infer_input(inf[i]), self->inputs + (uint64_t)i * self->info.input_size,
+		       self->info.input_size);
+	}
+	ASSERT_EQ(0, csa_infer_run_cpu_batch(inf, 8, 4, r)) TH_LOG("%s", csa_last_error());
+	for (int i = 0; i < 8; i++) {
+		memcpy(csa_infer_input(ref), self->inputs + (uint64_t)i * self->info.input_size,
+		       self->info.input_size);
+		ASSERT_EQ(0, csa_infer_run_reference(ref, NULL));
+		EXPECT_EQ(0, memcmp(csa_infer_output(ref), csa_infer_output(inf[i]),
+				    self->info.output_size))
+			TH_LOG("inference %d of the batch differs from the reference", i);
+		EXPECT_EQ((uint32_t)CSA_STATUS_OK, r[i].status);
+	}
+	EXPECT_EQ(0, csa_infer_run_cpu_batch(inf, 0, 4, NULL));
+	EXPECT_EQ(-EINVAL, csa_infer_run_cpu_batch(NULL, 2, 1, NULL));
+	inf[3] = NULL;
+	EXPECT_EQ(-EINVAL, csa_infer_run_cpu_batch(inf, 8, 2, NULL));
+	EXPECT_NE(NULL, strstr(csa_last_error(), "inference 3 is NULL")) TH_LOG("%s", csa_last_error());
+	for (int i = 0; i < 8; i++)
+		if (i != 3)
+			csa_infer_destroy(inf[i]);
+	csa_infer_destroy(ref);
+}
+
 TEST_F(model, build_program_matches_the_loaded_one)
 {
 	struct csa_model_plan plan;
@@ -151,7 +222,7 @@ TEST_F_TIMEOUT(model, cpu_reference_all_inputs, 120)
 		double ab = 0, aa = 0, bb = 0;
 
 		memcpy(csa_infer_input(inf), self->inputs + s * 1024, 1024);
-		ASSERT_EQ(0, csa_infer_run_cpu(inf, &r)) TH_LOG("input %llu: %s",
+		ASSERT_EQ(0, csa_infer_run_reference(inf, &r)) TH_LOG("input %llu: %s",
 								(unsigned long long)s, csa_last_error());
 		EXPECT_EQ((uint32_t)CSA_STATUS_OK, r.status);
 		cycles += r.cycles;
@@ -192,7 +263,7 @@ TEST_F(model, layer_cycles_add_up)
 	ASSERT_EQ(0, csa_infer_create(self->model, &inf))
 		TH_LOG("%s", csa_last_error());
 	memcpy(csa_infer_input(inf), self->inputs, 1024);
-	ASSERT_EQ(0, csa_infer_run_cpu(inf, &r))
+	ASSERT_EQ(0, csa_infer_run_reference(inf, &r))
 		TH_LOG("%s", csa_last_error());
 	memcpy(out, csa_infer_output(inf), 12);
 	memset((void *)csa_infer_output(inf), 0x55, 12);
@@ -290,6 +361,20 @@ TEST(csa_run_cpu)
 		TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "PyTorch reference: top-1 agrees on")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "modelled card cycles per layer")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "predictions (CPU backend")) TH_LOG("%s", out);
+	EXPECT_EQ(0, run_cmd(CSA_RUN_BIN " " GSC_CSA " --cpu=reference -q --count 4 --inputs "
+			     GSC_DATA "/reference.safetensors.gz 2>&1", out, sizeof(out)))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "predictions (CPU reference")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "device cycles per inference: mean")) TH_LOG("%s", out);
+	EXPECT_EQ(0, run_cmd(CSA_RUN_BIN " " GSC_CSA " --cpu --inflight 4 -q --count 10 --inputs "
+			     GSC_DATA "/reference.safetensors.gz 2>&1", out, sizeof(out)))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "(4 in flight")) TH_LOG("%s", out);
+	EXPECT_EQ(2, run_cmd(CSA_RUN_BIN " " GSC_CSA " --cpu=fast --inputs x 2>&1",
+			     out, sizeof(out)))
+		TH_LOG("--cpu takes 'reference' only: %s", out);
+	EXPECT_NE(NULL, strstr(out, "--cpu takes no value or 'reference'")) TH_LOG("%s", out);
 	EXPECT_EQ(2, run_cmd(CSA_RUN_BIN " " GSC_CSA " 2>&1", out, sizeof(out)))
 		TH_LOG("no --inputs is a usage error: %s", out);
 	EXPECT_NE(NULL, strstr(out, "--inputs FILE is required")) TH_LOG("%s", out);

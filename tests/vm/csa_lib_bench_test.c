@@ -89,7 +89,8 @@ TEST_F_TIMEOUT(bench, quick_datapath_table, 120)
 		"datapath on the card", "dense (K=1)", "sparse weights, dense input",
 		"sparse-sparse (Select)",
 		"network: dense / sparse-sparse: MACs ",
-		"\nlinear ",
+		"\nlinear ", "tuned dense int8 / sparse-sparse: time",
+		"CSC sparse weights x sparse input", "model throughput", "  1 card:",
 	};
 	char model[256], args[300];
 	int status = -1;

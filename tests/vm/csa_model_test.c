@@ -6,20 +6,24 @@
  * bit-exact with the CPU reference run over the same buffers, the job's
  * cycles = 32 + the CPU reference's (the card's cost model at its lanes),
  * top-1 agreement with PyTorch >= 95 %; two models in two contexts (and
- * on both cards) at once; unloading frees every buffer object (debugfs
- * csa_bos back to its baseline), also with inferences in flight.
+ * on both cards) at once; csa-run --card all spreading inferences over
+ * every card, bit-exact with the CPU reference of each card; unloading
+ * frees every buffer object (debugfs csa_bos back to its baseline), also
+ * with inferences in flight.
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "csa_hw.h"
 #include "csa/model.h"
 #include "csa_vm.h"
+#include "csa_lib_util.h"
 #include "pack_internal.h"
 
 static char model_buf[256], ref_buf[256];
@@ -80,7 +84,7 @@ static int finish(struct csa_infer *inf, uint64_t s, const int32_t *top1, struct
 		return ret;
 	memcpy(out, csa_infer_output(inf), sizeof(out));
 	memset((void *)csa_infer_output(inf), 0x5a, sizeof(out));
-	ret = csa_infer_run_cpu(inf, &cpu);
+	ret = csa_infer_run_reference(inf, &cpu);
 	if (ret)
 		return ret;
 	t->done++;
@@ -220,6 +224,34 @@ TEST_F_TIMEOUT(model, two_models_two_contexts_at_once, 120)
 		csa_model_unload(m[d]);
 		csa_close(dev[d]);
 	}
+}
+
+/*
+ * csa-run --card all: the model on every card, inferences round-robin;
+ * --check reruns each on the CPU reference of the card it ran on (the
+ * cards have different lanes, so different cycles) and fails on any
+ * difference.
+ */
+TEST_F_TIMEOUT(model, csa_run_on_every_card, 180)
+{
+	static char out[16384];
+	int status;
+
+	if (self->ncards < 2)
+		SKIP(return, "one card only");
+	status = csa_lib_run("/opt/csa/bin/csa-run", MODEL " --card all --inflight 2 --count 48 --check -q"
+			     " --inputs " DATA "/reference.safetensors.gz", 0, out, sizeof(out));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("csa-run --card all: status %#x:\n%s", status, out);
+	EXPECT_NE(NULL, strstr(out, "predictions (2 cards, 48 inputs)")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "48 of 48 outputs bit-exact, 48 with device cycles"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "(4 in flight")) TH_LOG("%s", out);
+	/* a bad card spec is refused before anything runs */
+	status = csa_lib_run("/opt/csa/bin/csa-run", MODEL " --card nine --inputs x", 0, out,
+			     sizeof(out));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1)
+		TH_LOG("--card nine: status %#x:\n%s", status, out);
 }
 
 TEST_F(model, unload_frees_every_bo)

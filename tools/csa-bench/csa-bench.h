@@ -80,4 +80,10 @@ void report_json(FILE *out, const struct bench_card *card,
 int bench_datapath(struct csa_device *dev, const struct csa_info *info,
 		   const struct bench_config *cfg, const char *model, FILE *out);
 
+/*
+ * cards.c (--datapath, last): the model's inferences/s on one card and
+ * on every card at once.  Returns 0, or -1 after a message on stderr.
+ */
+int bench_cards(const struct bench_config *cfg, const char *model, FILE *out);
+
 #endif /* CSA_BENCH_H */

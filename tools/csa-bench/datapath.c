@@ -12,12 +12,14 @@
  * must equal the card's.  Prints a table; a benchmark, not a test.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "csa_hw.h"
 #include "csa_prog.h"
 #include "csa-bench.h"
+#include "dp-baseline.h"
 #include "dp-net.h"
 
 #define DP_SCRATCH	(32u << 20)
@@ -243,6 +245,45 @@ static void print_rows(FILE *out, const struct dp_row *rows, int n)
 	fprintf(out, "card and CPU reference outputs identical; dense and sparse-weights jobs are literal dense runs (CSA_PROG_F_NO_SKIP: every input visited, zeros included); card cycles are modelled; job times are QEMU/TCG's, not the FPGA's\n");
 }
 
+/*
+ * The CPU baselines in this VM next to the CPU reference's sparse-sparse
+ * time (its output is the reference of theirs): fresh jobs, since the
+ * card rows change the dense input.
+ */
+static int baselines(const struct dp_card *c, const struct bench_config *cfg,
+		     const struct csa_model_view *view, FILE *out)
+{
+	struct dpn_job job[DPN_NVAR];
+	struct csa_prog_result r;
+	double best = 1e30;
+	int ret, runs = cfg->quick ? (view ? 1 : 3) : (view ? 5 : 50);
+	struct dpn_job *ss = &job[DPN_SPARSE_SPARSE];
+	struct dp_card host = *c;
+	struct csa_info lim = *c->info;
+
+	if (view ? dpn_net_jobs(view, job) : dpn_linear_jobs(job))
+		return dp_fail("baseline jobs", csa_last_error());
+	/* the engine with dp-bench's limits: the card's may not take K = 20 */
+	lim.max_k = 64;
+	lim.max_dim = 65535;
+	lim.max_tensor = 16777216;
+	host.info = &lim;
+	for (int i = 0; i < runs; i++) {
+		int64_t t0 = csa_now_ns();
+
+		cpu_run(&host, ss, &r);
+		best = fmin(best, (double)(csa_now_ns() - t0));
+	}
+	ret = r.status ? dp_fail("baseline", "the CPU reference refused the job") :
+	      view ? dpb_net(out, &job[DPN_DENSE], ss->slot[CSA_MODEL_SLOT_OUTPUT], runs, best,
+			     NULL, NULL) :
+	      dpb_linear(out, &job[DPN_DENSE], ss, (const int8_t *)ss->slot[CSA_MODEL_SLOT_OUTPUT],
+			 runs, best, NULL, NULL);
+	for (int v = 0; v < DPN_NVAR; v++)
+		dpn_job_free(&job[v]);
+	return ret;
+}
+
 int bench_datapath(struct csa_device *dev, const struct csa_info *info,
 		   const struct bench_config *cfg, const char *model, FILE *out)
 {
@@ -285,8 +326,12 @@ int bench_datapath(struct csa_device *dev, const struct csa_info *info,
 	}
 	ret = run_layer(&c, cfg, "network", job, rows, &n) ? -1 : 0;
 out:
-	if (!ret)
+	if (!ret) {
 		print_rows(out, rows, n);
+		fprintf(out, "\nthe sparse-sparse time of the ratios below is the CPU reference's (csa_prog_run) in this VM; the card's ratios are the card cycles above (modelled)\n");
+		ret = baselines(&c, cfg, NULL, out) || baselines(&c, cfg, &view, out) ||
+		      bench_cards(cfg, model, out) ? -1 : 0;
+	}
 	free(data);
 	csa_fence_destroy(c.fence);
 	csa_queue_destroy(c.q);

@@ -16,12 +16,14 @@
 #include "../version.h"
 
 #define MAX_INFLIGHT	64
+#define MAX_CARDS	8
 
 struct opts {
 	const char *model, *inputs, *reference, *device;
 	uint64_t count;
 	uint32_t inflight;
-	bool check, cpu, quiet;
+	bool inflight_set;
+	bool check, cpu, cpu_ref, quiet, all_cards;
 	double min_agreement;
 };
 
@@ -29,22 +31,29 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: csa-run MODEL.csa --inputs FILE [--reference FILE] [--check]\n"
-		"               [--count N] [--inflight N] [-d DEV] [--cpu] [--min-agreement PCT]\n"
+		"               [--count N] [--inflight N] [-d DEV|all] [--cpu[=reference]]\n"
+		"               [--min-agreement PCT]\n"
 		"  --inputs FILE      safetensors[.gz] with \"inputs\" (I8 or F32, N x C x H x W),\n"
 		"                     or a raw file of N int8 input tensors\n"
 		"  --reference FILE   safetensors[.gz] with PyTorch \"logits\" (F32, N x classes):\n"
 		"                     top-1 agreement and mean logit cosine similarity\n"
 		"  --check            compare every card output with the CPU reference (bit-exact)\n"
 		"  --count N          run N inferences (inputs repeat; default: one per input)\n"
-		"  --inflight N, --batch N  inferences in flight on the card (default 4, max %d)\n"
-		"  -d, --device DEV   render node path or card index (default: card 0)\n"
-		"  --cpu              run on the CPU reference only (no card needed)\n"
+		"  --inflight N, --batch N  inferences in flight on the card (default 4, max %d);\n"
+		"                     with --cpu: N at once on N worker threads (default 1)\n"
+		"  -d, --device DEV, --card DEV  render node path or card index (default: card 0);\n"
+		"                     'all': the model on every card (up to %d), inferences\n"
+		"                     round-robin over them, --inflight N per card\n"
+		"  --cpu              run on the CPU backend (no card needed; libcsa's optimised,\n"
+		"                     vectorised CPU device, bit-exact with the card)\n"
+		"  --cpu=reference    run on the CPU reference instead (the firmware's engine,\n"
+		"                     with the card's modelled cycles)\n"
 		"  --min-agreement PCT  exit 1 if the top-1 agreement is below PCT\n"
 		"  -q, --quiet        no per-layer table\n"
 		"  -h, --help         this text\n"
 		"  -V, --version      the version\n"
 		"exit status: 0 ok, 1 failure (bad input, card error, --check mismatch,\n"
-		"agreement below --min-agreement), 2 usage\n", MAX_INFLIGHT);
+		"agreement below --min-agreement), 2 usage\n", MAX_INFLIGHT, MAX_CARDS);
 }
 
 static int parse_u64(const char *s, const char *what, uint64_t min, uint64_t max, uint64_t *v)
@@ -73,7 +82,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "inflight", required_argument, NULL, 'b' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "device", required_argument, NULL, 'd' },
-		{ "cpu", no_argument, NULL, 'C' },
+		{ "card", required_argument, NULL, 'd' },
+		{ "cpu", optional_argument, NULL, 'C' },
 		{ "min-agreement", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -100,9 +110,21 @@ static int parse(int argc, char **argv, struct opts *o)
 			if (parse_u64(optarg, "--inflight", 1, MAX_INFLIGHT, &v))
 				return -1;
 			o->inflight = (uint32_t)v;
+			o->inflight_set = true;
 			break;
-		case 'd': o->device = optarg; break;
-		case 'C': o->cpu = true; break;
+		case 'd':
+			o->device = optarg;
+			o->all_cards = !strcmp(optarg, "all");
+			break;
+		case 'C':
+			o->cpu = true;
+			if (optarg && strcmp(optarg, "reference")) {
+				fprintf(stderr, "csa-run: --cpu takes no value or 'reference', not '%s'\n",
+					optarg);
+				return -1;
+			}
+			o->cpu_ref = optarg != NULL;
+			break;
 		case 'm':
 			o->min_agreement = strtod(optarg, &end);
 			/* written so that NaN is refused too */
@@ -164,6 +186,30 @@ static int open_device(const char *spec, struct csa_device **devp)
 	return ret;
 }
 
+/* The card of -d, or with -d all every card (*n of them). */
+static int open_cards(const struct opts *o, struct csa_device **devs, uint32_t *n)
+{
+	int count;
+
+	*n = 1;
+	if (!o->all_cards)
+		return open_device(o->device, &devs[0]);
+	count = csa_enumerate(NULL, 0);
+	if (count <= 0) {
+		fprintf(stderr, "csa-run: -d all: %s\n",
+			count ? csa_last_error() : "no CSA card found");
+		return -1;
+	}
+	*n = count < MAX_CARDS ? (uint32_t)count : MAX_CARDS;
+	for (uint32_t c = 0; c < *n; c++) {
+		if (csa_open(c, &devs[c])) {
+			fprintf(stderr, "csa-run: card %u: %s\n", c, csa_last_error());
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Record one finished inference i (output in place in inf). */
 static void record(struct run_stats *st, uint64_t i, struct csa_infer *inf,
 		   const struct csa_infer_result *r)
@@ -184,12 +230,12 @@ static void load_input(struct csa_infer *inf, const struct run_inputs *in, uint6
 	memcpy(csa_infer_input(inf), in->data + (i % in->count) * in->size, in->size);
 }
 
-/* Input i on the CPU reference. */
+/* Input i on the CPU backend, or with @ref on the CPU reference. */
 static int cpu_one(struct csa_infer *inf, const struct run_inputs *in, uint64_t i,
-		   struct csa_infer_result *r)
+		   bool ref, struct csa_infer_result *r)
 {
 	load_input(inf, in, i);
-	if (csa_infer_run_cpu(inf, r)) {
+	if (ref ? csa_infer_run_reference(inf, r) : csa_infer_run_cpu(inf, r)) {
 		fprintf(stderr, "csa-run: input %llu: %s\n", (unsigned long long)i,
 			csa_last_error());
 		return -1;
@@ -202,13 +248,17 @@ static int cpu_one(struct csa_infer *inf, const struct run_inputs *in, uint64_t 
  * reference over the buffers of an inference the card used; outputs must
  * be equal byte for byte, cycles = the card's - 32 (descriptor overhead).
  */
-static int check_cpu(struct csa_infer *inf, const struct run_inputs *in, struct run_stats *st)
+static int check_cpu(struct csa_infer **infs, uint32_t inflight, const struct run_inputs *in,
+		     struct run_stats *st)
 {
 	int64_t t0 = csa_now_ns();
 	struct csa_infer_result r;
 
 	for (uint64_t i = 0; i < st->n; i++) {
-		if (cpu_one(inf, in, i, &r))
+		/* on the card (and so with the limits) input i ran on */
+		struct csa_infer *inf = infs[i % inflight];
+
+		if (cpu_one(inf, in, i, true, &r))
 			return -1;
 		st->checked++;
 		if (memcmp(st->outputs + i * st->classes, csa_infer_output(inf), st->classes)) {
@@ -278,18 +328,36 @@ static int run_card(const struct opts *o, struct csa_infer **inf, const struct r
 		}
 	}
 	st->wall_ns = csa_now_ns() - t0;
-	return o->check ? check_cpu(inf[0], in, st) : 0;
+	return o->check ? check_cpu(inf, o->inflight, in, st) : 0;
 }
 
-static int run_cpu(struct csa_infer *inf, const struct run_inputs *in, struct run_stats *st)
+static int run_cpu(struct csa_infer **inf, uint32_t batch, const struct run_inputs *in,
+		   bool ref, struct run_stats *st)
 {
-	struct csa_infer_result r;
+	struct csa_infer_result r[MAX_INFLIGHT];
 	int64_t t0 = csa_now_ns();
 
-	for (uint64_t i = 0; i < st->n; i++) {
-		if (cpu_one(inf, in, i, &r))
-			return -1;
-		record(st, i, inf, &r);
+	if (batch == 1) {
+		for (uint64_t i = 0; i < st->n; i++) {
+			if (cpu_one(inf[0], in, i, ref, &r[0]))
+				return -1;
+			record(st, i, inf[0], &r[0]);
+		}
+	} else {
+		/* batch inferences at once, one worker thread each */
+		for (uint64_t i = 0; i < st->n; i += batch) {
+			uint32_t b = st->n - i < batch ? (uint32_t)(st->n - i) : batch;
+
+			for (uint32_t j = 0; j < b; j++)
+				load_input(inf[j], in, i + j);
+			if (csa_infer_run_cpu_batch(inf, b, b, r)) {
+				fprintf(stderr, "csa-run: inputs %llu..: %s\n",
+					(unsigned long long)i, csa_last_error());
+				return -1;
+			}
+			for (uint32_t j = 0; j < b; j++)
+				record(st, i + j, inf[j], &r[j]);
+		}
 	}
 	st->wall_ns = csa_now_ns() - t0;
 	return 0;
@@ -302,9 +370,11 @@ int main(int argc, char **argv)
 	struct run_inputs in = { 0 };
 	struct run_stats st = { 0 };
 	struct csa_model_info info;
-	struct csa_model *model = NULL;
-	struct csa_device *dev = NULL;
+	struct csa_model *models[MAX_CARDS] = { 0 }, *model = NULL;
+	struct csa_device *devs[MAX_CARDS] = { 0 }, *dev = NULL;
 	struct csa_info card = { 0 };
+	uint32_t ncards = 1;
+	char where[64];
 	uint64_t *layer_cycles = NULL;
 	double agreement;
 	struct opts o;
@@ -314,14 +384,26 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (o.cpu)
-		o.inflight = 1;
-	if (!o.cpu && (open_device(o.device, &dev) || csa_query(dev, &card)))
+	if (o.cpu && (!o.inflight_set || o.cpu_ref))
+		o.inflight = 1;	/* the reference runs one at a time */
+	if (!o.cpu && open_cards(&o, devs, &ncards))
 		goto out;
-	if (csa_model_load(dev, o.model, NULL, &model)) {
+	dev = devs[0];
+	if (dev && csa_query(dev, &card)) {
 		fprintf(stderr, "csa-run: %s\n", csa_last_error());
 		goto out;
 	}
+	/* the model on every card, each with its own queue and buffers */
+	for (uint32_t c = 0; c < ncards; c++) {
+		if (csa_model_load(devs[c], o.model, NULL, &models[c])) {
+			fprintf(stderr, "csa-run: %s\n", csa_last_error());
+			goto out;
+		}
+	}
+	model = models[0];
+	o.inflight *= ncards;
+	if (o.inflight > MAX_INFLIGHT)
+		o.inflight = MAX_INFLIGHT / ncards * ncards;
 	csa_model_info(model, &info);
 	if (run_load_inputs(o.inputs, model, &in))
 		goto out;
@@ -340,8 +422,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "csa-run: out of memory\n");
 		goto out;
 	}
+	/* slot i on card i % ncards: submissions go round-robin over the cards */
 	for (uint32_t i = 0; i < o.inflight; i++) {
-		if (csa_infer_create(model, &inf[i])) {
+		if (csa_infer_create(models[i % ncards], &inf[i])) {
 			fprintf(stderr, "csa-run: %s\n", csa_last_error());
 			goto out;
 		}
@@ -349,7 +432,10 @@ int main(int argc, char **argv)
 	printf("model %s: %u layers, %u ops, input %ux%ux%u, output %llu, %llu bytes; %s%s\n",
 	       info.name, info.num_layers, info.num_ops, info.in_c, info.in_h, info.in_w,
 	       (unsigned long long)info.output_size, (unsigned long long)info.file_size,
-	       o.cpu ? "CPU reference" : "card ", o.cpu ? "" : card.render_node);
+	       !o.cpu ? (ncards > 1 ? "cards " : "card ") : o.cpu_ref ? "CPU reference" :
+	       "CPU backend", o.cpu ? "" : card.render_node);
+	for (uint32_t c = 1; c < ncards; c++)
+		printf("  and %s\n", csa_render_node(devs[c]));
 	if (!o.quiet) {
 		load_input(inf[0], &in, 0);
 		if (csa_infer_layer_cycles(inf[0], layer_cycles)) {
@@ -358,9 +444,13 @@ int main(int argc, char **argv)
 		}
 		run_print_layers(model, layer_cycles, card.clock_khz);
 	}
-	if (o.cpu ? run_cpu(inf[0], &in, &st) : run_card(&o, inf, &in, &st))
+	if (o.cpu ? run_cpu(inf, o.inflight, &in, o.cpu_ref, &st) : run_card(&o, inf, &in, &st))
 		goto out;
-	run_print_summary(&st, model, ref.count ? &ref : NULL, o.cpu ? "CPU reference" : "card",
+	snprintf(where, sizeof(where), "%s", !o.cpu ? "card" : o.cpu_ref ? "CPU reference" :
+		 "CPU backend");
+	if (ncards > 1)
+		snprintf(where, sizeof(where), "%u cards", ncards);
+	run_print_summary(&st, model, ref.count ? &ref : NULL, where,
 			  o.inflight, &agreement);
 	rc = 0;
 	if (st.mismatches) {
@@ -381,8 +471,10 @@ int main(int argc, char **argv)
 out:
 	for (uint32_t i = 0; i < MAX_INFLIGHT; i++)
 		csa_infer_destroy(inf[i]);
-	csa_model_unload(model);
-	csa_close(dev);
+	for (uint32_t c = 0; c < MAX_CARDS; c++) {
+		csa_model_unload(models[c]);
+		csa_close(devs[c]);
+	}
 	run_inputs_free(&in);
 	run_reference_free(&ref);
 	free(st.outputs);

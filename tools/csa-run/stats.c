@@ -95,10 +95,14 @@ void run_print_summary(const struct run_stats *st, const struct csa_model *model
 		       (unsigned long long)st->checked,
 		       (unsigned long long)(st->checked - st->cycle_mismatches),
 		       st->mismatches ? " - MISMATCH" : "", st->check_ns / 1e9);
+	if (st->n && !st->cycles_sum)
+		printf("device cycles per inference: not modelled by the CPU backend (--cpu=reference runs the cost model)\n");
 	if (st->n) {
-		printf("device cycles per inference: mean %llu, min %llu, max %llu\n",
-		       (unsigned long long)(st->cycles_sum / st->n),
-		       (unsigned long long)st->cycles_min, (unsigned long long)st->cycles_max);
+		if (st->cycles_sum)
+			printf("device cycles per inference: mean %llu, min %llu, max %llu\n",
+			       (unsigned long long)(st->cycles_sum / st->n),
+			       (unsigned long long)st->cycles_min,
+			       (unsigned long long)st->cycles_max);
 		if (st->sync_runs)
 			printf("host latency, one inference alone: mean %.3f ms, min %.3f ms (%u synchronous runs)\n",
 			       st->sync_sum / 1e6 / st->sync_runs, st->sync_min / 1e6,

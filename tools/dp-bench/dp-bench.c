@@ -38,6 +38,8 @@
 #include "csa_dp.h"
 #include "csa_hw.h"
 #include "csa_prog.h"
+#include "dp-baseline.h"
+#include "dp-cpu.h"
 #include "dp-net.h"
 #include "../version.h"
 
@@ -535,6 +537,7 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 	uint8_t *out[DPN_NVAR] = { NULL };
 	const char *names[NET_MAX_OPS] = { NULL };
 	void *data = NULL;
+	double bl_dense, bl_csc;
 	size_t size;
 	int ret = 1;
 
@@ -649,6 +652,11 @@ static int net_bench(const char *path, int n, uint32_t lanes)
 	       eng[DPN_DENSE].ns / eng[DPN_SPARSE_SPARSE].ns,
 	       (double)eng[DPN_DENSE].cycles / eng[DPN_SPARSE_SPARSE].cycles);
 	printf("all variants, executor and engine: identical outputs\n");
+	if (dpb_net(stdout, &job[DPN_DENSE], out[DPN_DENSE], n, nat[DPN_SPARSE_SPARSE].ns,
+		    &bl_dense, &bl_csc) ||
+	    dpc_bench(stdout, "network", &job[DPN_SPARSE_SPARSE], out[DPN_DENSE], n,
+		      nat[DPN_SPARSE_SPARSE].ns, bl_dense, bl_csc, 3, 1))
+		goto out;
 	ret = 0;
 out:
 	for (int v = 0; v < DPN_NVAR; v++) {
@@ -683,6 +691,7 @@ int main(int argc, char **argv)
 	int8_t y[NVAR][UNITS];
 	double t_acc[NVAR], t_layer[NVAR];
 	uint64_t macs[NVAR], cycles[NVAR], visits[NVAR], mac_cycles[NVAR];
+	double bl_dense, bl_csc;
 	uint32_t groups;
 
 	for (int i = 1; i < argc; i++) {
@@ -781,6 +790,13 @@ int main(int argc, char **argv)
 		       (unsigned long long)(rs.cycles + DESC_CYCLES -
 					    cycles[SPARSE_SPARSE]),
 		       (unsigned long long)cycles[SPARSE_SPARSE]);
+	}
+	if (dpb_linear(stdout, &lin.job[DPN_DENSE], &lin.job[DPN_SPARSE_SPARSE], y[DENSE], (int)n,
+		       t_layer[SPARSE_SPARSE], &bl_dense, &bl_csc) ||
+	    dpc_bench(stdout, "linear layer", &lin.job[DPN_SPARSE_SPARSE], (const uint8_t *)y[DENSE],
+		      (int)n, t_layer[SPARSE_SPARSE], bl_dense, bl_csc, 10, 1.5)) {
+		linear_free(&lin);
+		return 1;
 	}
 	linear_free(&lin);
 	if (!model)

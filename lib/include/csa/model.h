@@ -2,8 +2,9 @@
 /*
  * libcsa models: load a packed .csa model (csa-pack) onto a card once and
  * run it many times, synchronously or with several inferences in flight;
- * run the same job program on the CPU reference (the firmware's engine,
- * compiled into libcsa) over the same buffers.
+ * run the same job program on the CPU over the same buffers: on the CPU
+ * device (libcsa's optimised backend, lib/cpu/) or on the CPU reference
+ * (the firmware's engine, compiled into libcsa).
  *
  * Same conventions as <csa/csa.h>: 0 or a count on success, a negative
  * errno on failure with a message for csa_last_error().  A model and its
@@ -235,16 +236,59 @@ CSA_EXPORT struct csa_fence *csa_infer_fence(const struct csa_infer *infer);
 CSA_EXPORT int csa_infer_run(struct csa_infer *infer,
 			     struct csa_infer_result *result);
 
-/*
- * Run the job program on the CPU reference (firmware/csa_prog.c with
- * csa_prog_mem_io) over the inference's own buffers: reads the input,
- * writes the activations and the output the card would write, bit for
- * bit, with the card's limits (lanes, max_k, ...; the virtual card's
- * defaults for a CPU-only model).  Return: 0, or -ENOEXEC when the engine
- * refused (result->detail).
+/**
+ * csa_infer_run_cpu() - run the inference on the CPU device
+ * @infer: the inference (not in flight on a card)
+ * @result: how it ended (may be NULL); @result->cycles is 0: the backend
+ *          does not model the card's cycles (csa_infer_run_reference()
+ *          does)
+ *
+ * Runs the model's job program on libcsa's optimised CPU backend
+ * (lib/cpu/: the program decoded once at load, vectorised kernels chosen
+ * at run time) over the inference's own buffers: reads the input, writes
+ * the output the card would write, bit for bit.  The scratch it needs is
+ * allocated on the first run of @infer; later runs allocate nothing.  A
+ * program the backend does not take, or a run it refuses, runs on the
+ * reference engine instead (csa_infer_run_reference(), same result).
+ *
+ * Return: 0, or -ENOEXEC when the program failed (@result->detail).
  */
 CSA_EXPORT int csa_infer_run_cpu(struct csa_infer *infer,
 				 struct csa_infer_result *result);
+
+/**
+ * csa_infer_run_cpu_batch() - run several inferences on the CPU device at once
+ * @infers: @n inferences (of one or several models; none in flight on a card)
+ * @n: how many
+ * @threads: worker threads, the caller included (0: one per online CPU);
+ *           at most @n are used, 1 runs them all in the caller
+ * @results: @n results (may be NULL)
+ *
+ * Worker threads take the inferences in turn and run each with
+ * csa_infer_run_cpu(); the threads live for the call.  The inferences
+ * must be distinct.
+ *
+ * Return: 0, or the first failure's negative errno; csa_last_error() of
+ * the calling thread then names the inference and what went wrong.
+ */
+CSA_EXPORT int csa_infer_run_cpu_batch(struct csa_infer *const *infers, uint32_t n,
+				       uint32_t threads, struct csa_infer_result *results);
+
+/**
+ * csa_infer_run_reference() - run the inference on the CPU reference
+ * @infer: the inference (not in flight on a card)
+ * @result: how it ended (may be NULL), with the cost model's cycles
+ *
+ * Runs the job program on the CPU reference (firmware/csa_prog.c with
+ * csa_prog_mem_io) over the inference's own buffers: reads the input,
+ * writes the activations and the output the card would write, bit for
+ * bit, with the card's limits (lanes, max_k, ...; the virtual card's
+ * defaults for a CPU-only model) and its checks and errors.
+ *
+ * Return: 0, or -ENOEXEC when the engine refused (@result->detail).
+ */
+CSA_EXPORT int csa_infer_run_reference(struct csa_infer *infer,
+				       struct csa_infer_result *result);
 
 /*
  * Modelled card cycles per layer of the current input: the CPU reference
