@@ -70,11 +70,11 @@ modules_install: $(CSA_KO)
 # The kselftests for a host with a real card: one collection "csa" in the
 # layout of the kernel's `make -C tools/testing/selftests install`.
 KSFT_DEST = $(DESTDIR)$(KSFT_INSTALL_PATH)
-install-tests: vm-tests $(CSA_INFO) $(CSA_BENCH) $(GSC_CSA) $(FW_BAD_IMAGES)
+install-tests: vm-tests $(CSA_INFO) $(CSA_BENCH) $(CSA_RUN) $(GSC_CSA) $(FW_BAD_IMAGES)
 	$(INSTALL) -d $(KSFT_DEST)/csa/bin $(KSFT_DEST)/csa/data $(KSFT_DEST)/csa/firmware-test
 	$(INSTALL) -m 0755 tests/kselftest/run_kselftest.sh $(KSFT_DEST)/
 	$(INSTALL) -m 0755 $(VM_TESTS) $(KSFT_DEST)/csa/
-	$(INSTALL) -m 0755 $(CSA_INFO) $(CSA_BENCH) $(KSFT_DEST)/csa/bin/
+	$(INSTALL) -m 0755 $(CSA_INFO) $(CSA_BENCH) $(CSA_RUN) $(KSFT_DEST)/csa/bin/
 	$(INSTALL) -m 0644 $(GSC_CSA) $(GSC_REFERENCE) $(KSFT_DEST)/csa/data/
 	$(INSTALL) -m 0644 $(FW_BAD_IMAGES) $(KSFT_DEST)/csa/firmware-test/
 	printf 'csa:%s\n' $(VM_TEST_ALL) > $(KSFT_DEST)/kselftest-list.txt

@@ -82,6 +82,7 @@ export CSA_DATA_DIR="$BASE_DIR/csa/data"
 export CSA_FW_TEST_DIR="$BASE_DIR/csa/firmware-test"
 export CSA_INFO="$BASE_DIR/csa/bin/csa-info"
 export CSA_BENCH="$BASE_DIR/csa/bin/csa-bench"
+export CSA_RUN="$BASE_DIR/csa/bin/csa-run"
 export CSA_KO="${CSA_KO:-$(modinfo -n csa 2>/dev/null)}"
 
 echo "TAP version 13"

@@ -235,12 +235,18 @@ TEST_F_TIMEOUT(model, two_models_two_contexts_at_once, 120)
 TEST_F_TIMEOUT(model, csa_run_on_every_card, 180)
 {
 	static char out[16384];
+	char inputs[256], args[768];
+	const char *run = getenv("CSA_RUN");
 	int status;
 
 	if (self->ncards < 2)
 		SKIP(return, "one card only");
-	status = csa_lib_run("/opt/csa/bin/csa-run", MODEL " --card all --inflight 2 --count 48 --check -q"
-			     " --inputs " DATA "/reference.safetensors.gz", 0, out, sizeof(out));
+	if (!run || !*run)
+		run = "/opt/csa/bin/csa-run";
+	csa_vm_data_path("reference.safetensors.gz", inputs, sizeof(inputs));
+	snprintf(args, sizeof(args), "%s --card all --inflight 2 --count 48 --check -q --inputs %s",
+		 MODEL, inputs);
+	status = csa_lib_run(run, args, 0, out, sizeof(out));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("csa-run --card all: status %#x:\n%s", status, out);
 	EXPECT_NE(NULL, strstr(out, "predictions (2 cards, 48 inputs)")) TH_LOG("%s", out);
@@ -248,8 +254,8 @@ TEST_F_TIMEOUT(model, csa_run_on_every_card, 180)
 		TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "(4 in flight")) TH_LOG("%s", out);
 	/* a bad card spec is refused before anything runs */
-	status = csa_lib_run("/opt/csa/bin/csa-run", MODEL " --card nine --inputs x", 0, out,
-			     sizeof(out));
+	snprintf(args, sizeof(args), "%s --card nine --inputs x", MODEL);
+	status = csa_lib_run(run, args, 0, out, sizeof(out));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1)
 		TH_LOG("--card nine: status %#x:\n%s", status, out);
 }
