@@ -329,8 +329,10 @@ out:
 	if (!ret) {
 		print_rows(out, rows, n);
 		fprintf(out, "\nthe sparse-sparse time of the ratios below is the CPU reference's (csa_prog_run) in this VM; the card's ratios are the card cycles above (modelled)\n");
-		ret = baselines(&c, cfg, NULL, out) || baselines(&c, cfg, &view, out) ||
-		      bench_cards(cfg, model, out) ? -1 : 0;
+		/* the network's baselines and throughput need the model */
+		ret = baselines(&c, cfg, NULL, out) ||
+		      (model && (baselines(&c, cfg, &view, out) ||
+				 bench_cards(cfg, model, out))) ? -1 : 0;
 	}
 	free(data);
 	csa_fence_destroy(c.fence);
