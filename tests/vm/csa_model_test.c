@@ -235,7 +235,7 @@ TEST_F_TIMEOUT(model, two_models_two_contexts_at_once, 120)
 TEST_F_TIMEOUT(model, csa_run_on_every_card, 180)
 {
 	static char out[16384];
-	char inputs[256], args[768];
+	char inputs[160], args[400];
 	const char *run = getenv("CSA_RUN");
 	int status;
 
