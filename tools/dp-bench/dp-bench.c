@@ -506,7 +506,7 @@ static void engine_run(const struct dpn_job *j, uint32_t lanes,
 
 	for (int s = 0; s < DPN_NSLOTS; s++)
 		ms[s] = (struct csa_prog_mem_slot){ j->slot[s], j->size[s],
-						    j->access[s] };
+						    j->access[s], 0 };
 	csa_prog_run(&env, CSA_MODEL_SLOT_PROG, 0, j->prog_size, res);
 }
 
