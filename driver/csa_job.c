@@ -299,7 +299,7 @@ static int csa_job_build_tables(struct csa_job *job)
 		slots[i].size = csa_le64(tab->size);
 		slots[i].num_segs = csa_le32(tab->nsegs);
 		slots[i].access = csa_le32(job->bos[i].access);
-		slots[i].reserved = 0;
+		slots[i].tag = 0;
 	}
 	return 0;
 }

@@ -53,7 +53,7 @@ static const struct csa_le_field csa_bind_fields[] = {
 	CSA_FIELD(struct csa_bind_slot, size, 8),
 	CSA_FIELD(struct csa_bind_slot, num_segs, 16),
 	CSA_FIELD(struct csa_bind_slot, access, 20),
-	CSA_FIELD(struct csa_bind_slot, reserved, 24),
+	CSA_FIELD(struct csa_bind_slot, tag, 24),
 };
 
 #define CSA_NFIELDS(f)	(sizeof(f) / sizeof((f)[0]))
@@ -145,8 +145,9 @@ static uint32_t slot_open(const struct csa_cmdproc *cp,
 	if (cp->ops->read(cp->ctx, addr, raw, sizeof(raw)))
 		return CSA_STATUS_BAD_BIND;
 	fields_decode(b, raw, csa_bind_fields, CSA_NFIELDS(csa_bind_fields));
-	if (b->segs & 15 || !b->num_segs || !b->size || b->reserved ||
-	    !b->access || b->access & ~CSA_ACCESS_ALL)
+	if (b->segs & 15 || !b->num_segs || !b->size ||
+	    !b->access || b->access & ~CSA_ACCESS_ALL ||
+	    (b->tag && b->access != CSA_ACCESS_READ))
 		return CSA_STATUS_BAD_BIND;
 	return CSA_STATUS_OK;
 }
@@ -478,10 +479,18 @@ static uint32_t prog_io_write(void *ctx, uint32_t slot, uint64_t off,
 	return prog_io_xfer(ctx, slot, off, (void *)(uintptr_t)buf, len, true);
 }
 
+static uint64_t prog_io_tag(void *ctx, uint32_t slot)
+{
+	struct csa_slot_cursor *c;
+
+	return prog_cursor(ctx, slot, &c) ? 0 : c->slot.tag;
+}
+
 static const struct csa_prog_io prog_io = {
 	.check = prog_io_check,
 	.read = prog_io_read,
 	.write = prog_io_write,
+	.tag = prog_io_tag,
 };
 
 /* Run the program named by dst (checked: readable, size bytes). */
@@ -500,6 +509,7 @@ static enum csa_cmd_state cmd_program(const struct csa_cmdproc *cp,
 		.scratch_size = cp->scratch_size,
 		.cancelled = cp->ops->cancelled,
 		.cancel_ctx = cp->ctx,
+		.lcache = cp->lcache,
 	};
 	struct csa_prog_result res;
 

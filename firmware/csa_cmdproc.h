@@ -25,6 +25,8 @@
 
 #include "csa_hw.h"
 
+struct csa_layer_cache;	/* csa_prog.h */
+
 /*
  * Cost model of the datapath (struct csa_cpl.cycles): every descriptor costs
  * CSA_CYCLES_DESC; data moves at CSA_DMA_BYTES_PER_CYCLE (rounded up).
@@ -82,6 +84,9 @@ struct csa_cmdproc_ops {
  * @max_k: CSA_REG_MAX_K (packed layers with a larger k are refused)
  * @max_dim: CSA_REG_MAX_DIM
  * @max_tensor: CSA_REG_MAX_TENSOR
+ * @lcache: the queue's layer cache (csa_prog.h), or NULL: tagged slots
+ *          are decoded every job like untagged ones.  The owner flushes
+ *          it when the queue is reset
  */
 struct csa_cmdproc {
 	const struct csa_cmdproc_ops *ops;
@@ -95,6 +100,7 @@ struct csa_cmdproc {
 	uint32_t max_k;
 	uint32_t max_dim;
 	uint32_t max_tensor;
+	struct csa_layer_cache *lcache;
 };
 
 /* A walk position in one bind slot's segment list. */

@@ -208,14 +208,18 @@ struct csa_desc {
  * @size: slot size in bytes = sum of the segment lengths
  * @num_segs: segments, >= 1
  * @access: CSA_ACCESS_* the job may use this slot for
- * @reserved: must be 0
+ * @tag: layer-cache tag (docs/hardware.md, "Layer cache"): 0, or a
+ *       never-reused id the host gives an immutable buffer; packed layers
+ *       read from a tagged slot are decoded once per queue and kept,
+ *       keyed by (tag, offset).  A non-zero tag needs access == READ
+ *       (else BAD_BIND)
  */
 struct csa_bind_slot {
 	uint64_t segs;
 	uint64_t size;
 	uint32_t num_segs;
 	uint32_t access;
-	uint64_t reserved;
+	uint64_t tag;
 };
 
 /**

@@ -175,10 +175,18 @@ static uint32_t mem_write(void *ctx, uint32_t slot, uint64_t off,
 	return e;
 }
 
+static uint64_t mem_tag(void *ctx, uint32_t slot)
+{
+	const struct csa_prog_mem *m = ctx;
+
+	return slot < m->nslots ? m->slots[slot].tag : 0;
+}
+
 const struct csa_prog_io csa_prog_mem_io = {
 	.check = mem_check,
 	.read = mem_read,
 	.write = mem_write,
+	.tag = mem_tag,
 };
 
 /* ---- scratch arena: a bump allocator, reset per op ---- */
@@ -407,6 +415,18 @@ static bool section_ok(const struct csa_layer_hdr *h, uint64_t off,
 	       len <= h->total_size - off;
 }
 
+/* The checks of a layer header that depend on the op and the card. */
+static uint32_t layer_fits(const struct run *r, const struct csa_prog_op *op,
+			   const struct csa_layer_hdr *h)
+{
+	if (h->units != op->out_c || h->cols != op_cols(op))
+		return ERR(PARAM, LAYER);
+	if (!h->k || h->k > r->env->max_k || !h->groups ||
+	    h->groups > h->units || (uint64_t)h->groups * h->k < h->units)
+		return ERR(PARAM, PACK_K);
+	return 0;
+}
+
 /*
  * Read and check the op's packed layer: header, tag map (decoded into
  * l->tagmap) and requantisation records (l->rq), both in the arena.
@@ -439,11 +459,9 @@ static uint32_t layer_load(struct run *r, const struct csa_prog_op *op,
 	for (int i = 0; i < 5; i++)
 		if (h->reserved[i])
 			return ERR(PARAM, RESERVED);
-	if (h->units != op->out_c || h->cols != cols)
-		return ERR(PARAM, LAYER);
-	if (!h->k || h->k > r->env->max_k || !h->groups ||
-	    h->groups > h->units || (uint64_t)h->groups * h->k < h->units)
-		return ERR(PARAM, PACK_K);
+	e = layer_fits(r, op, h);
+	if (e)
+		return e;
 	nacc = (uint64_t)h->groups * h->k;
 	if (!section_ok(h, h->weights_off,
 			cols * h->groups * CSA_PACKED_ELEM_SIZE) ||
@@ -580,6 +598,135 @@ struct op_layer {
 	bool reuse;
 };
 
+/* ---- layer cache (csa_prog.h) ---- */
+
+void csa_lcache_flush(struct csa_layer_cache *c)
+{
+	for (int i = 0; i < CSA_LCACHE_ENTRIES; i++)
+		c->e[i].tag = 0;
+}
+
+/* Bytes of a decoded layer's tag map, 8-aligned; its records follow. */
+static uint64_t lcache_map_bytes(const struct csa_layer_hdr *h)
+{
+	return ((uint64_t)h->groups * h->k * 2 + 7) & ~7ull;
+}
+
+/*
+ * The tag under which the op's layer may be cached: 0 without a cache or
+ * a tag, or when the slot is writable (its bytes could change).
+ */
+static uint64_t layer_tag(const struct run *r, const struct csa_prog_op *op)
+{
+	const struct csa_prog_env *env = r->env;
+	uint32_t slot = CSA_OPERAND_SLOT(op->param);
+
+	if (!env->lcache || !env->io->tag ||
+	    !env->io->check(env->ctx, slot, 0, 0, true))
+		return 0;
+	return env->io->tag(env->ctx, slot);
+}
+
+/*
+ * Look (tag, offset) up.  On a hit *hit is set, and *h and *l get the
+ * header and a copy of the decoded layer in the arena (an entry may be
+ * replaced by a later op of the same job).  0, or an error of the checks
+ * that depend on the op.
+ */
+static uint32_t lcache_get(struct run *r, const struct csa_prog_op *op,
+			   uint64_t tag, struct csa_layer_hdr *h,
+			   struct csa_dp_layer *l, bool *hit)
+{
+	struct csa_layer_cache *c = r->env->lcache;
+	uint64_t off = CSA_OPERAND_OFF(op->param);
+	struct csa_lcache_entry *e = NULL;
+	const uint8_t *mem;
+	uint16_t *tagmap;
+	struct csa_dp_rq *rq;
+	uint32_t err;
+
+	*hit = false;
+	for (int i = 0; i < CSA_LCACHE_ENTRIES && !e; i++)
+		if (c->e[i].tag == tag && c->e[i].off == off)
+			e = &c->e[i];
+	if (!e)
+		return 0;
+	*h = e->h;
+	err = layer_fits(r, op, h);
+	if (!err)
+		err = chk(r, CSA_PROG_OPND_PARAM, op->param, h->total_size,
+			  false);
+	if (err)
+		return err;
+	tagmap = take(&r->ar, (uint64_t)h->groups * h->k * 2);
+	rq = take(&r->ar, (uint64_t)h->units * sizeof(*rq));
+	if (!tagmap || !rq)
+		return ERR(NONE, SCRATCH);
+	mem = (const uint8_t *)c->mem +
+	      (size_t)(e - c->e) * CSA_LCACHE_ENTRY_BYTES;
+	memcpy(tagmap, mem, (size_t)h->groups * h->k * 2);
+	memcpy(rq, mem + lcache_map_bytes(h), (size_t)h->units * sizeof(*rq));
+	*l = (struct csa_dp_layer) {
+		.units = h->units, .cols = h->cols, .k = h->k,
+		.groups = h->groups, .tagmap = tagmap, .rq = rq,
+	};
+	e->used = ++c->clock;
+	c->hits++;
+	*hit = true;
+	return 0;
+}
+
+/* Keep a freshly validated layer, replacing the least recently used. */
+static void lcache_put(struct csa_layer_cache *c, uint64_t tag, uint64_t off,
+		       const struct csa_layer_hdr *h,
+		       const struct csa_dp_layer *l)
+{
+	struct csa_lcache_entry *e = &c->e[0];
+	uint8_t *mem;
+
+	c->misses++;
+	if (lcache_map_bytes(h) + (uint64_t)h->units * sizeof(*l->rq) >
+	    CSA_LCACHE_ENTRY_BYTES)
+		return;
+	for (int i = 1; i < CSA_LCACHE_ENTRIES && e->tag; i++)
+		if (!c->e[i].tag || c->e[i].used < e->used)
+			e = &c->e[i];
+	mem = (uint8_t *)c->mem + (size_t)(e - c->e) * CSA_LCACHE_ENTRY_BYTES;
+	memcpy(mem, l->tagmap, (size_t)h->groups * h->k * 2);
+	memcpy(mem + lcache_map_bytes(h), l->rq,
+	       (size_t)h->units * sizeof(*l->rq));
+	*e = (struct csa_lcache_entry){
+		.tag = tag, .off = off, .used = ++c->clock, .h = *h,
+	};
+}
+
+/* The op's layer, from the cache or read, checked and decoded (*ol). */
+static uint32_t layer_get(struct run *r, const struct csa_prog_op *op,
+			  struct op_layer *ol)
+{
+	uint64_t tag = layer_tag(r, op);
+	bool hit = false;
+	uint32_t e = 0;
+
+	if (tag)
+		e = lcache_get(r, op, tag, &ol->h, &ol->l, &hit);
+	if (e || hit) {
+		ol->reuse = true;
+		return e;
+	}
+	e = layer_load(r, op, &ol->h, &ol->l);
+	if (e)
+		return e;
+	if (tag)
+		lcache_put(r->env->lcache, tag, CSA_OPERAND_OFF(op->param),
+			   &ol->h, &ol->l);
+	ol->reuse = r->env->io->check(r->env->ctx,
+				      CSA_OPERAND_SLOT(op->param),
+				      CSA_OPERAND_OFF(op->param),
+				      ol->h.total_size, true) != 0;
+	return 0;
+}
+
 /*
  * Everything about an op that needs memory, before any op runs.  A layer
  * op's decoded layer stays in the arena (*ol); the rest is given back.
@@ -600,14 +747,10 @@ static uint32_t op_validate(struct run *r, const struct csa_prog_op *op,
 		*ol = take(&r->ar, sizeof(**ol));
 		if (!*ol)
 			return ERR(NONE, SCRATCH);
-		e = layer_load(r, op, &(*ol)->h, &(*ol)->l);
+		e = layer_get(r, op, *ol);
 		if (e)
 			return e;
 		h = (*ol)->h;
-		(*ol)->reuse = r->env->io->check(r->env->ctx,
-						 CSA_OPERAND_SLOT(op->param),
-						 CSA_OPERAND_OFF(op->param),
-						 h.total_size, true) != 0;
 	}
 	keep = r->ar;
 	if (op->opcode == CSA_PROG_OP_KWTA && op->flags & CSA_PROG_F_BOOST) {

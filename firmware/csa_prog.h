@@ -40,9 +40,12 @@
  * @read: check, then copy len bytes at (slot, off) into buf
  * @write: check, then copy len bytes from buf to (slot, off)
  *
- * Each returns 0 or one of CSA_PROG_ERR_BAD_SLOT, _BAD_BIND, _BOUNDS,
- * _ACCESS, _DMA.  off is a full 64-bit offset (an operand's 48-bit offset
- * plus a position inside the operand).
+ * @tag: optional (NULL: no slot is tagged); the slot's layer-cache tag
+ *       (struct csa_bind_slot.tag), 0 when it has none or is invalid
+ *
+ * Each of the first three returns 0 or one of CSA_PROG_ERR_BAD_SLOT,
+ * _BAD_BIND, _BOUNDS, _ACCESS, _DMA.  off is a full 64-bit offset (an
+ * operand's 48-bit offset plus a position inside the operand).
  */
 struct csa_prog_io {
 	uint32_t (*check)(void *ctx, uint32_t slot, uint64_t off, uint64_t len,
@@ -51,7 +54,56 @@ struct csa_prog_io {
 			 size_t len);
 	uint32_t (*write)(void *ctx, uint32_t slot, uint64_t off,
 			  const void *buf, size_t len);
+	uint64_t (*tag)(void *ctx, uint32_t slot);
 };
+
+/*
+ * Layer cache (docs/hardware.md, "Layer cache"): decoded tag maps and
+ * requantisation records of packed layers read from tagged, read-only
+ * slots, keyed by (tag, offset of the layer in its slot).  A tag names
+ * immutable bytes and is never reused, so an entry never goes stale; the
+ * owner flushes the cache when its queue is reset.  CSA_LCACHE_ENTRIES
+ * entries of CSA_LCACHE_ENTRY_BYTES card memory each, least recently used
+ * replaced first; a layer whose decoded form is bigger than an entry is
+ * never cached.  A hit skips the layer's validation reads and decoding,
+ * so the job moves (and is charged for) none of those bytes.
+ */
+#define CSA_LCACHE_ENTRIES		16
+#define CSA_LCACHE_ENTRY_BYTES		(64u << 10)
+
+/**
+ * struct csa_lcache_entry - one cached layer
+ * @tag: slot tag, 0 for an empty entry
+ * @off: byte offset of the layer in the slot
+ * @used: LRU stamp (struct csa_layer_cache.clock at the last use)
+ * @h: the layer's validated header
+ */
+struct csa_lcache_entry {
+	uint64_t tag;
+	uint64_t off;
+	uint64_t used;
+	struct csa_layer_hdr h;
+};
+
+/**
+ * struct csa_layer_cache - one queue's layer cache (zeroed: empty)
+ * @clock: LRU clock
+ * @hits: layers served from the cache (statistics)
+ * @misses: tagged layers that had to be read and decoded (statistics)
+ * @e: the entries
+ * @mem: entry i's decoded tag map, then its requantisation records, at
+ *       i * CSA_LCACHE_ENTRY_BYTES
+ */
+struct csa_layer_cache {
+	uint64_t clock;
+	uint64_t hits;
+	uint64_t misses;
+	struct csa_lcache_entry e[CSA_LCACHE_ENTRIES];
+	uint64_t mem[CSA_LCACHE_ENTRIES * CSA_LCACHE_ENTRY_BYTES / 8];
+};
+
+/* Forget every entry (queue reset); statistics are kept. */
+void csa_lcache_flush(struct csa_layer_cache *c);
 
 /**
  * struct csa_prog_env - what the engine runs on
@@ -70,6 +122,9 @@ struct csa_prog_io {
  *             reason CSA_PROG_ERR_CANCELLED: the caller abandoned the job
  *             and discards the result (outputs may be partly written)
  * @cancel_ctx: passed to @cancelled
+ * @lcache: optional (NULL: none); the layer cache of the queue the program
+ *          runs on, used for layers in slots with a non-zero tag and
+ *          without WRITE access
  */
 struct csa_prog_env {
 	const struct csa_prog_io *io;
@@ -82,6 +137,7 @@ struct csa_prog_env {
 	size_t scratch_size;
 	bool (*cancelled)(void *cancel_ctx);
 	void *cancel_ctx;
+	struct csa_layer_cache *lcache;
 };
 
 /*
@@ -114,11 +170,13 @@ struct csa_prog_result {
  * @base: the slot's bytes
  * @size: bytes at @base
  * @access: CSA_ACCESS_READ and/or CSA_ACCESS_WRITE
+ * @tag: layer-cache tag (struct csa_bind_slot.tag), 0 for none
  */
 struct csa_prog_mem_slot {
 	uint8_t *base;
 	uint64_t size;
 	uint32_t access;
+	uint64_t tag;
 };
 
 /**

@@ -24,7 +24,7 @@
 static struct csa_prog_mem_slot buf_slot(const struct csa_model_buf *buf, uint32_t access)
 {
 	return (struct csa_prog_mem_slot){
-		buf->map, buf->bo ? csa_bo_size(buf->bo) : buf->size, access };
+		buf->map, buf->bo ? csa_bo_size(buf->bo) : buf->size, access, 0 };
 }
 
 static int cpu_env(struct csa_infer *inf, struct csa_prog_mem_slot *slots,
@@ -46,7 +46,7 @@ static int cpu_env(struct csa_infer *inf, struct csa_prog_mem_slot *slots,
 	slots[CSA_MODEL_SLOT_ACT] = buf_slot(&inf->act, CSA_ACCESS_READ | CSA_ACCESS_WRITE);
 	slots[CSA_MODEL_SLOT_OUTPUT] = buf_slot(&inf->output, CSA_ACCESS_WRITE);
 	slots[SLOT_OP_PROGS] = (struct csa_prog_mem_slot){
-		m->op_progs, (uint64_t)m->plan.num_ops * CSA_PROG_SIZE(1), CSA_ACCESS_READ };
+		m->op_progs, (uint64_t)m->plan.num_ops * CSA_PROG_SIZE(1), CSA_ACCESS_READ, 0 };
 	*mem = (struct csa_prog_mem){ slots, CSA_MODEL_NUM_SLOTS + 1 };
 	*env = m->env;
 	env->io = &csa_prog_mem_io;

@@ -205,7 +205,7 @@ static void chain_segs(struct fakemem *m, struct tslot *s, uint32_t per_block)
 
 static void bind_raw(struct fakemem *m, uint64_t table, uint32_t idx,
 		     uint64_t segs, uint64_t size, uint32_t nsegs,
-		     uint32_t access, uint64_t reserved)
+		     uint32_t access, uint64_t tag)
 {
 	uint8_t raw[32];
 
@@ -213,7 +213,7 @@ static void bind_raw(struct fakemem *m, uint64_t table, uint32_t idx,
 	put_le(raw + 8, size, 8);
 	put_le(raw + 16, nsegs, 4);
 	put_le(raw + 20, access, 4);
-	put_le(raw + 24, reserved, 8);
+	put_le(raw + 24, tag, 8);
 	mem_put(m, table + 32ull * idx, raw, 32);
 }
 
@@ -945,7 +945,7 @@ TEST_F(cp, malformed_binds_and_segments_are_bad_bind)
 	EXPECT_BAD_BIND("slot size 0");
 	self->d.size = 128;
 	bind_raw(&self->m, self->table, 0, s->segs, 128, 2, CSA_ACCESS_WRITE, 1);
-	EXPECT_BAD_BIND("reserved not 0");
+	EXPECT_BAD_BIND("cache tag on a writable slot");
 	bind_raw(&self->m, self->table, 0, s->segs, 128, 2, 0, 0);
 	EXPECT_BAD_BIND("access 0");
 	bind_raw(&self->m, self->table, 0, s->segs, 128, 2, 4 | 2, 0);

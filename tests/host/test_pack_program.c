@@ -76,15 +76,15 @@ FIXTURE_SETUP(engine)
 
 	/* the model file is bound as it is: read-only, no reformatting */
 	slots[CSA_MODEL_SLOT_MODEL] = (struct csa_prog_mem_slot){
-		self->res.data, self->res.size, CSA_ACCESS_READ };
+		self->res.data, self->res.size, CSA_ACCESS_READ, 0 };
 	slots[CSA_MODEL_SLOT_PROG] = (struct csa_prog_mem_slot){
-		self->job.prog, plan->prog_size, CSA_ACCESS_READ };
+		self->job.prog, plan->prog_size, CSA_ACCESS_READ, 0 };
 	slots[CSA_MODEL_SLOT_INPUT] = (struct csa_prog_mem_slot){
-		malloc(1024), 1024, CSA_ACCESS_READ };
+		malloc(1024), 1024, CSA_ACCESS_READ, 0 };
 	slots[CSA_MODEL_SLOT_ACT] = (struct csa_prog_mem_slot){
-		malloc(plan->act_size), plan->act_size, CSA_ACCESS_READ | CSA_ACCESS_WRITE };
+		malloc(plan->act_size), plan->act_size, CSA_ACCESS_READ | CSA_ACCESS_WRITE, 0 };
 	slots[CSA_MODEL_SLOT_OUTPUT] = (struct csa_prog_mem_slot){
-		malloc(plan->output_slot_size), plan->output_slot_size, CSA_ACCESS_WRITE };
+		malloc(plan->output_slot_size), plan->output_slot_size, CSA_ACCESS_WRITE, 0 };
 	self->job.mem = (struct csa_prog_mem){ slots, CSA_MODEL_NUM_SLOTS };
 }
 

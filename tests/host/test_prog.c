@@ -138,7 +138,7 @@ TEST(plain_memory_accessor_of_the_engine)
 	net_build(&n, 10);
 	for (uint32_t s = 0; s < S_NUM; s++)
 		slots[s] = (struct csa_prog_mem_slot){ n.m.s[s].buf, n.m.s[s].size,
-						       n.m.s[s].access };
+						       n.m.s[s].access, 0 };
 	env = tmem_env(&n.m, scratch);
 	env.io = &csa_prog_mem_io;
 	env.ctx = &mem;

@@ -290,6 +290,65 @@ TEST_F(pc, network_runs_bit_exact_with_the_cpu_reference)
 		TH_LOG("timestamp must be start + cycles");
 }
 
+/* Tag bind slot s (struct csa_bind_slot.tag at byte 24). */
+static void tag_slot(FIXTURE_DATA(pc) *self, uint32_t s, uint64_t tag)
+{
+	csa_put_le(self->b.ram + (self->b.table - RAM_BASE) + 32 * s + 24,
+		   tag, 8);
+}
+
+TEST_F(pc, tagged_layers_are_decoded_once_per_queue)
+{
+	static uint8_t scratch[TEST_SCRATCH] __attribute__((aligned(8)));
+	struct csa_layer_cache *card = calloc(1, sizeof(*card));
+	struct csa_layer_cache *cpu = calloc(1, sizeof(*cpu));
+	struct csa_prog_mem_slot ms[S_NUM];
+	struct csa_prog_mem mem = { ms, S_NUM };
+	struct csa_prog_result ref;
+	struct csa_prog_env env;
+	uint64_t plain;
+
+	ASSERT_TRUE(card && cpu) TH_LOG("out of memory");
+	pc_run(self);
+	ASSERT_TRUE(cpl_is(&self->cpl, CSA_STATUS_OK, 0));
+	plain = self->cpl.cycles;
+
+	self->cp.lcache = card;
+	tag_slot(self, S_CONV, 1ull << 40);
+	tag_slot(self, S_LIN, (1ull << 40) + 1);
+	for (uint32_t s = 0; s < S_NUM; s++)
+		ms[s] = (struct csa_prog_mem_slot){
+			.base = self->n.m.s[s].buf, .size = self->n.m.s[s].size,
+			.access = self->n.m.s[s].access,
+		};
+	ms[S_CONV].tag = 1ull << 40;
+	ms[S_LIN].tag = (1ull << 40) + 1;
+	env = tmem_env(&self->n.m, scratch);
+	env.io = &csa_prog_mem_io;
+	env.ctx = &mem;
+	env.lcache = cpu;
+	for (int i = 0; i < 3; i++) {
+		pc_run(self);
+		ASSERT_TRUE(cpl_is(&self->cpl, CSA_STATUS_OK, 0)) TH_LOG("run %d", i);
+		ASSERT_TRUE(slots_are(self, self->n.want, "cached card"))
+			TH_LOG("run %d: results differ", i);
+		/* run 0 misses and costs what no cache costs; later ones save */
+		ASSERT_TRUE(i ? self->cpl.cycles < plain : self->cpl.cycles == plain)
+			TH_LOG("run %d: %llu cycles, %llu without a cache", i,
+			       (unsigned long long)self->cpl.cycles,
+			       (unsigned long long)plain);
+		/* the CPU reference with its own cache follows the same path */
+		csa_prog_run(&env, S_PROG, 0, self->n.prog_len, &ref);
+		ASSERT_EQ(0u, ref.status);
+		ASSERT_EQ(CSA_CYCLES_DESC + ref.cycles, self->cpl.cycles)
+			TH_LOG("run %d: card and CPU reference cycles differ", i);
+	}
+	ASSERT_EQ(4u, card->hits);
+	ASSERT_EQ(2u, card->misses);
+	free(card);
+	free(cpu);
+}
+
 TEST_F(pc, refused_program_writes_only_its_status_record)
 {
 	uint8_t *snap[S_NUM];
@@ -351,8 +410,10 @@ TEST_F(pc, op_operands_go_through_the_bind_table)
 	self->d.num_binds = NSLOTS;
 	self->d.flags = CSA_DESC_F_STATUS;
 
-	/* a malformed bind entry (reserved set) for the conv layer's slot */
+	/* a malformed bind entry (cache tag on a writable slot), conv layer */
 	memcpy(raw, self->b.ram + (self->b.table - RAM_BASE) + 32 * S_CONV, 32);
+	self->b.ram[self->b.table - RAM_BASE + 32 * S_CONV + 20] =
+		CSA_ACCESS_READ | CSA_ACCESS_WRITE;
 	self->b.ram[self->b.table - RAM_BASE + 32 * S_CONV + 24] = 1;
 	pc_run(self);
 	ASSERT_TRUE(cpl_is(&self->cpl, CSA_STATUS_PROGRAM,

@@ -224,7 +224,7 @@ static inline int pj_run(struct pj *p, uint32_t slot, uint64_t len)
 			return -ENOMEM;
 		memcpy(p->s[i].ref, p->s[i].map, p->s[i].size);
 		ms[i] = (struct csa_prog_mem_slot){ p->s[i].ref, p->s[i].size,
-						    p->s[i].access };
+						    p->s[i].access, 0 };
 	}
 	memset(p->status_map, 0, CSA_CPL_SIZE);
 	memset(&p->cpl, 0, sizeof(p->cpl));

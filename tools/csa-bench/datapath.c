@@ -67,7 +67,7 @@ static void cpu_run(const struct dp_card *c, struct dpn_job *j,
 
 	for (int s = 0; s < DPN_NSLOTS; s++)
 		ms[s] = (struct csa_prog_mem_slot){ j->slot[s], j->size[s],
-						    j->access[s] };
+						    j->access[s], 0 };
 	csa_prog_run(&env, CSA_MODEL_SLOT_PROG, 0, j->prog_size, res);
 }
 

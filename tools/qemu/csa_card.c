@@ -43,6 +43,7 @@
 
 #include "csa_hw.h"
 #include "csa_cmdproc.h"
+#include "csa_prog.h"
 #include "csa_fw_image.h"
 
 #define TYPE_CSA_CARD "csa-card"
@@ -124,6 +125,7 @@ typedef struct CsaQueue {
 	uint32_t gen;		/* bumped by every reset of the queue */
 	uint32_t job_gen;	/* generation of the handed-over descriptor */
 	uint32_t run_gen;	/* generation of the one the worker executes */
+	uint32_t lcache_gen;	/* generation cp.lcache was filled in */
 	bool job_ready;		/* job_raw waits for the worker */
 	bool busy;		/* the worker executes (maybe an abandoned one) */
 	bool quit;
@@ -526,8 +528,17 @@ static bool csa_desc_is_short(const uint8_t *raw)
 static enum csa_cmd_state csa_queue_exec(CsaQueue *q, struct csa_cmd *cmd,
 					 const uint8_t *raw)
 {
-	enum csa_cmd_state state = csa_cmd_start(&q->cp, cmd, raw);
+	enum csa_cmd_state state;
 
+	/*
+	 * The layer cache is flushed by a queue reset: here, by the one
+	 * executor, so that an abandoned job still running never races it.
+	 */
+	if (q->lcache_gen != q->run_gen) {
+		csa_lcache_flush(q->cp.lcache);
+		q->lcache_gen = q->run_gen;
+	}
+	state = csa_cmd_start(&q->cp, cmd, raw);
 	while (state == CSA_CMD_MORE && !csa_worker_cancelled(q))
 		state = csa_cmd_step(&q->cp, cmd, CSA_STEP_BUDGET);
 	return state;
@@ -1126,6 +1137,7 @@ static void csa_realize(PCIDevice *pdev, Error **errp)
 			.max_k = s->max_k,
 			.max_dim = s->max_dim,
 			.max_tensor = s->max_tensor,
+			.lcache = g_new0(struct csa_layer_cache, 1),
 		};
 		qemu_cond_init(&q->cond);
 		snprintf(name, sizeof(name), "csa-q%u", i);
@@ -1161,6 +1173,8 @@ static void csa_exit(PCIDevice *pdev)
 		q->cp.bounce = NULL;
 		g_free(q->cp.scratch);
 		q->cp.scratch = NULL;
+		g_free(q->cp.lcache);
+		q->cp.lcache = NULL;
 	}
 	timer_free(s->fw_timer);
 	s->fw_timer = NULL;
