@@ -78,7 +78,7 @@ static inline int csa_lib_open_cards(struct csa_device **dev,
 static inline int csa_lib_run(const char *tool, const char *args, int quiet,
 			      char *buf, size_t len)
 {
-	char cmd[1024];	/* callers pass paths of up to 767 bytes */
+	char cmd[1024];	/* a tool path and arguments of up to a few hundred bytes */
 	size_t used = 0, n;
 	FILE *p;
 
