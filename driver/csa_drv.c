@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * CSA complementary-sparse accelerator: PCI driver and DRM render node.
+ * CSA complementary-sparse accelerator: PCI driver and DRM device: a
+ * compute accel node (/dev/accel/accel*) where the kernel has
+ * CONFIG_DRM_ACCEL, a render node elsewhere (docs/driver.md).
  *
  * Probe: map BAR0, check the card, set up DMA and MSI-X, load firmware,
  * register the DRM device.  Everything is devres/drmm managed, so every
@@ -21,6 +23,10 @@
 #include "csa_drv.h"
 #include "csa_gem.h"
 
+#ifdef HAVE_DRM_ACCEL	/* csa_drv.h: csa_compat.h; no drm_accel.h in 6.1 */
+#include <drm/drm_accel.h>
+#endif
+
 static const struct drm_ioctl_desc csa_drm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(CSA_GET_PARAM, csa_ioctl_get_param, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(CSA_BO_CREATE, csa_ioctl_bo_create, DRM_RENDER_ALLOW),
@@ -32,7 +38,18 @@ static const struct drm_ioctl_desc csa_drm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(CSA_SUBMIT, csa_ioctl_submit, DRM_RENDER_ALLOW),
 };
 
+/*
+ * The upstream home of compute-only drivers is the accel subsystem: its
+ * nodes are not graphics, so no render group ACL applies (tools/udev/
+ * gives them group render).  Core DRM ioctls behave alike on both.
+ */
+#ifdef HAVE_DRM_ACCEL
+#define CSA_NODE_FEATURE	DRIVER_COMPUTE_ACCEL
+DEFINE_DRM_ACCEL_FOPS(csa_drm_fops);
+#else
+#define CSA_NODE_FEATURE	DRIVER_RENDER
 DEFINE_DRM_GEM_FOPS(csa_drm_fops);
+#endif
 
 static const struct drm_info_list csa_debugfs_list[] = {
 	{ "csa_bos", csa_bos_show, 0 },		/* csa_gem.c */
@@ -46,7 +63,7 @@ static void csa_debugfs_init(struct drm_minor *minor)
 }
 
 static const struct drm_driver csa_drm_driver = {
-	.driver_features	= DRIVER_GEM | DRIVER_RENDER |
+	.driver_features	= DRIVER_GEM | CSA_NODE_FEATURE |
 				  DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE,
 	.open			= csa_file_open,
 	.postclose		= csa_file_postclose,
@@ -59,7 +76,10 @@ static const struct drm_driver csa_drm_driver = {
 #ifdef HAVE_DRM_DRIVER_GEM_PRIME_MMAP
 	.gem_prime_mmap		= drm_gem_prime_mmap,
 #endif
+#ifndef HAVE_DRM_ACCEL
+	/* DRM calls it for the primary minor only, never for an accel one */
 	.debugfs_init		= csa_debugfs_init,
+#endif
 	.ioctls			= csa_drm_ioctls,
 	.num_ioctls		= ARRAY_SIZE(csa_drm_ioctls),
 	.fops			= &csa_drm_fops,
@@ -214,6 +234,10 @@ static int csa_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		csa_queues_fini(csa);
 		return ret;
 	}
+#ifdef HAVE_DRM_ACCEL
+	/* accel_debugfs_register() set the minor's root: accel/<PCI address> */
+	csa_debugfs_init(csa->drm.accel);
+#endif
 
 	dev_info(&pdev->dev, "hw %u.%u, firmware %u.%u.%u (ABI %u), %u queues, serial 0x%016llx\n",
 		 csa->caps.hw_version >> 16, csa->caps.hw_version & 0xffff,
