@@ -54,26 +54,6 @@ int csa_sysfs_numa_node(const char *pci_address, int *node)
 	return 0;
 }
 
-int csa_sysfs_drm_driver(const char *node_name, char *buf, size_t len)
-{
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/class/drm/%s/device/driver",
-		 sysfs_root, node_name);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	if (strlen(base) >= len)
-		return -ENAMETOOLONG;
-	strcpy(buf, base);
-	return 0;
-}
-
 /* Basename of the symlink @dir/@name points to. */
 static int link_base(const char *dir, const char *name, char *buf, size_t len)
 {
@@ -92,6 +72,14 @@ static int link_base(const char *dir, const char *name, char *buf, size_t len)
 		return -ENAMETOOLONG;
 	strcpy(buf, base);
 	return 0;
+}
+
+int csa_sysfs_drm_driver(const char *node_name, char *buf, size_t len)
+{
+	char dir[NAME_MAX + 16];
+
+	snprintf(dir, sizeof(dir), "class/drm/%s", node_name);
+	return link_base(dir, "device/driver", buf, len);
 }
 
 /* A 16-bit ID file of a PCI device: "0x1de5\n". */
