@@ -45,7 +45,86 @@ static const struct drm_ioctl_desc csa_drm_ioctls[] = {
  */
 #ifdef HAVE_DRM_ACCEL
 #define CSA_NODE_FEATURE	DRIVER_COMPUTE_ACCEL
-DEFINE_DRM_ACCEL_FOPS(csa_drm_fops);
+
+/*
+ * The core ioctls a render node allows (DRM_RENDER_ALLOW in drm_ioctl.c),
+ * the only ones libcsa and libdrm's helpers use.  The accel core applies
+ * no such filter, and some legacy ioctls dereference the file's master,
+ * which accel files never have: 6.12's DRM_IOCTL_GET_UNIQUE oopses
+ * (found by csa-fuzz-ioctl).  Accel files get the render node's set.
+ */
+static bool csa_core_ioctl_allowed(unsigned int nr)
+{
+	switch (nr) {
+	case DRM_IOCTL_NR(DRM_IOCTL_VERSION):
+	case DRM_IOCTL_NR(DRM_IOCTL_GET_CAP):
+	case DRM_IOCTL_NR(DRM_IOCTL_GEM_CLOSE):
+	case DRM_IOCTL_NR(DRM_IOCTL_PRIME_HANDLE_TO_FD):
+	case DRM_IOCTL_NR(DRM_IOCTL_PRIME_FD_TO_HANDLE):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_CREATE):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_DESTROY):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_WAIT):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_RESET):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_SIGNAL):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_QUERY):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_TRANSFER):
+#ifdef DRM_IOCTL_SYNCOBJ_EVENTFD
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_EVENTFD):
+#endif
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool csa_ioctl_allowed(unsigned int cmd)
+{
+	unsigned int nr = DRM_IOCTL_NR(cmd);
+
+	if (nr >= DRM_COMMAND_BASE && nr < DRM_COMMAND_END)
+		return true;	/* csa's own: every one is DRM_RENDER_ALLOW */
+	return csa_core_ioctl_allowed(nr);
+}
+
+static long csa_accel_ioctl(struct file *filp, unsigned int cmd,
+			    unsigned long arg)
+{
+	if (!csa_ioctl_allowed(cmd))
+		return -EACCES;
+	return drm_ioctl(filp, cmd, arg);
+}
+
+#ifdef CONFIG_COMPAT
+static long csa_accel_compat_ioctl(struct file *filp, unsigned int cmd,
+				   unsigned long arg)
+{
+	if (!csa_ioctl_allowed(cmd))
+		return -EACCES;
+	return drm_compat_ioctl(filp, cmd, arg);
+}
+#else
+#define csa_accel_compat_ioctl	NULL
+#endif
+
+/* DRM_ACCEL_FOPS with the filter in front of drm_ioctl */
+static const struct file_operations csa_drm_fops = {
+	.owner		= THIS_MODULE,
+	.open		= accel_open,
+	.release	= drm_release,
+	.unlocked_ioctl	= csa_accel_ioctl,
+	.compat_ioctl	= csa_accel_compat_ioctl,
+	.poll		= drm_poll,
+	.read		= drm_read,
+	.llseek		= noop_llseek,
+	.mmap		= drm_gem_mmap,
+#ifdef FOP_UNSIGNED_OFFSET
+	.fop_flags	= FOP_UNSIGNED_OFFSET,
+#endif
+};
 #else
 #define CSA_NODE_FEATURE	DRIVER_RENDER
 DEFINE_DRM_GEM_FOPS(csa_drm_fops);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -125,6 +126,28 @@ TEST_F(cards, node_kind_follows_kernel)
 			EXPECT_EQ(0, strncmp(node, "/dev/dri/renderD", 16))
 				TH_LOG("%s: kernel without accel devices, card has %s", a, node);
 		}
+	}
+}
+
+/*
+ * Core ioctls a render node refuses are refused on an accel node too: the
+ * accel core does not filter them, and 6.12's GET_UNIQUE oopses on a file
+ * without a DRM master.
+ */
+TEST_F(cards, legacy_core_ioctls_refused)
+{
+	for (int i = 0; i < self->n; i++) {
+		const char *a = self->card[i].addr;
+		struct drm_unique u = { 0 };
+		struct drm_auth auth = { 0 };
+		int fd = csa_vm_open_render(a);
+
+		ASSERT_LE(0, fd) TH_LOG("%s: open: %s", a, strerror(-fd));
+		EXPECT_EQ(-1, ioctl(fd, DRM_IOCTL_GET_UNIQUE, &u));
+		EXPECT_EQ(EACCES, errno) TH_LOG("%s: GET_UNIQUE: %s", a, strerror(errno));
+		EXPECT_EQ(-1, ioctl(fd, DRM_IOCTL_GET_MAGIC, &auth));
+		EXPECT_EQ(EACCES, errno) TH_LOG("%s: GET_MAGIC: %s", a, strerror(errno));
+		close(fd);
 	}
 }
 
