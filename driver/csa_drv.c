@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * CSA complementary-sparse accelerator: PCI driver and DRM render node.
+ * CSA complementary-sparse accelerator: PCI driver and DRM device: a
+ * compute accel node (/dev/accel/accel*) where the kernel has
+ * CONFIG_DRM_ACCEL, a render node elsewhere (docs/driver.md).
  *
  * Probe: map BAR0, check the card, set up DMA and MSI-X, load firmware,
  * register the DRM device.  Everything is devres/drmm managed, so every
@@ -21,6 +23,10 @@
 #include "csa_drv.h"
 #include "csa_gem.h"
 
+#ifdef HAVE_DRM_ACCEL	/* csa_drv.h: csa_compat.h; no drm_accel.h in 6.1 */
+#include <drm/drm_accel.h>
+#endif
+
 static const struct drm_ioctl_desc csa_drm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(CSA_GET_PARAM, csa_ioctl_get_param, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(CSA_BO_CREATE, csa_ioctl_bo_create, DRM_RENDER_ALLOW),
@@ -32,7 +38,97 @@ static const struct drm_ioctl_desc csa_drm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(CSA_SUBMIT, csa_ioctl_submit, DRM_RENDER_ALLOW),
 };
 
+/*
+ * The upstream home of compute-only drivers is the accel subsystem: its
+ * nodes are not graphics, so no render group ACL applies (tools/udev/
+ * gives them group render).  Core DRM ioctls behave alike on both.
+ */
+#ifdef HAVE_DRM_ACCEL
+#define CSA_NODE_FEATURE	DRIVER_COMPUTE_ACCEL
+
+/*
+ * The core ioctls a render node allows (DRM_RENDER_ALLOW in drm_ioctl.c),
+ * the only ones libcsa and libdrm's helpers use.  The accel core applies
+ * no such filter, and some legacy ioctls dereference the file's master,
+ * which accel files never have: 6.12's DRM_IOCTL_GET_UNIQUE oopses
+ * (found by csa-fuzz-ioctl).  Accel files get the render node's set.
+ */
+static bool csa_core_ioctl_allowed(unsigned int nr)
+{
+	switch (nr) {
+	case DRM_IOCTL_NR(DRM_IOCTL_VERSION):
+	case DRM_IOCTL_NR(DRM_IOCTL_GET_CAP):
+	case DRM_IOCTL_NR(DRM_IOCTL_GEM_CLOSE):
+	case DRM_IOCTL_NR(DRM_IOCTL_PRIME_HANDLE_TO_FD):
+	case DRM_IOCTL_NR(DRM_IOCTL_PRIME_FD_TO_HANDLE):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_CREATE):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_DESTROY):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_WAIT):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_RESET):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_SIGNAL):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_QUERY):
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_TRANSFER):
+#ifdef DRM_IOCTL_SYNCOBJ_EVENTFD
+	case DRM_IOCTL_NR(DRM_IOCTL_SYNCOBJ_EVENTFD):
+#endif
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool csa_ioctl_allowed(unsigned int cmd)
+{
+	unsigned int nr = DRM_IOCTL_NR(cmd);
+
+	if (nr >= DRM_COMMAND_BASE && nr < DRM_COMMAND_END)
+		return true;	/* csa's own: every one is DRM_RENDER_ALLOW */
+	return csa_core_ioctl_allowed(nr);
+}
+
+static long csa_accel_ioctl(struct file *filp, unsigned int cmd,
+			    unsigned long arg)
+{
+	if (!csa_ioctl_allowed(cmd))
+		return -EACCES;
+	return drm_ioctl(filp, cmd, arg);
+}
+
+#ifdef CONFIG_COMPAT
+static long csa_accel_compat_ioctl(struct file *filp, unsigned int cmd,
+				   unsigned long arg)
+{
+	if (!csa_ioctl_allowed(cmd))
+		return -EACCES;
+	return drm_compat_ioctl(filp, cmd, arg);
+}
+#else
+#define csa_accel_compat_ioctl	NULL
+#endif
+
+/* DRM_ACCEL_FOPS with the filter in front of drm_ioctl */
+static const struct file_operations csa_drm_fops = {
+	.owner		= THIS_MODULE,
+	.open		= accel_open,
+	.release	= drm_release,
+	.unlocked_ioctl	= csa_accel_ioctl,
+	.compat_ioctl	= csa_accel_compat_ioctl,
+	.poll		= drm_poll,
+	.read		= drm_read,
+	.llseek		= noop_llseek,
+	.mmap		= drm_gem_mmap,
+#ifdef FOP_UNSIGNED_OFFSET
+	.fop_flags	= FOP_UNSIGNED_OFFSET,
+#endif
+};
+#else
+#define CSA_NODE_FEATURE	DRIVER_RENDER
 DEFINE_DRM_GEM_FOPS(csa_drm_fops);
+#endif
 
 static const struct drm_info_list csa_debugfs_list[] = {
 	{ "csa_bos", csa_bos_show, 0 },		/* csa_gem.c */
@@ -46,7 +142,7 @@ static void csa_debugfs_init(struct drm_minor *minor)
 }
 
 static const struct drm_driver csa_drm_driver = {
-	.driver_features	= DRIVER_GEM | DRIVER_RENDER |
+	.driver_features	= DRIVER_GEM | CSA_NODE_FEATURE |
 				  DRIVER_SYNCOBJ | DRIVER_SYNCOBJ_TIMELINE,
 	.open			= csa_file_open,
 	.postclose		= csa_file_postclose,
@@ -59,7 +155,10 @@ static const struct drm_driver csa_drm_driver = {
 #ifdef HAVE_DRM_DRIVER_GEM_PRIME_MMAP
 	.gem_prime_mmap		= drm_gem_prime_mmap,
 #endif
+#ifndef HAVE_DRM_ACCEL
+	/* DRM calls it for the primary minor only, never for an accel one */
 	.debugfs_init		= csa_debugfs_init,
+#endif
 	.ioctls			= csa_drm_ioctls,
 	.num_ioctls		= ARRAY_SIZE(csa_drm_ioctls),
 	.fops			= &csa_drm_fops,
@@ -214,6 +313,10 @@ static int csa_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		csa_queues_fini(csa);
 		return ret;
 	}
+#ifdef HAVE_DRM_ACCEL
+	/* accel_debugfs_register() set the minor's root: accel/<PCI address> */
+	csa_debugfs_init(csa->drm.accel);
+#endif
 
 	dev_info(&pdev->dev, "hw %u.%u, firmware %u.%u.%u (ABI %u), %u queues, serial 0x%016llx\n",
 		 csa->caps.hw_version >> 16, csa->caps.hw_version & 0xffff,

@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: MIT
-/* Finding CSA cards with libdrm, opening and closing them. */
+/*
+ * Finding CSA cards, opening and closing them: render nodes through
+ * libdrm, compute accel nodes through sysfs (accel.c); one list, one
+ * open path for both.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <xf86drm.h>
@@ -69,15 +76,12 @@ static int compare_cards(const void *a, const void *b)
 	return strcmp(ca->pci_address, cb->pci_address);
 }
 
-CSA_EXPORT int csa_enumerate(struct csa_card *cards, size_t max)
+/* Render-node cards libdrm lists, appended to *@found (*@count of them). */
+static int enumerate_render(struct csa_card **found, int *count)
 {
-	struct csa_card *found = NULL;
 	drmDevicePtr *devs = NULL;
-	int n, i, count = 0, ret;
-
-	if (!cards && max)
-		return csa_error(EINVAL, "csa_enumerate: cards is NULL but max is %zu",
-				 max);
+	struct csa_card *grown;
+	int n, i, ret;
 
 	n = drmGetDevices2(0, NULL, 0);
 	if (n == -ENOENT)	/* no /dev/dri at all: no DRM device, no card */
@@ -88,59 +92,62 @@ CSA_EXPORT int csa_enumerate(struct csa_card *cards, size_t max)
 		return 0;
 
 	devs = calloc(n, sizeof(*devs));
-	found = calloc(n, sizeof(*found));
-	if (!devs || !found) {
-		ret = csa_error(ENOMEM, "out of memory listing DRM devices");
-		goto out;
+	grown = realloc(*found, sizeof(*grown) * (*count + n));
+	if (grown)
+		*found = grown;
+	if (!devs || !grown) {
+		free(devs);
+		return csa_error(ENOMEM, "out of memory listing DRM devices");
 	}
 	n = drmGetDevices2(0, devs, n);
 	if (n < 0) {
-		ret = csa_error(-n, "cannot list DRM devices: %s", strerror(-n));
-		goto out;
+		free(devs);
+		return csa_error(-n, "cannot list DRM devices: %s", strerror(-n));
 	}
-	for (i = 0; i < n; i++) {
+	ret = 0;
+	for (i = 0; i < n && !ret; i++) {
 		if (!is_csa_device(devs[i]))
 			continue;
-		ret = fill_card(&found[count], devs[i]);
-		if (ret)
-			goto out_free_devs;
-		count++;
+		ret = fill_card(&(*found)[*count], devs[i]);
+		if (!ret)
+			(*count)++;
 	}
-	qsort(found, count, sizeof(*found), compare_cards);
-	if (cards)
-		memcpy(cards, found,
-		       sizeof(*found) * ((size_t)count < max ? (size_t)count : max));
-	ret = count;
-out_free_devs:
 	drmFreeDevices(devs, n);
-out:
 	free(devs);
-	free(found);
 	return ret;
 }
 
-/* Checks that @fd is a csa DRM node and records what identifies it. */
-static int identify(struct csa_device *dev, const char *path)
+CSA_EXPORT int csa_enumerate(struct csa_card *cards, size_t max)
 {
-	const drmPciBusInfo *bus;
-	drmVersionPtr ver;
-	drmDevicePtr d;
-	int ret;
+	struct csa_card *found = NULL;
+	int count = 0, ret;
 
-	if (drmGetNodeTypeFromFd(dev->fd) < 0)
-		return csa_error(ENODEV, "%s is not a DRM device node", path);
+	if (!cards && max)
+		return csa_error(EINVAL, "csa_enumerate: cards is NULL but max is %zu",
+				 max);
 
-	ver = drmGetVersion(dev->fd);
-	if (!ver)
-		return csa_error(ENODEV, "%s: cannot read the DRM driver version: %s",
-				 path, strerror(errno));
-	if (strcmp(ver->name, CSA_DRIVER_NAME)) {
-		ret = csa_error(ENODEV, "%s is driven by \"%s\", not by %s: not a CSA card",
-				path, ver->name, CSA_DRIVER_NAME);
-		drmFreeVersion(ver);
+	ret = enumerate_render(&found, &count);
+	if (!ret)
+		ret = csa_enumerate_accel(&found, &count);
+	if (ret) {
+		free(found);
 		return ret;
 	}
-	drmFreeVersion(ver);
+	if (count)
+		qsort(found, count, sizeof(*found), compare_cards);
+	if (cards && count)
+		memcpy(cards, found,
+		       sizeof(*found) * ((size_t)count < max ? (size_t)count : max));
+	free(found);
+	return count;
+}
+
+/* The PCI identity of a render node, from libdrm. */
+static int identify_render(struct csa_device *dev, const char *path)
+{
+	const drmPciBusInfo *bus;
+	drmDevicePtr d;
+	int ret;
 
 	ret = drmGetDevice2(dev->fd, 0, &d);
 	if (ret)
@@ -157,6 +164,57 @@ static int identify(struct csa_device *dev, const char *path)
 				     bus->domain, bus->bus, bus->dev, bus->func);
 	drmFreeDevice(&d);
 	return ret;
+}
+
+/* The PCI identity of an accel node, from sysfs: libdrm knows none. */
+static int identify_accel(struct csa_device *dev, const char *path,
+			  dev_t rdev)
+{
+	struct csa_sysfs_pci pci;
+	char dir[32];
+	int ret;
+
+	snprintf(dir, sizeof(dir), "dev/char/%u:%u", major(rdev), minor(rdev));
+	ret = csa_sysfs_node_pci(dir, &pci);
+	if (ret == -ENODEV)
+		return csa_error(ENODEV, "%s: csa device is not on PCI", path);
+	if (ret)
+		return csa_error(-ret, "%s: cannot read the device's bus information from %s/%s: %s",
+				 path, csa_sysfs_root(), dir, strerror(-ret));
+	strcpy(dev->pci_address, pci.address);
+	dev->pci_vendor = pci.vendor;
+	dev->pci_device = pci.device;
+	return 0;
+}
+
+/* Checks that @fd is a csa render or accel node and records its identity. */
+static int identify(struct csa_device *dev, const char *path)
+{
+	drmVersionPtr ver;
+	struct stat st;
+	bool accel;
+	int ret;
+
+	if (fstat(dev->fd, &st) || !S_ISCHR(st.st_mode))
+		return csa_error(ENODEV, "%s is not a DRM device node", path);
+	accel = csa_sysfs_is_accel(major(st.st_rdev), minor(st.st_rdev));
+	if (!accel && drmGetNodeTypeFromFd(dev->fd) < 0)
+		return csa_error(ENODEV, "%s is not a DRM device node", path);
+
+	ver = drmGetVersion(dev->fd);
+	if (!ver)
+		return csa_error(ENODEV, "%s: cannot read the DRM driver version: %s",
+				 path, strerror(errno));
+	if (strcmp(ver->name, CSA_DRIVER_NAME)) {
+		ret = csa_error(ENODEV, "%s is driven by \"%s\", not by %s: not a CSA card",
+				path, ver->name, CSA_DRIVER_NAME);
+		drmFreeVersion(ver);
+		return ret;
+	}
+	drmFreeVersion(ver);
+
+	return accel ? identify_accel(dev, path, st.st_rdev) :
+		       identify_render(dev, path);
 }
 
 /* Where this device's buffers go: the card's node unless $CSA_NUMA says

@@ -94,6 +94,30 @@ int csa_sysfs_numa_node(const char *pci_address, int *node);
 int csa_sysfs_drm_driver(const char *node_name, char *buf, size_t len);
 
 /*
+ * sysfs.c: the PCI device behind the char device directory @dir, relative
+ * to the sysfs root ("class/accel/accel0", "dev/char/261:0"): bound driver,
+ * address and IDs.  Returns 0 or a negative errno, without a message.
+ */
+struct csa_sysfs_pci {
+	char driver[CSA_NAME_LEN];
+	char address[CSA_PCI_ADDRESS_LEN];
+	uint16_t vendor;
+	uint16_t device;
+};
+int csa_sysfs_node_pci(const char *dir, struct csa_sysfs_pci *pci);
+
+/* sysfs.c: is char device @major:@minor a compute accel node? */
+bool csa_sysfs_is_accel(unsigned int major, unsigned int minor);
+
+/*
+ * accel.c: append the cards on compute accel nodes (/dev/accel/accel*,
+ * from /sys/class/accel: libdrm does not list them) to *@cards, which
+ * holds *@count and is grown with realloc.  Returns 0 or a negative errno
+ * with a message.
+ */
+int csa_enumerate_accel(struct csa_card **cards, int *count);
+
+/*
  * numa.c: the placement node for a device: @env is $CSA_NUMA (NULL when
  * unset), @card_node the card's sysfs node (-1 none), @max_node the
  * highest node of the system (-1: no NUMA support).  Returns 0 and sets

@@ -23,7 +23,7 @@ LIBNUMA_LIBS := -lnuma
 LIBCSA_LIBS := $(LIBDRM_LIBS) $(LIBNUMA_LIBS) -lz -lm
 LIBCSA_PACK_DEPLIBS := -ljansson -lz -lm
 
-LIBCSA_SRCS := lib/error.c lib/pci.c lib/sysfs.c lib/device.c lib/query.c \
+LIBCSA_SRCS := lib/error.c lib/pci.c lib/sysfs.c lib/accel.c lib/device.c lib/query.c \
 	lib/deadline.c lib/numa.c lib/bo.c lib/fence.c lib/queue.c lib/sync.c
 # The .csa format (lib/pack/: packed layers, container, parser) is libcsa's:
 # loading a model reads it.  Public header lib/include/csa/pack.h.

@@ -2,8 +2,9 @@
 # (docs/install.md).  DESTDIR stages every target; PREFIX (/usr/local) and
 # the *DIR variables place the files.
 #   make install          libcsa + libcsa-pack (.so.X.Y.Z, soname link, .so,
-#                         .a), headers, pkg-config files, tools, man pages;
-#                         ldconfig afterwards unless DESTDIR is set
+#                         .a), headers, pkg-config files, tools, man pages,
+#                         the udev rule for accel nodes (tools/udev/);
+#                         ldconfig and udevadm reload unless DESTDIR is set
 #   make install-firmware csa-fw.bin -> $(FIRMWAREDIR)/csa/
 #   make modules_install  csa.ko -> /lib/modules/<KDIR's release>/updates/driver/
 #                         (kbuild's own target), depmod unless DESTDIR is set
@@ -16,6 +17,9 @@
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 FIRMWAREDIR ?= /lib/firmware
+# udev reads rules from here only, whatever PREFIX is (Debian 12: /lib)
+UDEVRULESDIR ?= /lib/udev/rules.d
+UDEV_RULES := tools/udev/70-csa.rules
 KSFT_INSTALL_PATH ?= $(PREFIX)/libexec/csa/kselftest
 DKMS_SRCDIR ?= /usr/src/csa-$(LIBCSA_VERSION)
 INSTALL ?= install
@@ -24,9 +28,13 @@ INSTALL_TOOLS := $(CSA_INFO) $(CSA_BENCH) $(CSA_PACK) $(CSA_RUN)
 system_install = $(if $(DESTDIR),,$(if $(filter 0,$(shell id -u)),1))
 
 .PHONY: install install-lib install-tools install-man install-firmware \
-	modules_install install-tests dkms-install dkms-src uninstall
-install: install-lib install-tools install-man
+	modules_install install-tests dkms-install dkms-src uninstall install-udev
+install: install-lib install-tools install-man install-udev
 	$(if $(system_install),ldconfig)
+
+install-udev:
+	$(INSTALL) -D -m 0644 $(UDEV_RULES) $(DESTDIR)$(UDEVRULESDIR)/$(notdir $(UDEV_RULES))
+	$(if $(system_install),-udevadm control --reload)
 
 # install_so SO: the real file, its soname link and the development link
 define install_so
@@ -106,6 +114,7 @@ uninstall:
 		sed -e 's|/\*.*\*/||g' $(LIBCSA_MAP) $(LIBCSA_PACK_MAP) | \
 		sed -n 's/^\t\([a-z_0-9]*\);$$/\1/p')))
 	rm -f $(DESTDIR)$(FIRMWAREDIR)/csa/$(notdir $(FW_IMAGE))
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/$(notdir $(UDEV_RULES))
 	-rmdir $(DESTDIR)$(FIRMWAREDIR)/csa 2>/dev/null
 	rm -rf $(DESTDIR)$(KSFT_INSTALL_PATH)
 	-rmdir $(DESTDIR)$(PREFIX)/libexec/csa 2>/dev/null

@@ -27,12 +27,13 @@ has() {
 	for f in "$@"; do grep -qx "$f" <<<"$list" || echo "$p lacks $f"; done
 }
 
-echo "1..14"
+echo "1..15"
 check "csa-dkms holds the module source and dkms.conf" "$(has csa-dkms all \
 	usr/src/csa-$version/dkms.conf usr/src/csa-$version/Kbuild \
 	usr/src/csa-$version/driver/Kbuild usr/src/csa-$version/driver/csa_drv.c \
 	usr/src/csa-$version/driver/probes/gen-compat.sh usr/src/csa-$version/uapi/csa_drm.h \
 	usr/src/csa-$version/firmware/csa_hw.h)"
+check "csa-dkms holds the udev rule for accel nodes" "$(has csa-dkms all lib/udev/rules.d/70-csa.rules)"
 check "csa-firmware holds /lib/firmware/csa/csa-fw.bin" "$(has csa-firmware all lib/firmware/csa/csa-fw.bin)"
 check "libcsa1 holds libcsa.so.$version and its soname link" "$(has libcsa1 "$arch" \
 	$libdir/libcsa.so.$version $libdir/libcsa.so.1)"

@@ -25,6 +25,7 @@ for f in usr/lib/libcsa.so.$version usr/lib/libcsa.so.1 usr/lib/libcsa.so usr/li
 	 usr/lib/libcsa-pack.so.$version usr/lib/libcsa-pack.so.1 usr/lib/pkgconfig/csa.pc \
 	 usr/include/csa/csa.h usr/include/csa/csa_drm.h usr/bin/csa-info usr/bin/csa-run \
 	 usr/share/man/man1/csa-info.1 usr/share/man/man3/csa_open.3 lib/firmware/csa/csa-fw.bin \
+	 lib/udev/rules.d/70-csa.rules \
 	 usr/libexec/csa/kselftest/run_kselftest.sh usr/libexec/csa/kselftest/kselftest-list.txt \
 	 usr/libexec/csa/kselftest/csa/csa_bind_test usr/libexec/csa/kselftest/csa/data/gsc.csa; do
 	[ -e "$dest/$f" ] || missing+=" $f"

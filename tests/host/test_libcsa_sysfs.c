@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * libcsa internals that read the system: NUMA node and bound driver from a
- * fake sysfs tree, and PCI address formatting.
+ * libcsa internals that read the system: NUMA node, bound driver and
+ * compute accel nodes from a fake sysfs tree, and PCI address formatting.
  */
 #include <errno.h>
 #include <limits.h>
@@ -149,6 +149,114 @@ TEST_F(fake_sysfs, drm_driver_from_link)
 	EXPECT_STREQ("csa", name);
 	EXPECT_EQ(-ENAMETOOLONG, csa_sysfs_drm_driver("renderD128", name, 3));
 	EXPECT_EQ(-ENOENT, csa_sysfs_drm_driver("renderD129", name, sizeof(name)));
+}
+
+/*
+ * A fake accel node @name whose parent is PCI device @addr bound to
+ * @driver, with vendor ID text @vendor.
+ */
+static int make_accel(const char *root, const char *name, const char *addr,
+		      const char *driver, const char *vendor)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/class/accel/%s", root, name);
+	if (make_dirs(path))
+		return -1;
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", root, addr);
+	if (make_dirs(path))
+		return -1;
+	snprintf(path, sizeof(path), "%s/class/accel/%s/device", root, name);
+	snprintf(target, sizeof(target), "../../../bus/pci/devices/%s", addr);
+	if (symlink(target, path))
+		return -1;
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver", root, addr);
+	snprintf(target, sizeof(target), "../../../../bus/pci/drivers/%s", driver);
+	if (symlink(target, path))
+		return -1;
+	snprintf(path, sizeof(path), "bus/pci/devices/%s/vendor", addr);
+	if (write_file(root, path, vendor))
+		return -1;
+	snprintf(path, sizeof(path), "bus/pci/devices/%s/device", addr);
+	return write_file(root, path, "0x0001\n");
+}
+
+TEST_F(fake_sysfs, accel_node_pci)
+{
+	struct csa_sysfs_pci pci;
+
+	ASSERT_EQ(0, make_accel(self->root, "accel3", ADDR, "csa", "0x1de5\n"));
+	ASSERT_EQ(0, csa_sysfs_node_pci("class/accel/accel3", &pci));
+	EXPECT_STREQ("csa", pci.driver);
+	EXPECT_STREQ(ADDR, pci.address);
+	EXPECT_EQ(0x1de5, pci.vendor);
+	EXPECT_EQ(0x0001, pci.device);
+	EXPECT_EQ(-ENOENT, csa_sysfs_node_pci("class/accel/accel4", &pci));
+}
+
+TEST_F(fake_sysfs, accel_node_pci_refuses_bad_trees)
+{
+	struct csa_sysfs_pci pci;
+	char path[PATH_MAX];
+
+	/* a parent that is not a PCI device */
+	ASSERT_EQ(0, make_accel(self->root, "accel1", "platform-npu", "csa", "0x1de5\n"));
+	EXPECT_EQ(-ENODEV, csa_sysfs_node_pci("class/accel/accel1", &pci));
+	/* a vendor ID that is not one */
+	ASSERT_EQ(0, make_accel(self->root, "accel2", "0000:00:05.0", "csa", "0x1de5z\n"));
+	EXPECT_EQ(-EINVAL, csa_sysfs_node_pci("class/accel/accel2", &pci));
+	ASSERT_EQ(0, write_file(self->root, "bus/pci/devices/0000:00:05.0/vendor",
+				"0x10000\n"));
+	EXPECT_EQ(-EINVAL, csa_sysfs_node_pci("class/accel/accel2", &pci));
+	/* an unbound device */
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:05.0/driver", self->root);
+	ASSERT_EQ(0, unlink(path));
+	EXPECT_EQ(-ENOENT, csa_sysfs_node_pci("class/accel/accel2", &pci));
+}
+
+TEST_F(fake_sysfs, enumerate_accel_lists_csa_cards_only)
+{
+	struct csa_card *cards = NULL;
+	int count = 0;
+
+	ASSERT_EQ(0, make_accel(self->root, "accel0", "0000:00:03.0", "ivpu", "0x8086\n"));
+	ASSERT_EQ(0, make_accel(self->root, "accel3", ADDR, "csa", "0x1de5\n"));
+	/* a directory of another kind in the class: ignored */
+	ASSERT_EQ(0, write_file(self->root, "class/accel/uevent", ""));
+	ASSERT_EQ(0, csa_enumerate_accel(&cards, &count));
+	ASSERT_EQ(1, count);
+	EXPECT_STREQ("/dev/accel/accel3", cards[0].render_node);
+	EXPECT_STREQ(ADDR, cards[0].pci_address);
+	EXPECT_EQ(0x1de5, cards[0].pci_vendor);
+	free(cards);
+}
+
+TEST_F(fake_sysfs, enumerate_accel_without_accel_class)
+{
+	struct csa_card *cards = NULL;
+	int count = 0;
+
+	/* a 6.1 kernel, or one without CONFIG_DRM_ACCEL: no cards, no error */
+	EXPECT_EQ(0, csa_enumerate_accel(&cards, &count));
+	EXPECT_EQ(0, count);
+	EXPECT_EQ(NULL, cards);
+}
+
+TEST_F(fake_sysfs, is_accel_by_subsystem)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/dev/char/261:3", self->root);
+	ASSERT_EQ(0, make_dirs(path));
+	strcat(path, "/subsystem");
+	ASSERT_EQ(0, symlink("../../../class/accel", path));
+	snprintf(path, sizeof(path), "%s/dev/char/226:128", self->root);
+	ASSERT_EQ(0, make_dirs(path));
+	strcat(path, "/subsystem");
+	ASSERT_EQ(0, symlink("../../../class/drm", path));
+	EXPECT_TRUE(csa_sysfs_is_accel(261, 3));
+	EXPECT_FALSE(csa_sysfs_is_accel(226, 128));
+	EXPECT_FALSE(csa_sysfs_is_accel(261, 4));
 }
 
 TEST(sysfs_root_default)

@@ -105,21 +105,31 @@ static inline uint64_t max_bo_size(int fd)
 }
 
 /*
- * Live BOs of @fd's device from debugfs dri/<minor>/csa_bos
- * ("count N\nbytes N\n").
+ * Live BOs of @fd's device from debugfs csa_bos ("count N\nbytes N\n"),
+ * found through the PCI device behind the node (csa_vm_debugfs_path()).
  */
 static inline int csa_bos(int fd, int64_t *count, int64_t *bytes)
 {
-	char path[96];
+	char link[64], target[256], path[192];
+	const char *addr;
 	long long c, b;
 	struct stat st;
+	ssize_t len;
 	FILE *f;
 	int n;
 
 	if (fstat(fd, &st))
 		return -errno;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/csa_bos",
-		 minor(st.st_rdev));
+	snprintf(link, sizeof(link), "/sys/dev/char/%u:%u/device",
+		 major(st.st_rdev), minor(st.st_rdev));
+	len = readlink(link, target, sizeof(target) - 1);
+	if (len < 0)
+		return -errno;
+	target[len] = 0;
+	addr = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	n = csa_vm_debugfs_path(addr, "csa_bos", path, sizeof(path));
+	if (n)
+		return n;
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;

@@ -131,26 +131,51 @@ int csa_vm_cards(struct csa_vm_card *cards, size_t max)
 	return n;
 }
 
-int csa_vm_render_node(const char *addr, char *path, size_t len)
+/* First entry of @dir whose name starts with @prefix, into @name. */
+static int find_entry(const char *dir, const char *prefix, char *name,
+		      size_t len)
 {
-	char dir[128];
 	struct dirent *de;
-	DIR *d;
 	int ret = -ENOENT;
+	DIR *d;
 
-	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/drm", addr);
 	d = opendir(dir);
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
-		if (!strncmp(de->d_name, "renderD", 7)) {
-			snprintf(path, len, "/dev/dri/%s", de->d_name);
+		if (!strncmp(de->d_name, prefix, strlen(prefix))) {
+			snprintf(name, len, "%.63s", de->d_name);
 			ret = 0;
 			break;
 		}
 	}
 	closedir(d);
 	return ret;
+}
+
+/* The driver registers an accel node where the kernel has CONFIG_DRM_ACCEL. */
+int csa_vm_render_node(const char *addr, char *path, size_t len)
+{
+	char dir[128], name[64];
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/accel", addr);
+	if (!find_entry(dir, "accel", name, sizeof(name))) {
+		snprintf(path, len, "/dev/accel/%s", name);
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/drm", addr);
+	if (find_entry(dir, "renderD", name, sizeof(name)))
+		return access(dir, F_OK) ? -errno : -ENOENT;
+	snprintf(path, len, "/dev/dri/%s", name);
+	return 0;
+}
+
+int csa_vm_is_accel(const char *addr)
+{
+	char dir[128];
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/accel", addr);
+	return access(dir, F_OK) == 0;
 }
 
 int csa_vm_open_render(const char *addr)
@@ -535,26 +560,35 @@ int csa_vm_job_result(int fd, uint32_t syncobj, int64_t timeout_ms)
 	return status == 1 ? 0 : status;
 }
 
-/* Read debugfs file @name of card @addr's primary minor into @buf. */
+int csa_vm_debugfs_path(const char *addr, const char *name, char *path,
+			size_t len)
+{
+	char dir[128], card[64];
+	int ret;
+
+	/* accel devices: a directory per device, named by the PCI address */
+	if (csa_vm_is_accel(addr)) {
+		snprintf(path, len, "/sys/kernel/debug/accel/%s/%s", addr, name);
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/drm", addr);
+	ret = find_entry(dir, "card", card, sizeof(card));
+	if (ret)
+		return ret;
+	snprintf(path, len, "/sys/kernel/debug/dri/%d/%s", atoi(card + 4), name);
+	return 0;
+}
+
+/* Read debugfs file @name of card @addr into @buf. */
 static int read_debugfs(const char *addr, const char *name, char *buf, size_t size)
 {
-	char dir[128], path[192];
-	struct dirent *de;
+	char path[192];
 	ssize_t len;
-	DIR *d;
-	int fd, minor = -1;
+	int fd, ret;
 
-	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/drm", addr);
-	d = opendir(dir);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "card", 4))
-			minor = atoi(de->d_name + 4);
-	closedir(d);
-	if (minor < 0)
-		return -ENOENT;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/%s", minor, name);
+	ret = csa_vm_debugfs_path(addr, name, path, sizeof(path));
+	if (ret)
+		return ret;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

@@ -37,9 +37,20 @@ const char *csa_vm_fw_test_dir(void);
 /* @name in the data directory (CSA_DATA_DIR, the VM image's /opt/csa/data). */
 const char *csa_vm_data_path(const char *name, char *buf, size_t len);
 
-/* /dev/dri/renderD* of the PCI device @addr; -ENOENT when it has none. */
+/*
+ * The node of the PCI device @addr: /dev/accel/accel* on kernels with
+ * CONFIG_DRM_ACCEL, /dev/dri/renderD* elsewhere; -ENOENT when it has none.
+ */
 int csa_vm_render_node(const char *addr, char *path, size_t len);
 int csa_vm_open_render(const char *addr);
+/* 1 when card @addr has a compute accel node, 0 when a render node. */
+int csa_vm_is_accel(const char *addr);
+/*
+ * Path of debugfs file @name of card @addr: accel/<addr>/ for an accel
+ * device, dri/<primary minor>/ for a render one.
+ */
+int csa_vm_debugfs_path(const char *addr, const char *name, char *path,
+			size_t len);
 
 /* 1 when csa is bound to @addr (/sys/bus/pci/drivers/csa/<addr>), else 0. */
 int csa_vm_bound(const char *addr);
@@ -138,7 +149,7 @@ int csa_vm_fence_status(int fd, uint32_t syncobj, int *status);
 /* Wait up to @timeout_ms for a job's syncobj, then its fence status. */
 int csa_vm_job_result(int fd, uint32_t syncobj, int64_t timeout_ms);
 
-/* "count" of /sys/kernel/debug/dri/<primary minor>/csa_bos of card @addr. */
+/* "count" of debugfs csa_bos of card @addr (csa_vm_debugfs_path()). */
 int csa_vm_debugfs_bos(const char *addr, uint64_t *count);
 /* Hardware queues of card @addr executing a descriptor (debugfs csa_queues). */
 int csa_vm_debugfs_busy_queues(const char *addr, uint32_t *mask);

@@ -248,7 +248,7 @@ int main(int argc, char **argv)
 		r.failures++;
 	} else if (n == 0) {
 		fprintf(stderr, "%s: no CSA card found (is csa.ko loaded and the "
-			"card's render node under /dev/dri?)\n", prog);
+			"card's node under /dev/accel or /dev/dri?)\n", prog);
 		r.failures++;
 	} else if (device) {
 		report_card(&r, index, cards[index].render_node);

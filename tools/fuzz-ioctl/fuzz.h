@@ -51,8 +51,8 @@ struct fz_config {
 };
 
 struct fz_card {
-	char node[32];		/* /dev/dri/renderD<N> */
-	char bos[64];		/* debugfs csa_bos */
+	char node[32];		/* /dev/accel/accel<N> or /dev/dri/renderD<N> */
+	char bos[80];		/* debugfs csa_bos */
 	uint64_t num_queues, max_binds, max_bo_size, timeout_ms;
 	int64_t baseline;	/* csa_bos count before the run */
 };

@@ -39,26 +39,62 @@ static int card_param(int fd, uint32_t param, uint64_t *v)
 	return 0;
 }
 
-/* Render nodes whose driver is "csa", in minor order. */
+/*
+ * debugfs csa_bos of the card on @node: accel/<PCI address>/ for an accel
+ * node, dri/<minor>/ for a render node.
+ */
+static int card_bos_path(struct fz_card *c, int fd, int accel, int minor)
+{
+	char link[64], target[256];
+	const char *addr;
+	struct stat st;
+	ssize_t n;
+
+	if (!accel) {
+		snprintf(c->bos, sizeof(c->bos),
+			 "/sys/kernel/debug/dri/%d/csa_bos", minor);
+		return 0;
+	}
+	if (fstat(fd, &st))
+		return -errno;
+	snprintf(link, sizeof(link), "/sys/dev/char/%u:%u/device",
+		 major(st.st_rdev), minor(st.st_rdev));
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	addr = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	snprintf(c->bos, sizeof(c->bos), "/sys/kernel/debug/accel/%.16s/csa_bos",
+		 addr);
+	return 0;
+}
+
+/*
+ * Nodes whose driver is "csa", accel nodes (kernels with CONFIG_DRM_ACCEL)
+ * then render nodes, each in minor order.
+ */
 int fz_cards_find(struct fz_ctx *ctx)
 {
 	ctx->ncards = 0;
-	for (int minor = 128; minor < 192 && ctx->ncards < FZ_MAX_CARDS; minor++) {
+	for (int i = 0; i < 128 && ctx->ncards < FZ_MAX_CARDS; i++) {
 		struct fz_card *c = &ctx->card[ctx->ncards];
 		char name[16] = "";
 		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+		int accel = i < 64, minor = accel ? i : 128 + i - 64;
 		int fd;
 
-		snprintf(c->node, sizeof(c->node), "/dev/dri/renderD%d", minor);
+		if (accel)
+			snprintf(c->node, sizeof(c->node), "/dev/accel/accel%d", minor);
+		else
+			snprintf(c->node, sizeof(c->node), "/dev/dri/renderD%d", minor);
 		fd = open(c->node, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		if (ioctl(fd, DRM_IOCTL_VERSION, &v) || strcmp(name, CSA_DRIVER_NAME)) {
+		if (ioctl(fd, DRM_IOCTL_VERSION, &v) || strcmp(name, CSA_DRIVER_NAME) ||
+		    card_bos_path(c, fd, accel, minor)) {
 			close(fd);
 			continue;
 		}
-		snprintf(c->bos, sizeof(c->bos),
-			 "/sys/kernel/debug/dri/%d/csa_bos", minor);
 		if (card_param(fd, DRM_CSA_PARAM_NUM_QUEUES, &c->num_queues) ||
 		    card_param(fd, DRM_CSA_PARAM_MAX_BINDS, &c->max_binds) ||
 		    card_param(fd, DRM_CSA_PARAM_MAX_BO_SIZE, &c->max_bo_size) ||
@@ -162,6 +198,7 @@ static void close_unknown_fds(void)
 			continue;
 		target[n] = 0;
 		if (!strncmp(target, "/dev/dri/", 9) ||
+		    !strncmp(target, "/dev/accel/", 11) ||
 		    !strncmp(target, "anon_inode:dmabuf", 17) ||
 		    !strncmp(target, "/dmabuf:", 8) ||
 		    !strncmp(target, "anon_inode:sync_file", 20) ||

@@ -42,7 +42,9 @@ extern "C" {
 
 /**
  * struct csa_card - one CSA card found by csa_enumerate()
- * @render_node: path of the card's render node, e.g. "/dev/dri/renderD128"
+ * @render_node: path of the card's node: its compute accel node, e.g.
+ *	"/dev/accel/accel0", on kernels with CONFIG_DRM_ACCEL, its render
+ *	node, e.g. "/dev/dri/renderD128", elsewhere
  * @pci_address: PCI address "domain:bus:device.function", e.g. "0000:00:04.0"
  * @pci_vendor: PCI vendor ID
  * @pci_device: PCI device ID
@@ -131,8 +133,9 @@ CSA_EXPORT const char *csa_last_error(void);
  * @cards: array to fill, may be NULL when @max is 0
  * @max: number of elements of @cards
  *
- * Finds the DRM devices with a render node whose driver is CSA_DRIVER_NAME,
- * in a stable order (by PCI address).  Index i of this order is what
+ * Finds the devices whose driver is CSA_DRIVER_NAME, with a compute accel
+ * node (listed in /sys/class/accel) or a render node (libdrm's
+ * drmGetDevices2()), in a stable order (by PCI address).  Index i of this order is what
  * csa_open() takes.  A system without any DRM device has 0 cards, which is
  * not an error.
  *
@@ -147,13 +150,13 @@ CSA_EXPORT int csa_enumerate(struct csa_card *cards, size_t max);
  * @devp: on success, receives the open device; free it with csa_close()
  *
  * Return: 0, -ENODEV if there is no card with this index, or another
- * negative errno (e.g. -EACCES when the render node may not be opened).
+ * negative errno (e.g. -EACCES when the node may not be opened).
  */
 CSA_EXPORT int csa_open(unsigned int index, struct csa_device **devp);
 
 /**
  * csa_open_path() - open a card by the path of its DRM node
- * @path: e.g. "/dev/dri/renderD128"
+ * @path: accel or render node, e.g. "/dev/accel/accel0", "/dev/dri/renderD128"
  * @devp: on success, receives the open device; free it with csa_close()
  *
  * Return: 0, -ENOENT if @path does not exist, -ENODEV if @path is not a DRM
@@ -182,7 +185,7 @@ CSA_EXPORT void csa_close(struct csa_device *dev);
 CSA_EXPORT int csa_fd(const struct csa_device *dev);
 
 /**
- * csa_render_node() - path of the DRM node the device was opened with
+ * csa_render_node() - path of the DRM node (accel or render) the device was opened with
  * @dev: open device
  *
  * Return: the path, valid until csa_close().
